@@ -1,0 +1,66 @@
+"""surveyapp: SIPAS / PAR INDEX satisfaction surveys, from questionnaire to weighted index."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from surveyapp import config as app_config
+from surveyapp.config import INSTANCE_DIR, Config
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(config: Mapping[str, Any] | None = None, *, demo: bool = False) -> Flask:
+    """Build the app; ``config`` overrides what the environment says (tests use it)."""
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        instance_path=str(INSTANCE_DIR),
+        instance_relative_config=False,
+    )
+    _configure(app, config, demo)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_hooks(app)
+    return app
+
+
+def _configure(app: Flask, overrides: Mapping[str, Any] | None, demo: bool) -> None:
+    app.config.update(Config.from_env(demo=demo))
+    if overrides:
+        app.config.update(overrides)
+    app_config.check(app.config)
+
+
+def _init_extensions(app: Flask) -> None:
+    from surveyapp import models  # noqa: F401  (registers the tables)
+    from surveyapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from surveyapp.i18n import select_locale
+    from surveyapp.security import init_login
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    init_login(login_manager)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from surveyapp.views import api, auth, fieldwork, home, respond, results, surveys
+
+    for module in (home, auth, surveys, fieldwork, respond, results, api):
+        app.register_blueprint(module.bp)
+
+
+def _register_hooks(app: Flask) -> None:
+    from surveyapp import errors, i18n, security
+
+    errors.init_app(app)
+    i18n.init_app(app)
+    security.init_headers(app)

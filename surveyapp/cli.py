@@ -1,0 +1,266 @@
+"""The ``surveyapp`` command line (a Flask group, so ``db``, ``run``, ``routes`` work too).
+
+Results go to stdout, messages to stderr. Exit codes: 0 done, 1 input refused (every
+problem printed, nothing written), 2 wrong usage.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from surveyapp.extensions import db
+from surveyapp.models import SurveyMode
+from surveyapp.models._types import utcnow
+from surveyapp.services import agencies, invitations, results, surveys, users
+from surveyapp.services.problems import InputRefused
+
+
+def _create_app() -> Any:
+    from surveyapp import create_app
+    from surveyapp.config import INSTANCE_DIR, env
+
+    # A demo instance keeps its key in instance/: its commands need no environment.
+    key_file = INSTANCE_DIR / "secret_key"
+    if not env("SECRET_KEY") and key_file.exists():
+        return create_app({"SECRET_KEY": key_file.read_text().strip()})
+    return create_app()
+
+
+cli = FlaskGroup(create_app=_create_app, add_version_option=False, help=__doc__)
+
+
+def refusals(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn refused input into one stderr line per problem and exit code 1, nothing written."""
+
+    @wraps(command)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except InputRefused as refused:
+            db.session.rollback()
+            for problem in refused.problems:
+                click.echo(f"error: {problem}", err=True)
+            sys.exit(1)
+
+    return wrapped
+
+
+def _survey(survey_id: int) -> Any:
+    survey = surveys.get_survey(db.session, survey_id)
+    if survey is None:
+        click.echo(f"error: no survey {survey_id}", err=True)
+        sys.exit(1)
+    return survey
+
+
+# --- demo ------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--port", default=5000, show_default=True)
+@click.option("--fresh", is_flag=True, help="Delete the demo database and seed it again.")
+@click.option("--no-serve", is_flag=True, hidden=True, help="Seed only (tests, CI).")
+def demo(port: int, fresh: bool, no_serve: bool) -> None:
+    """Create or upgrade the SQLite database, seed the demo once, serve on 127.0.0.1."""
+    from surveyapp.demo import run_demo
+
+    run_demo(port=port, fresh=fresh, serve=not no_serve)
+
+
+# --- agencies --------------------------------------------------------------------------
+
+
+@cli.group("agencies")
+def agencies_group() -> None:
+    """The province's agencies."""
+
+
+@agencies_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+@refusals
+def agencies_import(file: Path) -> None:
+    """Import agencies from a CSV with columns code,parent,name_vi,name_en."""
+    rows = agencies.read_csv(file.read_text(encoding="utf-8-sig"))
+    imported = agencies.import_agencies(db.session, rows)
+    db.session.commit()
+    click.echo(f"{len(imported)} agencies imported", err=True)
+
+
+@agencies_group.command("list")
+@with_appcontext
+def agencies_list() -> None:
+    """Print CODE<TAB>NAME lines."""
+    for agency in agencies.all_agencies(db.session):
+        click.echo(f"{agency.code}\t{agency.name_vi}")
+
+
+# --- questionnaires and surveys ----------------------------------------------------------
+
+
+@cli.command("templates")
+def templates_command() -> None:
+    """One line per built-in questionnaire: ID<TAB>VERSION<TAB>TITLE."""
+    from surveyapp.questionnaire.templates import list_templates
+
+    for template in list_templates():
+        title = template.title.get("vi") or next(iter(template.title.values()), "")
+        click.echo(f"{template.id}\t{template.version}\t{title}")
+
+
+@cli.group("survey")
+def survey_group() -> None:
+    """Surveys."""
+
+
+@survey_group.command("create")
+@click.option("--questionnaire", "questionnaire_id", required=True)
+@click.option("--version", type=int)
+@click.option("--title", required=True)
+@click.option("--agencies", "agency_codes", required=True, help="CODE,CODE,...")
+@click.option("--mode", type=click.Choice([m.value for m in SurveyMode]), default="invited")
+@click.option("--anonymous", is_flag=True)
+@with_appcontext
+@refusals
+def survey_create(
+    questionnaire_id: str,
+    version: int | None,
+    title: str,
+    agency_codes: str,
+    mode: str,
+    anonymous: bool,
+) -> None:
+    """Create a survey and open it; prints the new survey id."""
+    survey = surveys.create_survey(
+        db.session,
+        version=surveys.questionnaire_version(db.session, questionnaire_id, version),
+        title=title,
+        agencies=agencies.by_codes(db.session, agency_codes.split(",")),
+        mode=SurveyMode(mode),
+        anonymous=anonymous,
+        now=utcnow(),
+    )
+    db.session.commit()
+    click.echo(survey.id)
+
+
+@cli.command("invite")
+@click.argument("survey_id", type=int)
+@click.option("--count", type=int, required=True)
+@click.option("--agency", "agency_code")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@with_appcontext
+@refusals
+def invite(survey_id: int, count: int, agency_code: str | None, output: Path) -> None:
+    """Make COUNT invitations; writes token,url,agency to a CSV."""
+    survey = _survey(survey_id)
+    agency = agencies.by_codes(db.session, [agency_code])[0] if agency_code else None
+    links = invitations.create_invitations(
+        db.session, survey, agency, count, base_url=current_app.config["BASE_URL"]
+    )
+    with output.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["token", "url", "agency"])
+        writer.writerows([link.token, link.url, link.agency_code] for link in links)
+    db.session.commit()
+    click.echo(f"{len(links)} invitations written to {output}", err=True)
+
+
+# --- results ---------------------------------------------------------------------------
+
+
+@cli.command("score")
+@click.argument("survey_id", type=int)
+@click.option("--by", type=click.Choice(["agency"]))
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@with_appcontext
+def score(survey_id: int, by: str | None, fmt: str) -> None:
+    """Indices with SE and 95% CI (proportions)."""
+    from surveyapp.cli_output import print_scores
+
+    body = results.survey_json(db.session, _survey(survey_id), by_agency=by == "agency")
+    if fmt == "json":
+        click.echo(json.dumps(body, ensure_ascii=False, indent=2))
+    else:
+        print_scores(body, fmt)
+
+
+@cli.command("export")
+@click.argument("survey_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), required=True)
+@click.option("--labels", is_flag=True, help="Option labels instead of codes.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@with_appcontext
+def export(survey_id: int, fmt: str, labels: bool, output: Path) -> None:
+    """Completed responses, one row each."""
+    from surveyapp.exports import csvfile, xlsx
+    from surveyapp.exports.table import columns, response_rows
+    from surveyapp.questionnaire.document import Questionnaire
+
+    survey = _survey(survey_id)
+    cols = columns(Questionnaire(survey.version.document), "vi")
+    rows = response_rows(db.session, survey, labels=labels)
+    if fmt == "csv":
+        with output.open("w", newline="", encoding="utf-8") as handle:
+            for chunk in csvfile.stream_responses(cols, rows):
+                handle.write(chunk)
+    else:
+        xlsx.write_responses(str(output), cols, rows)
+    click.echo(f"written {output}", err=True)
+
+
+# --- users -----------------------------------------------------------------------------
+
+
+@cli.group("users")
+def users_group() -> None:
+    """Staff accounts."""
+
+
+@users_group.command("create")
+@click.argument("email")
+@click.option("--role", required=True)
+@click.option("--agency", "agency_code")
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin's first line.")
+@with_appcontext
+@refusals
+def users_create(email: str, role: str, agency_code: str | None, password_stdin: bool) -> None:
+    """Create an account (scoped to --agency and everything under it)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
+    agency = agencies.by_codes(db.session, [agency_code])[0] if agency_code else None
+    user = users.create_user(db.session, email, role, password, agency)
+    db.session.commit()
+    click.echo(f"created {user.email} ({user.role.value})", err=True)
+
+
+@users_group.command("token")
+@click.argument("email")
+@with_appcontext
+def users_token(email: str) -> None:
+    """Print a new API bearer token for EMAIL."""
+    from surveyapp.security import issue_api_token
+
+    user = users.find_user(db.session, email)
+    if user is None:
+        click.echo(f"error: no account {email}", err=True)
+        sys.exit(1)
+    token = issue_api_token(db.session, user)
+    db.session.commit()
+    click.echo(token)
+
+
+def main() -> None:
+    cli.main(prog_name="surveyapp")

@@ -1,0 +1,156 @@
+"""``surveyapp demo``: a province with a SIPAS survey and a few thousand responses, served."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from surveyapp import MIGRATIONS_DIR, create_app
+from surveyapp.config import INSTANCE_DIR, env
+from surveyapp.extensions import db
+from surveyapp.models import Agency, Survey
+from surveyapp.models._types import utcnow
+from surveyapp.services import agencies, invitations, surveys, users
+from surveyapp.services.synthetic import AgencyProfile, generate
+
+PROVINCE = ("AH", "", "Ủy ban nhân dân tỉnh An Hòa", "An Hoa Provincial People's Committee")
+AGENCIES = [
+    ("SXD", "AH", "Sở Xây dựng", "Department of Construction"),
+    (
+        "STNMT",
+        "AH",
+        "Sở Tài nguyên và Môi trường",
+        "Department of Natural Resources and Environment",
+    ),
+    ("STP", "AH", "Sở Tư pháp", "Department of Justice"),
+    ("SKHDT", "AH", "Sở Kế hoạch và Đầu tư", "Department of Planning and Investment"),
+    (
+        "SLDTBXH",
+        "AH",
+        "Sở Lao động - Thương binh và Xã hội",
+        "Department of Labour, Invalids and Social Affairs",
+    ),
+    ("SGTVT", "AH", "Sở Giao thông vận tải", "Department of Transport"),
+    ("TPAH", "AH", "Ủy ban nhân dân thành phố An Hòa", "An Hoa City People's Committee"),
+    ("HTP", "AH", "Ủy ban nhân dân huyện Tân Phú", "Tan Phu District People's Committee"),
+]
+# Agencies differ on purpose, so that rankings and negative experiences show something.
+PROFILES = {
+    "SXD": AgencyProfile(0.62, 0.07, 0.05, 0.22, 0.45, 0.9),
+    "STNMT": AgencyProfile(0.58, 0.09, 0.08, 0.28, 0.35, 1.1),
+    "STP": AgencyProfile(0.80, 0.02, 0.01, 0.06, 0.80, 0.3),
+    "SKHDT": AgencyProfile(0.76, 0.03, 0.02, 0.09, 0.70, 0.4),
+    "SLDTBXH": AgencyProfile(0.70, 0.04, 0.03, 0.12, 0.60, 0.5),
+    "SGTVT": AgencyProfile(0.68, 0.05, 0.04, 0.15, 0.55, 0.6),
+    "TPAH": AgencyProfile(0.73, 0.04, 0.02, 0.10, 0.65, 0.5),
+    "HTP": AgencyProfile(0.66, 0.06, 0.04, 0.18, 0.50, 0.8),
+}
+POPULATION = {  # dossiers handled in the period (the frame size per stratum)
+    "SXD": 2400,
+    "STNMT": 5200,
+    "STP": 3100,
+    "SKHDT": 1800,
+    "SLDTBXH": 2600,
+    "SGTVT": 6900,
+    "TPAH": 9800,
+    "HTP": 4300,
+}
+SAMPLE = {  # completed interviews per agency
+    "SXD": 360,
+    "STNMT": 390,
+    "STP": 370,
+    "SKHDT": 330,
+    "SLDTBXH": 360,
+    "SGTVT": 400,
+    "TPAH": 420,
+    "HTP": 380,
+}
+PASSWORD = "demo-2026"
+LOGINS = [
+    ("admin@example.org", "admin", None, "everything"),
+    ("analyst@example.org", "analyst", None, "results of every agency"),
+    ("sxd@example.org", "analyst", "SXD", "results of Sở Xây dựng only"),
+    ("designer@example.org", "designer", None, "surveys and questionnaires"),
+    ("fieldwork@example.org", "fieldwork", None, "invitations"),
+]
+SURVEY_TITLE = "SIPAS 2026 – tỉnh An Hòa (dữ liệu mẫu)"
+
+
+def run_demo(*, port: int, fresh: bool, serve: bool) -> None:
+    database = INSTANCE_DIR / "surveyapp.sqlite"
+    if fresh and database.exists():
+        database.unlink()
+    # Printed links must point at the port actually served, unless configured otherwise.
+    base = {} if env("BASE_URL") else {"BASE_URL": f"http://127.0.0.1:{port}"}
+    app = create_app(base, demo=True)
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS_DIR))
+        survey = db.session.scalar(select(Survey).where(Survey.title == SURVEY_TITLE))
+        if survey is None:
+            click.echo("Seeding the demo province (about 3,000 responses)…", err=True)
+            survey = seed()
+        links = _try_links(app, survey)
+    _print_welcome(port, survey.id, links)
+    if serve:
+        app.run(host="127.0.0.1", port=port, debug=False, threaded=True, load_dotenv=False)
+
+
+def seed() -> Survey:
+    session = db.session
+    agencies.import_agencies(
+        session,
+        [
+            dict(zip(("code", "parent", "name_vi", "name_en"), row, strict=True))
+            for row in [PROVINCE, *AGENCIES]
+        ],
+    )
+    by_code = {a.code: a for a in session.scalars(select(Agency))}
+    for email, role, scope, _ in LOGINS:
+        users.create_user(session, email, role, PASSWORD, by_code[scope] if scope else None)
+    now = utcnow()
+    survey = surveys.create_survey(
+        session,
+        version=surveys.questionnaire_version(session, "sipas-2017"),
+        title=SURVEY_TITLE,
+        agencies=[by_code[code] for code, *_ in AGENCIES],
+        now=now,
+    )
+    generate(session, survey, PROFILES, POPULATION, SAMPLE, now=now)
+    session.commit()
+    return survey
+
+
+def _try_links(app: Flask, survey: Survey) -> list[str]:
+    """Fresh links to try answering (tokens are stored hashed, so new ones each run)."""
+    agency = survey.agencies[0]
+    links = invitations.create_invitations(
+        db.session,
+        survey,
+        agency,
+        3,
+        base_url=app.config["BASE_URL"],
+        base_weight=POPULATION.get(agency.code, 1) / SAMPLE.get(agency.code, 1),
+    )
+    db.session.commit()
+    return [link.url for link in links]
+
+
+def _print_welcome(port: int, survey_id: int, links: list[str]) -> None:
+    base = f"http://127.0.0.1:{port}"
+    lines = [
+        "",
+        f"surveyapp demo: {base}",
+        f"  results:  {base}/results/{survey_id}",
+        f"  logins (password for all: {PASSWORD}):",
+        *[f"    {email:<24} {role:<10} {what}" for email, role, _, what in LOGINS],
+        "  answer as a citizen (each link works once):",
+        *[f"    {url}" for url in links],
+        "Press Ctrl-C to stop.",
+        "",
+    ]
+    click.echo("\n".join(lines), err=False)
+    sys.stdout.flush()

@@ -1,0 +1,68 @@
+"""Error pages in both languages, JSON for the API; never a traceback to a user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from surveyapp.extensions import db
+
+MESSAGES = {
+    400: _l("The request could not be understood. Please go back and try again."),
+    401: _l("You need to sign in to see this."),
+    403: _l("You do not have permission to see this page."),
+    404: _l("This page does not exist, or you do not have access to it."),
+    405: _l("This address does not accept that kind of request."),
+    410: _l("This link is no longer valid."),
+    413: _l("What you sent is too large."),
+    429: _l("Too many requests. Please wait a minute and try again."),
+    500: _l("Something went wrong on our side. Your earlier answers are safe; please try again."),
+}
+TITLES = {
+    400: _l("Bad request"),
+    401: _l("Sign-in required"),
+    403: _l("Not allowed"),
+    404: _l("Not found"),
+    405: _l("Method not allowed"),
+    410: _l("Link expired"),
+    413: _l("Too large"),
+    429: _l("Too many requests"),
+    500: _l("Server error"),
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def render_error(code: int, message: str | None = None) -> Any:
+    text = message or str(MESSAGES.get(code, MESSAGES[500]))
+    title = str(TITLES.get(code, TITLES[500]))
+    if wants_json():
+        return jsonify(error={"status": code, "title": title, "message": text}), code
+    return render_template("errors/error.html", code=code, title=title, message=text), code
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(error: CSRFError) -> Any:
+        return render_error(
+            400, str(_l("The form had expired or was sent from elsewhere. Please try again."))
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Any:
+        code = error.code or 500
+        # Our own aborts may carry a specific, user-facing description.
+        specific = error.description if getattr(error, "user_message", False) else None
+        return render_error(code, specific)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Any:
+        db.session.rollback()
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return render_error(InternalServerError.code)

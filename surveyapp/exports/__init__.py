@@ -1,0 +1,1 @@
+"""Response downloads: one table, written by a format-specific writer."""

@@ -1,0 +1,157 @@
+"""One WTForms field per questionnaire item type, found through ``FIELD_TYPES``.
+
+The fields parse raw form data themselves so that every malformed input (an unknown
+code, two values for a single choice, text in a number field) becomes a message beside
+the field, never an exception, and what was typed is shown again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import Field
+
+Answer = int | float | str | date | list[int] | None
+
+TEXT_MAX = 2000
+
+
+class ItemField(Field):
+    """Base: holds the item dict and produces a typed ``answer``."""
+
+    item: dict[str, Any]
+    answer: Answer = None
+
+    def __init__(self, *args: Any, item: dict[str, Any], required: bool, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.item = item
+        self.is_required = required
+        self.raw: list[str] = []
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.raw = [v for v in valuelist if v.strip() != ""]
+
+    def process_data(self, value: Any) -> None:
+        self.answer = value
+        self.raw = self.format(value)
+
+    def format(self, value: Answer) -> list[str]:
+        if value is None:
+            return []
+        if isinstance(value, list):
+            return [str(v) for v in value]
+        if isinstance(value, float) and value.is_integer():
+            return [str(int(value))]
+        return [value.isoformat() if isinstance(value, date) else str(value)]
+
+    def pre_validate(self, form: Any) -> None:
+        if not self.raw:
+            self.answer = None
+            if self.is_required:
+                self.errors.append(str(_l("Please answer this question.")))
+            return
+        try:
+            self.answer = self.parse(self.raw)
+        except ValueError as problem:
+            self.answer = None
+            self.errors.append(str(problem))
+
+    def parse(self, raw: list[str]) -> Answer:
+        raise NotImplementedError
+
+    def _value(self) -> str:  # what the widget shows again
+        return self.raw[0] if self.raw else ""
+
+
+class ChoiceField(ItemField):
+    """``single`` and ``likert``: exactly one option code."""
+
+    def __init__(self, *args: Any, codes: list[int], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.codes = codes
+
+    def parse(self, raw: list[str]) -> Answer:
+        if len(raw) > 1:
+            raise ValueError(str(_l("Choose only one answer.")))
+        return _known_code(raw[0], self.codes)
+
+    def checked(self, code: int) -> bool:
+        return str(code) in self.raw
+
+
+class MultiField(ChoiceField):
+    """``multi``: any number of distinct option codes."""
+
+    def parse(self, raw: list[str]) -> Answer:
+        codes = [_known_code(value, self.codes) for value in raw]
+        return sorted(set(codes))
+
+
+class NumberField(ItemField):
+    def parse(self, raw: list[str]) -> Answer:
+        if len(raw) > 1:
+            raise ValueError(str(_l("Enter a single number.")))
+        text = raw[0].strip().replace(" ", "")
+        # Vietnamese writes decimals with a comma: 2,5
+        if re.fullmatch(r"[+-]?\d+", text):
+            value: float | int = int(text)
+        elif re.fullmatch(r"[+-]?\d*[.,]\d+", text):
+            value = float(text.replace(",", "."))
+        else:
+            raise ValueError(str(_l("Enter a number, for example 3.")))
+        low, high = self.item.get("min"), self.item.get("max")
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise ValueError(
+                str(_l("Enter a number from %(low)s to %(high)s.", low=low, high=high))
+                if low is not None and high is not None
+                else str(_l("The number is out of range."))
+            )
+        return value
+
+
+class TextField(ItemField):
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.raw = [valuelist[0]] if valuelist and valuelist[0].strip() else []
+
+    def parse(self, raw: list[str]) -> Answer:
+        text = raw[0].strip()
+        if len(text) > TEXT_MAX:
+            raise ValueError(str(_l("Please keep this under %(n)s characters.", n=TEXT_MAX)))
+        return text
+
+
+class DateField(ItemField):
+    def parse(self, raw: list[str]) -> Answer:
+        text = raw[0].strip()
+        for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+            try:
+                return datetime.strptime(text, pattern).date()
+            except ValueError:
+                continue
+        raise ValueError(str(_l("Enter a date such as 31/12/2026.")))
+
+
+def _known_code(value: str, codes: list[int]) -> int:
+    try:
+        code = int(value)
+    except ValueError:
+        code = None
+    if code is None or code not in codes:
+        raise ValueError(str(_l("This is not one of the options.")))
+    return code
+
+
+FieldFactory = Callable[[dict[str, Any], list[int], bool], ItemField]
+
+FIELD_TYPES: dict[str, FieldFactory] = {
+    "likert": lambda item, codes, req: ChoiceField(item=item, codes=codes, required=req),
+    "single": lambda item, codes, req: ChoiceField(item=item, codes=codes, required=req),
+    "multi": lambda item, codes, req: MultiField(item=item, codes=codes, required=req),
+    "number": lambda item, codes, req: NumberField(item=item, required=req),
+    "text": lambda item, codes, req: TextField(item=item, required=req),
+    "date": lambda item, codes, req: DateField(item=item, required=req),
+}

@@ -1,0 +1,41 @@
+"""Forms of the staff pages (Flask-WTF: CSRF included)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.widgets import CheckboxInput, ListWidget
+
+
+class CheckboxList(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class NewSurveyForm(FlaskForm):
+    questionnaire = SelectField(_l("Questionnaire"), validators=[DataRequired()])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=255)])
+    agencies = CheckboxList(
+        _l("Agencies surveyed"),
+        validators=[DataRequired(message=_l("Choose at least one agency."))],
+    )
+    mode = SelectField(
+        _l("How people answer"),
+        choices=[
+            ("invited", _l("Invitation links (drawn sample)")),
+            ("open", _l("Open link or counter tablet")),
+            ("officials", _l("Officials, after signing in")),
+        ],
+    )
+    anonymous = BooleanField(_l("Anonymous: answers can't be linked to invitations"))
+
+
+class InviteForm(FlaskForm):
+    agency = SelectField(_l("Agency"), validators=[DataRequired()])
+    count = IntegerField(
+        _l("Number of links"),
+        default=50,
+        validators=[InputRequired(), NumberRange(min=1, max=10_000)],
+    )

@@ -1,0 +1,53 @@
+"""Language choice and locale-aware formatting (Vietnamese first, English second)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, request, session
+from flask_babel import format_decimal, format_percent, get_locale
+
+
+def select_locale() -> str:
+    """``?lang=`` switches, then the remembered choice, then Accept-Language, then vi."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.args.get("lang")
+    if chosen in languages:
+        return chosen
+    remembered = session.get("lang")
+    if remembered in languages:
+        return str(remembered)
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return locale.language if locale else "vi"
+
+
+def percent(value: float | None, digits: int = 2) -> str:
+    """A proportion as a locale percentage: 0.865 → "86,50 %" in vi, "86.50%" in en."""
+    if value is None:
+        return "–"
+    return format_percent(value, format="#,##0." + "0" * digits + " %")
+
+
+def number(value: float | None, digits: int = 2) -> str:
+    if value is None:
+        return "–"
+    return format_decimal(value, format="#,##0." + "0" * digits if digits else "#,##0")
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def _remember_language() -> None:
+        chosen = request.args.get("lang")
+        if chosen in app.config["LANGUAGES"]:
+            session["lang"] = chosen
+
+    @app.context_processor
+    def _language() -> dict[str, Any]:
+        return {"lang": current_language(), "languages": app.config["LANGUAGES"]}
+
+    app.jinja_env.filters["percent"] = percent
+    app.jinja_env.filters["number"] = number

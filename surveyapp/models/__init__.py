@@ -1,0 +1,42 @@
+"""The data model, one module per aggregate."""
+
+from surveyapp.models.audit import AuditEvent
+from surveyapp.models.org import Agency, AgencyLevel, ApiToken, Role, User
+from surveyapp.models.questionnaire import (
+    FrozenVersionError,
+    Questionnaire,
+    QuestionnaireVersion,
+    VersionStatus,
+)
+from surveyapp.models.response import Answer, Channel, Response, ResponseStatus
+from surveyapp.models.survey import (
+    Disposition,
+    Invitation,
+    Survey,
+    SurveyMode,
+    SurveyStatus,
+    survey_agencies,
+)
+
+__all__ = [
+    "Agency",
+    "AgencyLevel",
+    "Answer",
+    "ApiToken",
+    "AuditEvent",
+    "Channel",
+    "Disposition",
+    "FrozenVersionError",
+    "Invitation",
+    "Questionnaire",
+    "QuestionnaireVersion",
+    "Response",
+    "ResponseStatus",
+    "Role",
+    "Survey",
+    "SurveyMode",
+    "SurveyStatus",
+    "User",
+    "VersionStatus",
+    "survey_agencies",
+]

@@ -1,0 +1,37 @@
+"""Who changed what, when: an append-only log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from surveyapp.extensions import db
+from surveyapp.models._types import JSONDocument, UTCDateTime, utcnow
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(64))
+    object_id: Mapped[str] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+
+
+def record(session: Any, actor_id: int | None, action: str, obj: Any, **details: Any) -> AuditEvent:
+    """Add an audit event for ``obj`` (a model with an ``id``) to the caller's transaction."""
+    event = AuditEvent(
+        actor_id=actor_id,
+        action=action,
+        object_type=type(obj).__tablename__,
+        object_id=str(obj.id),
+        details=details,
+    )
+    session.add(event)
+    return event

@@ -1,0 +1,81 @@
+"""Responses and their typed answers (one row per answer, so counts aggregate in SQL)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Date, Float, ForeignKey, Index, SmallInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from surveyapp.extensions import db
+from surveyapp.models._types import UTCDateTime, enum_column, utcnow
+from surveyapp.models.org import Agency
+
+
+class Channel(enum.Enum):
+    WEB = "web"
+    KIOSK = "kiosk"
+    PAPER = "paper"
+
+
+class ResponseStatus(enum.Enum):
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+
+
+class Response(db.Model):
+    """One respondent's answers to one questionnaire version.
+
+    ``invitation_id`` is unique, so an invitation can never hold two responses; it is
+    left empty for anonymous surveys, where the respondent's browser finds its response
+    again through ``resume_hash`` (an HMAC of the token the invitation does not store).
+    """
+
+    __tablename__ = "responses"
+    __table_args__ = (Index("ix_responses_survey_status", "survey_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitations.id", ondelete="SET NULL"), unique=True
+    )
+    resume_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel), default=Channel.WEB)
+    status: Mapped[ResponseStatus] = mapped_column(
+        enum_column(ResponseStatus), default=ResponseStatus.IN_PROGRESS
+    )
+    current_page: Mapped[str | None] = mapped_column(String(64))
+    stratum: Mapped[str | None] = mapped_column(String(128))
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    agency: Mapped[Agency] = relationship()
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="response", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Answer(db.Model):
+    """One stored value: a code or number in ``value_num``, text or a date beside it.
+
+    A ``multi`` item stores one row per ticked code (``position`` 0, 1, ...).
+    """
+
+    __tablename__ = "answers"
+    __table_args__ = (Index("ix_answers_item_value", "item_id", "value_num"),)
+
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    position: Mapped[int] = mapped_column(SmallInteger, primary_key=True, default=0)
+    value_num: Mapped[float | None] = mapped_column(Float)
+    value_text: Mapped[str | None] = mapped_column(Text)
+    value_date: Mapped[date | None] = mapped_column(Date)
+
+    response: Mapped[Response] = relationship(back_populates="answers")

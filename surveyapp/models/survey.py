@@ -1,0 +1,96 @@
+"""Surveys (a questionnaire version fielded for a set of agencies) and invitations."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Column, Float, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from surveyapp.extensions import db
+from surveyapp.models._types import UTCDateTime, enum_column, utcnow
+from surveyapp.models.org import Agency
+from surveyapp.models.questionnaire import QuestionnaireVersion
+
+
+class SurveyMode(enum.Enum):
+    INVITED = "invited"  # single-use links from a drawn sample
+    OPEN = "open"  # one open link / kiosk per agency counter
+    OFFICIALS = "officials"  # logged-in officials rate other agencies
+
+
+class SurveyStatus(enum.Enum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+survey_agencies = Table(
+    "survey_agencies",
+    db.metadata,
+    Column("survey_id", ForeignKey("surveys.id", ondelete="CASCADE"), primary_key=True),
+    Column("agency_id", ForeignKey("agencies.id"), primary_key=True),
+)
+
+
+class Survey(db.Model):
+    __tablename__ = "surveys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(255))
+    questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
+    mode: Mapped[SurveyMode] = mapped_column(enum_column(SurveyMode), default=SurveyMode.INVITED)
+    status: Mapped[SurveyStatus] = mapped_column(
+        enum_column(SurveyStatus), default=SurveyStatus.DRAFT
+    )
+    anonymous: Mapped[bool] = mapped_column(default=False)
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    version: Mapped[QuestionnaireVersion] = relationship()
+    agencies: Mapped[list[Agency]] = relationship(secondary=survey_agencies, order_by=Agency.code)
+
+    def is_open(self, now: datetime) -> bool:
+        if self.status is not SurveyStatus.OPEN:
+            return False
+        if self.opens_at and now < self.opens_at:
+            return False
+        return not (self.closes_at and now >= self.closes_at)
+
+
+class Disposition(enum.Enum):
+    """Where an invitation stands (AAPOR-style final and interim codes)."""
+
+    NOT_SENT = "not_sent"
+    SENT = "sent"
+    OPENED = "opened"
+    PARTIAL = "partial"
+    COMPLETE = "complete"
+    REFUSED = "refused"
+    INELIGIBLE = "ineligible"
+    UNREACHABLE = "unreachable"
+
+
+class Invitation(db.Model):
+    """A sampled unit's single-use link; the token itself is never stored, only its SHA-256."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    stratum: Mapped[str | None] = mapped_column(String(128))
+    base_weight: Mapped[float] = mapped_column(Float, default=1.0)
+    disposition: Mapped[Disposition] = mapped_column(
+        enum_column(Disposition), default=Disposition.NOT_SENT, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    survey: Mapped[Survey] = relationship()
+    agency: Mapped[Agency] = relationship()

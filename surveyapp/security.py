@@ -1,0 +1,149 @@
+"""Roles, permission checks, agency scoping, API tokens and response headers."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import Flask, abort, g, redirect, request, url_for
+from flask_login import LoginManager, current_user
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from surveyapp.extensions import db, login_manager
+from surveyapp.models import Agency, ApiToken, Role, User
+from surveyapp.models._types import utcnow
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# What each role may do; admins may do everything.
+PERMISSIONS: dict[str, set[Role]] = {
+    "design": {Role.DESIGNER},
+    "field": {Role.FIELDWORK, Role.DESIGNER},
+    "analyse": {Role.ANALYST, Role.DESIGNER, Role.FIELDWORK},
+    "manage_users": set(),
+}
+
+
+def can(user: User, permission: str) -> bool:
+    return user.role is Role.ADMIN or user.role in PERMISSIONS[permission]
+
+
+def hash_token(token: str) -> str:
+    """Tokens are stored as their SHA-256: a leaked table opens no survey."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    """A URL-safe token with 128 bits of randomness (22 characters)."""
+    return secrets.token_urlsafe(16)
+
+
+def init_login(manager: LoginManager) -> None:
+    @manager.user_loader
+    def _load(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id))
+
+    @manager.unauthorized_handler
+    def _unauthorized() -> Any:
+        if request.path.startswith("/api/"):
+            abort(401)
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")), 303)
+
+
+def requires(permission: str) -> Callable[[F], F]:
+    """A view decorator: signed in (else 303 to the login page) and allowed (else 403)."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not can(current_user, permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return cast(F, wrapped)
+
+    return decorator
+
+
+# --- agency scoping -------------------------------------------------------------------
+
+
+def scope_root(user: User) -> Agency | None:
+    """The agency a user is tied to; None means the whole province (every agency)."""
+    return user.agency
+
+
+def in_scope(user: User, agency: Agency) -> bool:
+    root = scope_root(user)
+    return root is None or agency.path.startswith(root.path)
+
+
+def scoped_agencies(user: User) -> Select[tuple[Agency]]:
+    """A select of the agencies a user may see figures of."""
+    query = select(Agency).order_by(Agency.path)
+    root = scope_root(user)
+    if root is not None:
+        query = query.where(Agency.path.startswith(root.path, autoescape=True))
+    return query
+
+
+def require_agency(session: Session, user: User, code: str) -> Agency:
+    """The agency with ``code`` if the user may see it; out of scope is a 404 like unknown."""
+    agency = session.scalar(select(Agency).where(Agency.code == code))
+    if agency is None or not in_scope(user, agency):
+        abort(404)
+    return agency
+
+
+# --- API tokens -----------------------------------------------------------------------
+
+
+def issue_api_token(session: Session, user: User) -> str:
+    token = "sa_" + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, token_hash=hash_token(token)))
+    return token
+
+
+def user_from_bearer(session: Session) -> User | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    api_token = session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip()))
+    )
+    if api_token is None or not api_token.user.active:
+        return None
+    api_token.last_used_at = utcnow()
+    g.api_user = api_token.user
+    return api_token.user
+
+
+# --- response headers ------------------------------------------------------------------
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+
+
+def init_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(response: Any) -> Any:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        # Invitation tokens live in URLs: never leak them to another site.
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=()")
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
+        return response

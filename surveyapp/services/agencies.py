@@ -1,0 +1,105 @@
+"""The agency tree: import from CSV rows, list, look up by code."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from surveyapp.models import Agency, AgencyLevel
+from surveyapp.services.problems import InputRefused, Problem
+
+COLUMNS = ("code", "parent", "name_vi", "name_en")
+
+
+def read_csv(text: str) -> list[dict[str, str]]:
+    """Rows of an agencies CSV (``code,parent,name_vi,name_en``), BOM tolerated."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [c for c in COLUMNS[:3] if c not in (reader.fieldnames or [])]
+    if missing:
+        raise InputRefused([Problem("row 1", f"missing column(s): {', '.join(missing)}")])
+    return [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
+
+
+def import_agencies(session: Session, rows: Iterable[Mapping[str, str]]) -> list[Agency]:
+    """Create or update agencies; parents may come later in the file. All or nothing."""
+    rows = list(rows)
+    existing = {a.code: a for a in session.scalars(select(Agency))}
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for number, row in enumerate(rows, start=2):
+        code = row.get("code", "")
+        where = f"row {number}"
+        if not code:
+            problems.append(Problem(f"{where}, column code", "empty code"))
+        elif not code.replace("_", "").replace("-", "").isalnum() or len(code) > 32:
+            problems.append(Problem(f"{where}, column code", f'invalid code "{code}"'))
+        elif code in seen:
+            problems.append(Problem(f"{where}, column code", f'"{code}" repeats row {seen[code]}'))
+        else:
+            seen[code] = number
+        if not row.get("name_vi"):
+            problems.append(Problem(f"{where}, column name_vi", "empty name"))
+    codes = set(seen) | set(existing)
+    for number, row in enumerate(rows, start=2):
+        parent = row.get("parent", "")
+        if parent and parent not in codes:
+            problems.append(
+                Problem(f"row {number}, column parent", f'unknown agency code "{parent}"')
+            )
+    if problems:
+        raise InputRefused(problems)
+    by_code = dict(existing)
+    pending = {row["code"]: row for row in rows}
+    imported: list[Agency] = []
+    while pending:  # parents first, whatever the file order
+        ready = [r for r in pending.values() if not r.get("parent") or r["parent"] in by_code]
+        if not ready:
+            cycle = ", ".join(sorted(pending))
+            raise InputRefused([Problem("column parent", f"agencies form a cycle: {cycle}")])
+        for row in ready:
+            agency = _upsert(session, by_code, row)
+            imported.append(agency)
+            del pending[row["code"]]
+    session.flush()
+    return imported
+
+
+def _upsert(session: Session, by_code: dict[str, Agency], row: Mapping[str, str]) -> Agency:
+    parent = by_code.get(row.get("parent", "")) if row.get("parent") else None
+    agency = by_code.get(row["code"]) or Agency(code=row["code"])
+    agency.parent = parent
+    agency.name_vi = row["name_vi"]
+    agency.name_en = row.get("name_en") or row["name_vi"]
+    agency.level = _level(row, parent)
+    agency.path = (parent.path if parent else "/") + row["code"] + "/"
+    session.add(agency)
+    by_code[agency.code] = agency
+    return agency
+
+
+def _level(row: Mapping[str, str], parent: Agency | None) -> AgencyLevel:
+    if row.get("level"):
+        return AgencyLevel(row["level"])
+    if parent is None:
+        return AgencyLevel.PROVINCE
+    if parent.level is AgencyLevel.PROVINCE:
+        return AgencyLevel.DEPARTMENT
+    return AgencyLevel.UNIT
+
+
+def by_codes(session: Session, codes: Iterable[str]) -> list[Agency]:
+    """The agencies with these codes, in the order given; unknown codes are refused."""
+    codes = [c.strip() for c in codes if c.strip()]
+    found = {a.code: a for a in session.scalars(select(Agency).where(Agency.code.in_(codes)))}
+    unknown = [c for c in codes if c not in found]
+    if unknown:
+        raise InputRefused([Problem("", f'unknown agency code "{c}"') for c in unknown])
+    return [found[c] for c in codes]
+
+
+def all_agencies(session: Session) -> list[Agency]:
+    return list(session.scalars(select(Agency).order_by(Agency.path)))

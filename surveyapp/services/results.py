@@ -1,0 +1,136 @@
+"""From stored answers to weighted indices: load arrays once, hand them to scoring."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from surveyapp.models import Agency, Answer, Response, ResponseStatus, Survey
+from surveyapp.questionnaire.document import Questionnaire
+from surveyapp.scoring import Estimate, Framework, IndexResult, SurveyDesign, score
+
+CHOICE_TYPES = ("likert", "single")
+NUMERIC_TYPES = ("likert", "single", "number")
+
+
+@dataclass(frozen=True)
+class ResponseArrays:
+    """Submitted responses as columns: one row per response, NaN where not answered."""
+
+    response_ids: npt.NDArray[np.int64]
+    agency_ids: npt.NDArray[np.int64]
+    weights: npt.NDArray[np.float64]
+    strata: npt.NDArray[np.str_]
+    answers: dict[str, npt.NDArray[np.float64]]
+
+    @property
+    def n(self) -> int:
+        return len(self.response_ids)
+
+    def design(self) -> SurveyDesign:
+        return SurveyDesign(self.weights, strata=self.strata)
+
+
+def load_arrays(session: Session, survey: Survey) -> ResponseArrays:
+    """Numeric answers of every submitted response; "missing" option codes become NaN."""
+    questionnaire = Questionnaire(survey.version.document)
+    rows = session.execute(
+        select(Response.id, Response.agency_id, Response.weight, Response.stratum)
+        .where(Response.survey_id == survey.id, Response.status == ResponseStatus.SUBMITTED)
+        .order_by(Response.id)
+    ).all()
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    items = [i for i in questionnaire.answerable_items if i["type"] in NUMERIC_TYPES]
+    answers = {i["id"]: np.full(len(rows), np.nan) for i in items}
+    if rows:
+        found = session.execute(
+            select(Answer.response_id, Answer.item_id, Answer.value_num)
+            .join(Response, Response.id == Answer.response_id)
+            .where(Response.survey_id == survey.id, Response.status == ResponseStatus.SUBMITTED)
+            .where(Answer.item_id.in_(list(answers)), Answer.position == 0)
+        ).all()
+        positions = np.searchsorted(ids, np.fromiter((f[0] for f in found), dtype=np.int64))
+        for position, (_, item_id, value) in zip(positions, found, strict=True):
+            if value is not None:
+                answers[item_id][position] = value
+        for item in items:
+            missing = questionnaire.missing_codes(item["id"])
+            if missing:
+                column = answers[item["id"]]
+                column[np.isin(column, list(missing))] = np.nan
+    return ResponseArrays(
+        response_ids=ids,
+        agency_ids=np.array([r[1] for r in rows], dtype=np.int64),
+        weights=np.array([r[2] for r in rows], dtype=np.float64),
+        strata=np.array([r[3] or "" for r in rows], dtype=np.str_),
+        answers=answers,
+    )
+
+
+def subtree_mask(session: Session, arrays: ResponseArrays, agency: Agency) -> npt.NDArray[np.bool_]:
+    """Rows answered about ``agency`` or any agency under it."""
+    ids = session.scalars(
+        select(Agency.id).where(Agency.path.startswith(agency.path, autoescape=True))
+    ).all()
+    return np.isin(arrays.agency_ids, list(ids))
+
+
+def indices(
+    survey: Survey,
+    arrays: ResponseArrays,
+    domain: npt.NDArray[np.bool_] | None = None,
+) -> IndexResult:
+    framework = Framework.from_dict(survey.version.document["framework"])
+    return score(framework, arrays.answers, arrays.design(), domain=domain)
+
+
+def estimate_json(estimate: Estimate) -> dict[str, Any]:
+    """An estimate as JSON: proportions, with null where too few answers leave no SE."""
+    return {
+        "value": _finite(estimate.value),
+        "se": _finite(estimate.se),
+        "ci_low": _finite(estimate.ci_low),
+        "ci_high": _finite(estimate.ci_high),
+        "n": int(estimate.n),
+    }
+
+
+def result_json(result: IndexResult) -> dict[str, Any]:
+    return {
+        "n": int(result.overall.n),
+        "overall": estimate_json(result.overall),
+        "groups": {k: estimate_json(v) for k, v in result.groups.items()},
+        "elements": {k: estimate_json(v) for k, v in result.elements.items()},
+        "criteria": {k: estimate_json(v) for k, v in result.criteria.items()},
+        "indicators": {k: estimate_json(v) for k, v in result.indicators.items()},
+    }
+
+
+def survey_json(
+    session: Session, survey: Survey, *, scope: Agency | None = None, by_agency: bool = False
+) -> dict[str, Any]:
+    """The shape of ``surveyapp score --format json`` and of the API's indices."""
+    arrays = load_arrays(session, survey)
+    domain = subtree_mask(session, arrays, scope) if scope is not None else None
+    body: dict[str, Any] = {"survey": survey.id}
+    body.update(result_json(indices(survey, arrays, domain)))
+    body["n"] = int(arrays.n if domain is None else domain.sum())
+    if by_agency:
+        body["agencies"] = {
+            agency.code: result_json(indices(survey, arrays, subtree_mask(session, arrays, agency)))
+            for agency in survey.agencies
+            if scope is None or agency.path.startswith(scope.path)
+        }
+    return body
+
+
+def _finite(value: float | None) -> float | None:
+    if value is None or not math.isfinite(value):
+        return None
+    return float(value)

@@ -1,0 +1,124 @@
+"""Surveys: a questionnaire version fielded over a period for a set of agencies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from surveyapp.models import (
+    Agency,
+    Questionnaire,
+    QuestionnaireVersion,
+    Response,
+    ResponseStatus,
+    Survey,
+    SurveyMode,
+    SurveyStatus,
+    VersionStatus,
+)
+from surveyapp.models.audit import record
+from surveyapp.questionnaire import templates
+from surveyapp.services.problems import InputRefused, Problem
+
+
+def questionnaire_version(
+    session: Session, key: str, version: int | None = None
+) -> QuestionnaireVersion:
+    """A stored version by questionnaire id; built-in templates are stored on first use."""
+    questionnaire = session.scalar(select(Questionnaire).where(Questionnaire.key == key))
+    if questionnaire is None:
+        questionnaire = _store_template(session, key)
+    query = select(QuestionnaireVersion).where(
+        QuestionnaireVersion.questionnaire_id == questionnaire.id
+    )
+    if version is None:
+        query = query.order_by(QuestionnaireVersion.version.desc()).limit(1)
+    else:
+        query = query.where(QuestionnaireVersion.version == version)
+    found = session.scalar(query)
+    if found is None:
+        raise InputRefused([Problem("--version", f"questionnaire {key} has no version {version}")])
+    return found
+
+
+def _store_template(session: Session, key: str) -> Questionnaire:
+    try:
+        document = templates.load_template(key)
+    except KeyError:
+        known = ", ".join(t.id for t in templates.list_templates())
+        raise InputRefused(
+            [Problem("--questionnaire", f'unknown questionnaire "{key}" (built in: {known})')]
+        ) from None
+    questionnaire = Questionnaire(key=key)
+    session.add(questionnaire)
+    session.flush()
+    session.add(
+        QuestionnaireVersion(
+            questionnaire_id=questionnaire.id,
+            version=int(document.get("version", 1)),
+            document=document,
+        )
+    )
+    session.flush()
+    return questionnaire
+
+
+def create_survey(
+    session: Session,
+    *,
+    version: QuestionnaireVersion,
+    title: str,
+    agencies: Sequence[Agency],
+    mode: SurveyMode = SurveyMode.INVITED,
+    anonymous: bool = False,
+    actor_id: int | None = None,
+    now: datetime,
+) -> Survey:
+    """Create a survey and open it for answers; its questionnaire version freezes."""
+    problems = []
+    if not title.strip():
+        problems.append(Problem("title", "a survey needs a title"))
+    if not agencies:
+        problems.append(Problem("agencies", "choose at least one agency"))
+    if problems:
+        raise InputRefused(problems)
+    if version.status is VersionStatus.DRAFT:
+        version.status = VersionStatus.OPEN
+        version.opened_at = now
+    survey = Survey(
+        title=title.strip(),
+        version=version,
+        questionnaire_version_id=version.id,
+        mode=mode,
+        anonymous=anonymous,
+        status=SurveyStatus.OPEN,
+        opens_at=now,
+        agencies=list(agencies),
+        created_by_id=actor_id,
+    )
+    session.add(survey)
+    session.flush()
+    record(session, actor_id, "survey.create", survey, title=survey.title, mode=mode.value)
+    return survey
+
+
+def list_surveys(session: Session) -> list[Survey]:
+    return list(session.scalars(select(Survey).order_by(Survey.created_at.desc(), Survey.id)))
+
+
+def get_survey(session: Session, survey_id: int) -> Survey | None:
+    return session.get(Survey, survey_id)
+
+
+def count_submitted(session: Session, survey: Survey) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Response)
+            .where(Response.survey_id == survey.id, Response.status == ResponseStatus.SUBMITTED)
+        )
+        or 0
+    )

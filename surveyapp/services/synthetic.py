@@ -1,0 +1,190 @@
+"""Synthetic respondents for the demo: answers that differ by agency, skip logic honoured."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from surveyapp.models import (
+    Answer,
+    Channel,
+    Disposition,
+    Invitation,
+    Response,
+    ResponseStatus,
+    Survey,
+)
+from surveyapp.questionnaire import rules
+from surveyapp.questionnaire.document import Questionnaire
+from surveyapp.security import hash_token, new_token
+
+
+@dataclass(frozen=True)
+class AgencyProfile:
+    """How an agency serves people, as rates the generator draws from."""
+
+    satisfaction: float  # mean latent satisfaction, roughly 0 (poor) to 1 (excellent)
+    harassment: float
+    extra_payment: float
+    late: float
+    apology_when_late: float
+    extra_trips: float  # mean number of trips beyond the first
+
+
+NEGATIVE_ITEMS = {
+    "harassed": "harassment",
+    "asked_extra_pay": "extra_payment",
+}
+COMMENTS = [
+    "Cần bố trí thêm chỗ ngồi chờ.",
+    "Công chức hướng dẫn rất nhiệt tình.",
+    "Thời gian chờ còn lâu.",
+    "- Nên niêm yết thủ tục rõ hơn",
+    "Rất hài lòng.",
+]
+
+
+def generate(
+    session: Session,
+    survey: Survey,
+    profiles: dict[str, AgencyProfile],
+    population: dict[str, int],
+    responses_per_agency: dict[str, int],
+    *,
+    now: datetime,
+    seed: int = 2026,
+) -> int:
+    """Insert invitations and submitted responses; returns the number of responses."""
+    rng = np.random.default_rng(seed)
+    questionnaire = Questionnaire(survey.version.document)
+    total = 0
+    for agency in survey.agencies:
+        n = responses_per_agency[agency.code]
+        invited = int(n * 1.25)  # a quarter of the sample does not (fully) answer
+        weight = population[agency.code] / n  # N_h / n_h, after non-response adjustment
+        invitation_ids = _invite(session, survey, agency.id, agency.code, invited, rng, n)
+        rows: list[dict[str, Any]] = []
+        answer_rows: list[dict[str, Any]] = []
+        for invitation_id in invitation_ids[:n]:
+            submitted = now - timedelta(minutes=int(rng.integers(60, 60 * 24 * 60)))
+            rows.append(
+                {
+                    "survey_id": survey.id,
+                    "questionnaire_version_id": survey.questionnaire_version_id,
+                    "agency_id": agency.id,
+                    "invitation_id": invitation_id,
+                    "channel": rng.choice(
+                        [Channel.WEB, Channel.KIOSK, Channel.PAPER], p=[0.6, 0.3, 0.1]
+                    ),
+                    "status": ResponseStatus.SUBMITTED,
+                    "stratum": agency.code,
+                    "weight": weight,
+                    "started_at": submitted - timedelta(minutes=int(rng.integers(4, 15))),
+                    "updated_at": submitted,
+                    "submitted_at": submitted,
+                }
+            )
+        ids = session.scalars(insert(Response).returning(Response.id), rows).all()
+        profile = profiles[agency.code]
+        for response_id in ids:
+            for item_id, value in _answers(questionnaire, profile, rng).items():
+                values = value if isinstance(value, list) else [value]
+                for position, single in enumerate(values):
+                    answer_rows.append(
+                        {
+                            "response_id": response_id,
+                            "item_id": item_id,
+                            "position": position,
+                            "value_num": None if isinstance(single, str) else float(single),
+                            "value_text": single if isinstance(single, str) else None,
+                        }
+                    )
+        session.execute(insert(Answer), answer_rows)
+        total += len(ids)
+    return total
+
+
+def _invite(
+    session: Session,
+    survey: Survey,
+    agency_id: int,
+    stratum: str,
+    count: int,
+    rng: np.random.Generator,
+    completed: int,
+) -> list[int]:
+    others = [Disposition.SENT, Disposition.OPENED, Disposition.REFUSED, Disposition.UNREACHABLE]
+    rows = [
+        {
+            "survey_id": survey.id,
+            "agency_id": agency_id,
+            "token_hash": hash_token(new_token()),
+            "stratum": stratum,
+            "base_weight": 1.0,
+            "disposition": Disposition.COMPLETE if i < completed else rng.choice(others),
+        }
+        for i in range(count)
+    ]
+    return list(session.scalars(insert(Invitation).returning(Invitation.id), rows).all())
+
+
+def _answers(q: Questionnaire, profile: AgencyProfile, rng: np.random.Generator) -> dict[str, Any]:
+    """One respondent's answers, item by item, each only if its rules show it."""
+    mood = float(np.clip(rng.normal(profile.satisfaction, 0.18), 0.02, 0.98))
+    answers: dict[str, Any] = {}
+    for section in q.sections:
+        if not rules.evaluate(section.get("show_when"), answers):
+            continue
+        for item in section["items"]:
+            if item["type"] == "info" or not rules.evaluate(item.get("show_when"), answers):
+                continue
+            value = _answer(q, item, profile, mood, rng)
+            if value is not None:
+                answers[item["id"]] = value
+    return answers
+
+
+def _answer(
+    q: Questionnaire,
+    item: dict[str, Any],
+    profile: AgencyProfile,
+    mood: float,
+    rng: np.random.Generator,
+) -> Any:
+    item_id, kind = item["id"], item["type"]
+    if item_id == "result_received":
+        return 1 if rng.random() < 0.97 else 2
+    if item_id in NEGATIVE_ITEMS:
+        return 1 if rng.random() < getattr(profile, NEGATIVE_ITEMS[item_id]) else 2
+    if item_id == "result_timing":
+        return 3 if rng.random() < profile.late else int(rng.choice([1, 2], p=[0.3, 0.7]))
+    if item_id in ("late_notified", "late_apology"):
+        return 1 if rng.random() < profile.apology_when_late else 2
+    if item_id == "trips":
+        return int(min(1 + rng.poisson(profile.extra_trips), 20))
+    if item_id == "late_reschedules":
+        return int(rng.choice([0, 1, 2], p=[0.3, 0.55, 0.15]))
+    codes = [int(o["code"]) for o in q.options(item_id) if not o.get("missing")]
+    missing = [int(o["code"]) for o in q.options(item_id) if o.get("missing")]
+    if kind == "likert":
+        if missing and rng.random() < 0.04:
+            return missing[0]
+        # Satisfaction on the scale follows the respondent's mood, with noise.
+        position = np.clip(rng.normal(mood * (len(codes) - 1), 0.8), 0, len(codes) - 1)
+        return codes[round(float(position))]
+    if kind == "single":
+        return int(rng.choice(codes)) if codes else None
+    if kind == "multi":
+        size = int(rng.integers(1, min(3, len(codes)) + 1))
+        return sorted(int(c) for c in rng.choice(codes, size=size, replace=False))
+    if kind == "text":
+        return str(rng.choice(COMMENTS)) if rng.random() < 0.15 else None
+    if kind == "number":
+        low, high = item.get("min", 0), item.get("max", 10)
+        return int(rng.integers(low, high + 1))
+    return None

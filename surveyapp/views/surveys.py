@@ -1,0 +1,78 @@
+"""Creating surveys from questionnaires and looking at one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from surveyapp.extensions import db
+from surveyapp.forms.staff import InviteForm, NewSurveyForm
+from surveyapp.i18n import current_language
+from surveyapp.models import Survey, SurveyMode
+from surveyapp.models._types import utcnow
+from surveyapp.questionnaire.templates import list_templates
+from surveyapp.security import in_scope, requires, scoped_agencies
+from surveyapp.services import agencies, surveys
+from surveyapp.services.problems import InputRefused
+
+bp = Blueprint("surveys", __name__, url_prefix="/surveys")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("design")
+def new() -> Any:
+    form = NewSurveyForm()
+    lang = current_language()
+    form.questionnaire.choices = [
+        (t.id, t.title.get(lang) or next(iter(t.title.values()))) for t in list_templates()
+    ]
+    form.agencies.choices = [
+        (a.code, f"{a.code} — {a.name(lang)}")
+        for a in db.session.scalars(scoped_agencies(current_user))
+    ]
+    if form.validate_on_submit():
+        try:
+            survey = surveys.create_survey(
+                db.session,
+                version=surveys.questionnaire_version(db.session, form.questionnaire.data),
+                title=form.title.data or "",
+                agencies=agencies.by_codes(db.session, form.agencies.data or []),
+                mode=SurveyMode(form.mode.data),
+                anonymous=form.anonymous.data,
+                actor_id=current_user.id,
+                now=utcnow(),
+            )
+        except InputRefused as refused:
+            db.session.rollback()
+            for problem in refused.problems:
+                flash(str(problem), "error")
+        else:
+            db.session.commit()
+            flash(_("Survey created and open for answers."), "success")
+            return redirect(url_for(".detail", survey_id=survey.id), 303)
+    return render_template("surveys/new.html", form=form)
+
+
+@bp.get("/<int:survey_id>")
+@requires("analyse")
+def detail(survey_id: int) -> Any:
+    survey = visible_survey(survey_id)
+    invite_form = InviteForm()
+    invite_form.agency.choices = [(a.code, a.name(current_language())) for a in survey.agencies]
+    return render_template(
+        "surveys/detail.html",
+        survey=survey,
+        submitted=surveys.count_submitted(db.session, survey),
+        invite_form=invite_form,
+    )
+
+
+def visible_survey(survey_id: int) -> Survey:
+    """A survey the current user may see: one of its agencies is in the user's scope."""
+    survey = surveys.get_survey(db.session, survey_id)
+    if survey is None or not any(in_scope(current_user, a) for a in survey.agencies):
+        abort(404)
+    return survey

@@ -1,0 +1,78 @@
+"""Fixtures shared by every test: an app on SQLite or, when
+``SURVEYAPP_TEST_DATABASE_URL`` is set, on that (PostgreSQL) database."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import delete, text
+
+from surveyapp import MIGRATIONS_DIR, create_app
+from surveyapp.config import database_url
+from surveyapp.extensions import db
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("SURVEYAPP_TEST_DATABASE_URL")
+    if url:
+        return database_url(url)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def _app(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "SQLALCHEMY_DATABASE_URI": database,
+            "RATELIMIT_ENABLED": False,
+            "BASE_URL": "http://localhost",
+        }
+    )
+    with app.app_context():
+        _reset_schema()
+        upgrade(directory=str(MIGRATIONS_DIR))  # the schema the product really runs on
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _reset_schema() -> None:
+    """Start from nothing: earlier runs may have left tables in a shared PostgreSQL."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    else:
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture()
+def app(_app: Flask) -> Iterator[Flask]:
+    """The app inside an app context; every table is emptied after the test."""
+    with _app.app_context():
+        yield _app
+        db.session.rollback()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(delete(table))
+        db.session.commit()
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture()
+def tmp_dir(tmp_path: Path) -> Path:
+    return tmp_path

@@ -1,0 +1,189 @@
+"""The respondent pages' HTTP contract (spec/interfaces.md): one form per page, item ids
+as field names, ``action`` buttons, 303 after a valid POST, ``data-state`` markers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from surveyapp.extensions import db
+from surveyapp.models import Answer, Disposition, Invitation, Response, ResponseStatus
+from tests import factories
+
+
+def _page(client: FlaskClient, token: str) -> Any:
+    page = client.get(f"/s/{token}")
+    assert page.status_code == 200
+    return page
+
+
+def _post(client: FlaskClient, token: str, action: str, **answers: Any) -> Any:
+    page = _page(client, token)
+    data: dict[str, Any] = {**factories.form_fields(page.text), "action": action, **answers}
+    return client.post(f"/s/{token}", data=data)
+
+
+def _current_page(html: str) -> str:
+    match = re.search(r'data-page="([^"]+)"', html)
+    assert match
+    return match.group(1)
+
+
+SCREEN = {
+    "applicant_type": "1",
+    "result_received": "1",
+    "submit_channel": "1",
+    "trips": "1",
+    "gave_feedback": "2",
+}
+
+
+def _answer_everything(client: FlaskClient, token: str, **overrides: Any) -> None:
+    """Walk every page, answering each likert 4 and each choice with its first option."""
+    for _ in range(30):
+        page = _page(client, token)
+        if 'data-state="submitted"' in page.text:
+            return
+        current = _current_page(page.text)
+        if current == "confirm":
+            assert _post(client, token, "submit").status_code == 303
+            continue
+        answers: dict[str, Any] = {}
+        for item, code in re.findall(r'name="([a-z][a-z0-9_]*)" value="(\d+)"', page.text):
+            criterion = item.startswith(("acc_", "proc_", "cs_", "res_", "fb_"))
+            answers.setdefault(item, "4" if criterion else code)
+        for name in re.findall(r'<input id="([a-z0-9_]+)" name="\1" type="text" inputmode', page.text):
+            answers[name] = "1"
+        answers.update({k: v for k, v in {**SCREEN, **overrides}.items() if k in page.text})
+        response = _post(client, token, "next", **answers)
+        assert response.status_code == 303, response.text
+    raise AssertionError("never reached the end of the questionnaire")
+
+
+def test_welcome_page_is_a_form_with_next_and_csrf(client: FlaskClient) -> None:
+    factories.province()
+    token = factories.tokens(factories.survey(), "SXD")[0]
+    page = _page(client, token)
+    assert 'data-page="welcome"' in page.text
+    assert 'name="action" value="next"' in page.text
+    assert 'name="csrf_token"' in page.text
+
+
+def test_complete_questionnaire_then_second_visit_is_already_submitted(client: FlaskClient) -> None:
+    factories.province()
+    survey = factories.survey()
+    token = factories.tokens(survey, "SXD")[0]
+    _answer_everything(client, token)
+    after = client.get(f"/s/{token}")
+    assert 'data-state="already-submitted"' in after.text
+    assert db.session.scalar(select(func.count()).select_from(Response)) == 1
+    response = db.session.scalars(select(Response)).one()
+    assert response.status is ResponseStatus.SUBMITTED
+    invitation = db.session.scalars(select(Invitation)).one()
+    assert invitation.disposition is Disposition.COMPLETE
+    stored = {a.item_id: a.value_num for a in db.session.scalars(select(Answer))}
+    assert stored["acc_seats"] == 4
+    assert stored["trips"] == 1
+
+
+def test_post_of_completed_invitation_answers_already_submitted(client: FlaskClient) -> None:
+    factories.province()
+    token = factories.tokens(factories.survey(), "SXD")[0]
+    _answer_everything(client, token)
+    csrf = factories.csrf_from(client.get("/login").text)
+    again = client.post(f"/s/{token}", data={"csrf_token": csrf, "action": "submit"})
+    assert again.status_code == 200
+    assert 'data-state="already-submitted"' in again.text
+    assert db.session.scalar(select(func.count()).select_from(Response)) == 1
+
+
+def test_invalid_answers_come_back_with_messages_beside_fields(client: FlaskClient) -> None:
+    factories.province()
+    token = factories.tokens(factories.survey(), "SXD")[0]
+    _post(client, token, "next")  # leave the welcome page
+    bad = _post(
+        client,
+        token,
+        "next",
+        applicant_type=["1", "2"],  # two values for a single choice
+        result_received="7",  # unknown code
+        trips="many",  # text in a number field
+    )
+    assert bad.status_code == 200
+    assert bad.text.count('class="field-error"') >= 3
+    assert 'aria-describedby="err-trips"' in bad.text
+    assert 'value="many"' in bad.text  # what was typed is kept
+
+
+def test_unknown_action_is_refused_on_the_same_page(client: FlaskClient) -> None:
+    factories.province()
+    token = factories.tokens(factories.survey(), "SXD")[0]
+    response = _post(client, token, "jump")
+    assert response.status_code == 200
+    assert 'data-page="welcome"' in response.text
+    assert 'role="alert"' in response.text
+
+
+def test_missing_csrf_is_400_and_saves_nothing(client: FlaskClient) -> None:
+    factories.province()
+    token = factories.tokens(factories.survey(), "SXD")[0]
+    response = client.post(f"/s/{token}", data={"action": "next"})
+    assert response.status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(Response)) == 0
+
+
+def test_body_over_64_kib_is_413(client: FlaskClient) -> None:
+    factories.province()
+    token = factories.tokens(factories.survey(), "SXD")[0]
+    response = client.post(f"/s/{token}", data={"comments": "x" * 70_000})
+    assert response.status_code == 413
+
+
+def test_unknown_token_is_404(client: FlaskClient) -> None:
+    factories.province()
+    assert client.get("/s/not-a-token").status_code == 404
+
+
+def test_back_returns_to_previous_page_with_answers_kept(client: FlaskClient) -> None:
+    factories.province()
+    token = factories.tokens(factories.survey(), "SXD")[0]
+    _post(client, token, "next")
+    assert _post(client, token, "next", **SCREEN).status_code == 303
+    second = _current_page(_page(client, token).text)
+    assert second not in ("welcome", "screen")
+    assert _post(client, token, "back").status_code == 303
+    page = _page(client, token)
+    assert _current_page(page.text) != second
+    assert re.search(r'name="result_received" value="1"\s+checked', page.text)
+
+
+def test_screened_out_respondent_skips_to_the_end(client: FlaskClient) -> None:
+    """result_received = 2 ends the interview (the 2017 frame: results received only)."""
+    factories.province()
+    token = factories.tokens(factories.survey(), "SXD")[0]
+    _post(client, token, "next")
+    _post(client, token, "next", **{**SCREEN, "result_received": "2"})
+    assert _current_page(_page(client, token).text) == "confirm"
+
+
+def test_resume_after_leaving_returns_to_the_same_page(client: FlaskClient, app: Any) -> None:
+    factories.province()
+    token = factories.tokens(factories.survey(), "SXD")[0]
+    _post(client, token, "next")
+    _post(client, token, "next", **SCREEN)
+    where = _current_page(_page(client, token).text)
+    fresh = app.test_client()  # another browser, same link
+    assert _current_page(fresh.get(f"/s/{token}").text) == where
+
+
+def test_language_switch_and_accept_language(client: FlaskClient) -> None:
+    factories.province()
+    token = factories.tokens(factories.survey(), "SXD")[0]
+    english = client.get(f"/s/{token}", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert '<html lang="en">' in english.text
+    vietnamese = client.get(f"/s/{token}?lang=vi")
+    assert '<html lang="vi">' in vietnamese.text
+    assert '<html lang="vi">' in client.get(f"/s/{token}").text  # the choice sticks
