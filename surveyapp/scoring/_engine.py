@@ -21,7 +21,8 @@ by table look-up and accumulates one Gram matrix per domain.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,7 +41,9 @@ _CHUNK = 32768
 class DomainStats:
     """Ratios, weighted totals, counts and covariance for one domain.
 
-    Columns are the base columns followed by the pooled columns.
+    Columns are the base columns followed by the pooled columns. ``scale`` bounds the
+    rounding error of ``cov`` (see :meth:`Engine.run`); ``n_any[s]`` counts rows with a
+    valid answer in column set s.
     """
 
     ratio: FloatArray
@@ -48,23 +51,39 @@ class DomainStats:
     n_valid: npt.NDArray[np.int64]
     n_success: npt.NDArray[np.int64]
     cov: FloatArray
+    scale: FloatArray
     n_any: npt.NDArray[np.int64]
 
 
-def _boundaries(sorted_keys: npt.NDArray[np.integer], n_keys: int) -> IntArray:
-    return np.searchsorted(sorted_keys, np.arange(n_keys + 1)).astype(np.intp)
-
-
-def _ratio_tables(
+def _poly_tables(
     success: FloatArray, weight: FloatArray
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Ratios and the look-up table q → linearised value / w for each column (last axis)."""
+    """Ratios R = S/W and coefficients (α, β) with u/w = α·q + β·q² for q ∈ {0, 2, 3}.
+
+    u/w must be 0 (q = 0), −R/W (q = 2) and (1 − R)/W (q = 3); solving 2α + 4β = −R/W,
+    3α + 9β = (1 − R)/W gives α = −(4 + 5R)/(6W), β = (2 + R)/(6W). Sums over columns of
+    α·q + β·q² give the pooled ratios' linearised values with the same coefficients.
+    """
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = success / weight
-        table = np.zeros((*ratio.shape, 4))
-        table[..., VALID] = np.where(weight > 0, -ratio / weight, 0.0)
-        table[..., SUCCESS] = np.where(weight > 0, (1.0 - ratio) / weight, 0.0)
-    return ratio, np.nan_to_num(table, nan=0.0), np.nan_to_num(ratio)
+        safe = weight > 0
+        r0 = np.where(safe, ratio, 0.0)
+        w0 = np.where(safe, weight, 1.0)
+        alpha = np.where(safe, -(4.0 + 5.0 * r0) / (6.0 * w0), 0.0)
+        beta = np.where(safe, (2.0 + r0) / (6.0 * w0), 0.0)
+    return ratio, alpha, beta
+
+
+def _column_sets(sets: Sequence[Sequence[int]]) -> list[slice | IntArray]:
+    """Each set of columns as a slice when contiguous (no copy), else an index array."""
+    out: list[slice | IntArray] = []
+    for cols in sets:
+        c = list(cols)
+        if c == list(range(c[0], c[0] + len(c))):
+            out.append(slice(c[0], c[0] + len(c)))
+        else:
+            out.append(np.asarray(c, dtype=np.intp))
+    return out
 
 
 class Engine:
@@ -81,7 +100,8 @@ class Engine:
     ) -> None:
         self.layout = layout
         self.columns = columns
-        self.pooled = [np.asarray(p, dtype=np.intp) for p in pooled]
+        self.pooled = _column_sets(pooled)
+        self.pooled_idx = [np.asarray(p, dtype=np.intp) for p in pooled]
         self.any_sets = [np.asarray(s, dtype=np.intp) for s in any_sets]
         self.n_base = len(columns)
         self.n_cols = self.n_base + len(pooled)
@@ -89,178 +109,174 @@ class Engine:
         # rows outside every domain go to an extra bucket D
         self.bucket = np.where(domain < 0, n_domains, domain).astype(np.intp)
 
-    # ----------------------------------------------------------------- pass 1
-    def _cell_sums(self) -> tuple[FloatArray, FloatArray]:
-        """Weighted successes and valid weights per (bucket, stratum, column)."""
+    def _pass_one(self) -> tuple[FloatArray, FloatArray, npt.NDArray[np.int64]]:
+        """Weighted successes and valid weights per (bucket, stratum, column); any-valid counts.
+
+        One weighted ``bincount`` per column over the code (bucket, stratum, q).
+        """
         lay = self.layout
-        n_cells = (self.n_domains + 1) * lay.n_strata
+        n_buckets = self.n_domains + 1
+        n_cells = n_buckets * lay.n_strata
         base4 = (self.bucket * lay.n_strata + lay.stratum) * 4
-        shape = (self.n_domains + 1, lay.n_strata, 4)
-        success = np.empty((self.n_domains + 1, lay.n_strata, self.n_cols))
+        shape = (n_buckets, lay.n_strata, 4)
+        success = np.empty((n_buckets, lay.n_strata, self.n_cols))
         weight = np.empty_like(success)
+        member = np.zeros((self.n_base, len(self.any_sets)), dtype=bool)
+        for k, cols in enumerate(self.any_sets):
+            member[cols, k] = True
+        anyvalid = np.zeros((len(self.any_sets), lay.n), dtype=bool)
         for b, q in enumerate(self.columns):
             sums = np.bincount(base4 + q, weights=lay.weights, minlength=n_cells * 4)
             sums = sums.reshape(shape)
             success[..., b] = sums[..., SUCCESS]
             weight[..., b] = sums[..., SUCCESS] + sums[..., VALID]
-        for e, cols in enumerate(self.pooled):
+            valid = q > 0
+            for set_index in np.flatnonzero(member[b]):
+                anyvalid[set_index] |= valid
+        for e, cols in enumerate(self.pooled_idx):
             success[..., self.n_base + e] = success[..., cols].sum(axis=-1)
             weight[..., self.n_base + e] = weight[..., cols].sum(axis=-1)
-        return success, weight
+        n_any = np.zeros((n_buckets, len(self.any_sets)), dtype=np.int64)
+        for k, rows in enumerate(anyvalid):
+            n_any[:, k] = np.bincount(self.bucket[rows], minlength=n_buckets)
+        return success, weight, n_any
 
-    # ----------------------------------------------------------------- pass 2
-    def _linearised(
-        self, table: FloatArray, keys: IntArray | None, q: Int8Array, w: FloatArray
-    ) -> FloatArray:
-        """u/w per row for all columns from the look-up table ([key,] column, q)."""
-        nb = self.n_base
-        out = np.empty((q.shape[0], self.n_cols))
-        flat = table.reshape(-1)
-        if keys is None:
-            idx = np.arange(nb)[None, :] * 4 + q
-        else:
-            idx = (keys[:, None] * self.n_cols + np.arange(nb)[None, :]) * 4 + q
-        out[:, :nb] = flat[idx]
-        for e, cols in enumerate(self.pooled):
-            col = nb + e
-            if keys is None:
-                pidx = col * 4 + q[:, cols]
-            else:
-                pidx = (keys[:, None] * self.n_cols + col) * 4 + q[:, cols]
-            out[:, col] = flat[pidx].sum(axis=1)
-        out *= w[:, None]
-        return out
+    def _chunks(
+        self, w_scaled: FloatArray, counts: npt.NDArray[np.int64]
+    ) -> Iterator[tuple[int, IntArray | slice, FloatArray]]:
+        """Yield (bucket, rows, x) with x = [w·q ; w·q²] (2m × rows), one bucket per chunk.
+
+        Pooled columns follow the base columns in each half. Counts of valid answers and
+        successes per (bucket, column) are added to ``counts`` on the way.
+        """
+        nb, m = self.n_base, self.n_cols
+        n_buckets = self.n_domains + 1
+        sizes = np.bincount(self.bucket, minlength=n_buckets)
+        single = np.count_nonzero(sizes) == 1
+        perm = None
+        if not single:
+            key = self.bucket.astype(np.int16 if n_buckets < 32000 else np.intp)
+            perm = np.argsort(key, kind="stable")
+        bounds = np.concatenate([[0], np.cumsum(sizes)])
+        for d in np.flatnonzero(sizes):
+            for start in range(int(bounds[d]), int(bounds[d + 1]), _CHUNK):
+                stop = min(int(bounds[d + 1]), start + _CHUNK)
+                rows: IntArray | slice = slice(start, stop) if perm is None else perm[start:stop]
+                w = w_scaled[rows]
+                x = np.empty((2 * m, stop - start))
+                for b, col in enumerate(self.columns):
+                    q = col[rows]
+                    np.multiply(q, w, out=x[b])
+                    np.multiply(x[b], q, out=x[m + b])
+                    counts[d, b, 0] += np.count_nonzero(q)
+                    counts[d, b, 1] += np.count_nonzero(q == SUCCESS)
+                for e, cols in enumerate(self.pooled):
+                    x[nb + e] = x[:nb][cols].sum(axis=0)
+                    x[m + nb + e] = x[m : m + nb][cols].sum(axis=0)
+                yield int(d), rows, x
+
+    def _grams_by_row(self, w_scaled: FloatArray, counts: npt.NDArray[np.int64]) -> FloatArray:
+        """Σ over each bucket's rows of x xᵀ, x = sqrt(factor_h)·[w·q ; w·q²] (rows = PSUs)."""
+        m2 = 2 * self.n_cols
+        grams = np.zeros((self.n_domains + 1, m2, m2))
+        for d, _, x in self._chunks(w_scaled, counts):
+            grams[d] += x @ x.T
+        return grams
+
+    def _grams_by_psu(
+        self, w_scaled: FloatArray, counts: npt.NDArray[np.int64], overall: bool
+    ) -> tuple[FloatArray, FloatArray]:
+        """Gram matrices of (domain, PSU) totals per bucket, and of PSU totals."""
+        lay = self.layout
+        assert lay.psu is not None
+        n_buckets, m2 = self.n_domains + 1, 2 * self.n_cols
+        units, unit_of_row = np.unique(
+            self.bucket.astype(np.int64) * lay.n_psu + lay.psu, return_inverse=True
+        )
+        unit_of_row = unit_of_row.reshape(-1)
+        totals = np.zeros((units.shape[0], m2))
+        for _, rows, x in self._chunks(w_scaled, counts):
+            np.add.at(totals, unit_of_row[rows], x.T)
+        unit_bucket = units // lay.n_psu
+        bounds = np.searchsorted(unit_bucket, np.arange(n_buckets + 1))
+        grams = np.zeros((n_buckets, m2, m2))
+        for d, (lo, hi) in enumerate(itertools.pairwise(bounds)):
+            grams[d] = totals[lo:hi].T @ totals[lo:hi]
+        gram_all = np.zeros((m2, m2))
+        if overall:
+            psu_totals = np.zeros((lay.n_psu, m2))
+            np.add.at(psu_totals, units % lay.n_psu, totals)
+            gram_all = psu_totals.T @ psu_totals
+        return grams, gram_all
 
     def run(self, *, overall: bool) -> tuple[list[DomainStats], DomainStats | None]:
+        """Per-domain stats and, with ``overall``, the whole population's.
+
+        With x = [w·q | w·q²] and u = α·w·q + β·w·q² (see :func:`_poly_tables`), the
+        ultimate-cluster covariance is V = AᵀGA − Σ_h factor_h·n_h·z̄_h z̄_hᵀ, where
+        G = Σ_PSU factor_h·x xᵀ over the domain's PSU totals, A stacks diag(α) over
+        diag(β), and z̄_h = (stratum total of u)/n_h comes from pass 1. ``scale`` =
+        |A|ᵀG|A| bounds the terms that cancel; a variance below 1e-11 of it is rounding
+        noise of a true 0 (e.g. strata each answering unanimously) and is reported as 0.
+        """
         lay = self.layout
-        n_dom, n_cols, n_h = self.n_domains, self.n_cols, lay.n_h
-        success, weight = self._cell_sums()
-        dom_ratio, dom_table, dom_ratio0 = _ratio_tables(success.sum(axis=1), weight.sum(axis=1))
-        # z̄ per (bucket, stratum, column): stratum total of u over all n_h PSUs
-        with np.errstate(invalid="ignore", divide="ignore"):
-            w_dom = weight.sum(axis=1)
-            zbar = (success - dom_ratio0[:, None, :] * weight) / np.where(w_dom > 0, w_dom, 1.0)[
-                :, None, :
-            ]
-            zbar /= n_h[None, :, None]
-        zbar = np.nan_to_num(zbar)
-        all_success, all_weight = success.sum(axis=(0, 1)), weight.sum(axis=(0, 1))
-        all_ratio, all_table, all_ratio0 = _ratio_tables(all_success, all_weight)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            zbar_all = (success.sum(axis=0) - all_ratio0 * weight.sum(axis=0)) / np.where(
-                all_weight > 0, all_weight, 1.0
-            )
-            zbar_all = np.nan_to_num(zbar_all / n_h[:, None])
-        sqrt_c = np.sqrt(lay.factor)
-
-        grams = np.zeros((n_dom + 1, n_cols, n_cols))
-        gram_all = np.zeros((n_cols, n_cols))
-        n_valid = np.zeros((n_dom + 1, self.n_base), dtype=np.int64)
-        n_success = np.zeros_like(n_valid)
-        n_any = np.zeros((n_dom + 1, len(self.any_sets)), dtype=np.int64)
-        clustered = lay.psu is not None
-        if clustered:
-            assert lay.psu is not None
-            unit_key = self.bucket.astype(np.int64) * lay.n_psu + lay.psu
-            units, unit_of_row = np.unique(unit_key, return_inverse=True)
-            unit_of_row = unit_of_row.reshape(-1)
-            unit_bucket = (units // lay.n_psu).astype(np.intp)
-            unit_psu = (units % lay.n_psu).astype(np.intp)
-            totals = np.zeros((units.shape[0], n_cols))
-            totals_all = np.zeros((lay.n_psu, n_cols)) if overall else None
-        sort_key = self.bucket.astype(np.int16 if n_dom < 32000 else np.intp)
-
-        n = lay.n
-        for start in range(0, n, _CHUNK):
-            stop = min(n, start + _CHUNK)
-            order = np.argsort(sort_key[start:stop], kind="stable") + start
-            keys = self.bucket[order]
-            q = np.empty((stop - start, self.n_base), dtype=np.int8)
-            for b, col in enumerate(self.columns):
-                q[:, b] = col[order]
-            w = lay.weights[order]
-            bounds = _boundaries(keys, n_dom + 1)
-            valid = q >= VALID
-            self._count(valid, q == SUCCESS, bounds, n_valid, n_success, n_any)
-            u = self._linearised(dom_table, keys, q, w)
-            u_all = self._linearised(all_table, None, q, w) if overall else None
-            if clustered:
-                np.add.at(totals, unit_of_row[order], u)
-                if u_all is not None and totals_all is not None:
-                    assert lay.psu is not None
-                    np.add.at(totals_all, lay.psu[order], u_all)
-                continue
-            h = lay.stratum[order]
-            u -= zbar[keys, h]
-            u *= sqrt_c[h][:, None]
-            for d in range(n_dom):
-                block = u[bounds[d] : bounds[d + 1]]
-                if block.shape[0]:
-                    grams[d] += block.T @ block
-            if u_all is not None:
-                u_all -= zbar_all[h]
-                u_all *= sqrt_c[h][:, None]
-                gram_all += u_all.T @ u_all
-
-        if clustered:
-            unit_h = lay.psu_stratum[unit_psu]
-            centred = (totals - zbar[unit_bucket, unit_h]) * sqrt_c[unit_h][:, None]
-            ubounds = _boundaries(unit_bucket, n_dom + 1)
-            for d in range(n_dom):
-                block = centred[ubounds[d] : ubounds[d + 1]]
-                grams[d] = block.T @ block
-            n_hd = np.bincount(
-                unit_bucket * lay.n_strata + unit_h, minlength=(n_dom + 1) * lay.n_strata
-            )
-            if totals_all is not None:
-                ph = lay.psu_stratum
-                centred_all = (totals_all - zbar_all[ph]) * sqrt_c[ph][:, None]
-                gram_all = centred_all.T @ centred_all
+        success, weight, n_any = self._pass_one()
+        w_dom = weight.sum(axis=1)
+        dom_ratio, dom_a, dom_b = _poly_tables(success.sum(axis=1), w_dom)
+        w_scaled = lay.weights * np.sqrt(lay.factor)[lay.stratum]
+        counts = np.zeros((self.n_domains + 1, self.n_base, 2), dtype=np.int64)
+        if lay.psu is None:
+            grams = self._grams_by_row(w_scaled, counts)
+            gram_all = grams.sum(axis=0)
         else:
-            n_hd = np.bincount(
-                self.bucket * lay.n_strata + lay.stratum, minlength=(n_dom + 1) * lay.n_strata
+            grams, gram_all = self._grams_by_psu(w_scaled, counts, overall)
+        n_valid, n_success = counts[..., 0], counts[..., 1]
+        results = []
+        for d in range(self.n_domains):
+            cov, scale = self._covariance(
+                grams[d], dom_a[d], dom_b[d], success[d], weight[d], dom_ratio[d]
             )
-        n_hd = n_hd.reshape(n_dom + 1, lay.n_strata).astype(np.float64)
-        outside = lay.factor[None, :] * (n_h[None, :] - n_hd)
-        grams += np.einsum("dh,dhi,dhj->dij", outside, zbar, zbar)
-
-        results = [
-            DomainStats(
-                dom_ratio[d],
-                w_dom[d],
-                n_valid[d],
-                n_success[d],
-                grams[d],
-                n_any[d],
+            results.append(
+                DomainStats(dom_ratio[d], w_dom[d], n_valid[d], n_success[d], cov, scale, n_any[d])
             )
-            for d in range(n_dom)
-        ]
-        whole = None
-        if overall:
-            whole = DomainStats(
-                all_ratio,
-                all_weight,
-                n_valid.sum(axis=0),
-                n_success.sum(axis=0),
-                gram_all,
-                n_any.sum(axis=0),
-            )
+        if not overall:
+            return results, None
+        all_success, all_weight = success.sum(axis=0), weight.sum(axis=0)
+        all_ratio, all_a, all_b = _poly_tables(all_success.sum(axis=0), all_weight.sum(axis=0))
+        cov, scale = self._covariance(gram_all, all_a, all_b, all_success, all_weight, all_ratio)
+        whole = DomainStats(
+            all_ratio,
+            all_weight.sum(axis=0),
+            n_valid.sum(axis=0),
+            n_success.sum(axis=0),
+            cov,
+            scale,
+            n_any.sum(axis=0),
+        )
         return results, whole
 
-    def _count(
+    def _covariance(
         self,
-        valid: npt.NDArray[np.bool_],
-        success: npt.NDArray[np.bool_],
-        bounds: IntArray,
-        n_valid: npt.NDArray[np.int64],
-        n_success: npt.NDArray[np.int64],
-        n_any: npt.NDArray[np.int64],
-    ) -> None:
-        """Add per-bucket counts of valid rows, successes and 'any valid' rows."""
-        anyv = np.empty((valid.shape[0], len(self.any_sets)), dtype=np.bool_)
-        for s, cols in enumerate(self.any_sets):
-            anyv[:, s] = valid[:, cols].any(axis=1)
-        for target, flags in ((n_valid, valid), (n_success, success), (n_any, anyv)):
-            cum = np.zeros((flags.shape[0] + 1, flags.shape[1]), dtype=np.int64)
-            np.cumsum(flags, axis=0, out=cum[1:])
-            target += cum[bounds[1:]] - cum[bounds[:-1]]
+        gram: FloatArray,
+        alpha: FloatArray,
+        beta: FloatArray,
+        success: FloatArray,
+        weight: FloatArray,
+        ratio: FloatArray,
+    ) -> tuple[FloatArray, FloatArray]:
+        """AᵀGA − Σ_h factor_h·n_h·z̄ z̄ᵀ and the rounding scale |A|ᵀG|A| (see run)."""
+        lay, m = self.layout, self.n_cols
+        a = np.concatenate([alpha, beta])
+        cov = a[:, None] * gram * a[None, :]
+        absa = np.abs(a)
+        scale_full = absa[:, None] * gram * absa[None, :]
+        cov = cov[:m, :m] + cov[:m, m:] + cov[m:, :m] + cov[m:, m:]
+        scale = scale_full[:m, :m] + scale_full[:m, m:] + scale_full[m:, :m] + scale_full[m:, m:]
+        total = weight.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            zsum = (success - np.nan_to_num(ratio) * weight) / np.where(total > 0, total, 1.0)
+        zsum = np.nan_to_num(zsum)  # (stratum, column): Σ_{i∈h} z_hi = n_h·z̄_h
+        with np.errstate(invalid="ignore", divide="ignore"):
+            coef = np.where(lay.n_h > 0, lay.factor / lay.n_h, 0.0)
+        cov -= (zsum * coef[:, None]).T @ zsum
+        return cov, scale

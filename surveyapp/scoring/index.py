@@ -178,6 +178,11 @@ def _length(answers: Mapping[str, Any], design: SurveyDesign) -> int:
     raise ValueError("no answers given")
 
 
+def _variance(var: float, scale: float) -> float:
+    """A variance below 1e-11 of its rounding scale is the noise of a true 0."""
+    return 0.0 if var <= 1e-11 * scale else var
+
+
 def _compose(
     plan: _Plan, stats: DomainStats, *, df: int, level: float, method: str = "logit"
 ) -> IndexResult:
@@ -196,7 +201,7 @@ def _compose(
             cov[:, j] = 0.0
             se = 0.0
         else:
-            se = math.sqrt(max(cov[j, j], 0.0))
+            se = math.sqrt(_variance(cov[j, j], stats.scale[j, j]))
         low, high = proportion_interval(ratio[j], se, nv, df=df, method=method, level=level)
         props.append(Estimate(float(ratio[j]), se, low, high, nv))
     for e in range(len(plan.pooled)):
@@ -209,7 +214,8 @@ def _compose(
         if n == 0:
             return nan_estimate(0)
         value = float(vec @ ratio)
-        se = math.sqrt(max(float(vec @ cov @ vec), 0.0))
+        absvec = np.abs(vec)
+        se = math.sqrt(_variance(float(vec @ cov @ vec), float(absvec @ stats.scale @ absvec)))
         low, high = symmetric_interval(value, se, level)
         return Estimate(value, se, low, high, n)
 

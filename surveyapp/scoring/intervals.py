@@ -6,18 +6,21 @@ All functions return ``(low, high)`` as floats; proportions stay in [0, 1].
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 from scipy import stats
 
 PROPORTION_METHODS = ("logit", "wald", "wilson")
 
 
+@lru_cache(maxsize=64)
 def normal_quantile(level: float) -> float:
     """Two-sided normal quantile z_{1-(1-level)/2}."""
     _check_level(level)
     return float(stats.norm.ppf(0.5 + level / 2.0))
 
 
+@lru_cache(maxsize=256)
 def t_quantile(level: float, df: float) -> float:
     """Two-sided Student t quantile with ``df`` degrees of freedom (NaN when df <= 0)."""
     _check_level(level)
