@@ -79,30 +79,48 @@ def allocate(
     if n < sum(floor.values()):
         raise ValueError(f"n = {n} is below the sum of the stratum minimums {sum(floor.values())}")
     basis = _basis(keys, cap, method, sd)
+    fixed, shares = _fix_breakers(keys, basis, cap, floor, n, together=True)
+    if not shares and sum(fixed.values()) != n:
+        # Fixing cap- and floor-breakers in the same round can fix every stratum and miss n
+        # (a cap's excess would have lifted the floor-breaker); then fix caps first.
+        fixed, shares = _fix_breakers(keys, basis, cap, floor, n, together=False)
+    result = dict(fixed)
+    base = {k: math.floor(shares[k]) for k in shares}
+    left = n - sum(fixed.values()) - sum(base.values())
+    by_remainder = sorted(shares, key=lambda k: (-(shares[k] - base[k]), keys.index(k)))
+    for k in by_remainder[:left]:
+        base[k] += 1
+    result.update(base)
+    return {k: result[k] for k in keys}
+
+
+def _fix_breakers(
+    keys: list[Hashable],
+    basis: Mapping[Hashable, float],
+    cap: Mapping[Hashable, int],
+    floor: Mapping[Hashable, int],
+    n: int,
+    *,
+    together: bool,
+) -> tuple[dict[Hashable, int], dict[Hashable, float]]:
+    """Fixed strata and the shares of the free ones once no free stratum breaks a bound."""
     fixed: dict[Hashable, int] = {}
     free = list(keys)
-    shares: dict[Hashable, float] = {}
-    while True:
+    while free:
         remaining = n - sum(fixed.values())
         total = sum(basis[k] for k in free)
         if total > 0:
             shares = {k: remaining * basis[k] / total for k in free}
         else:
-            shares = {k: remaining / len(free) for k in free} if free else {}
+            shares = {k: remaining / len(free) for k in free}
         broken = {k: cap[k] for k in free if shares[k] > cap[k]}
-        broken.update({k: floor[k] for k in free if shares[k] < floor[k]})
+        if together or not broken:
+            broken.update({k: floor[k] for k in free if shares[k] < floor[k]})
         if not broken:
-            break
+            return fixed, shares
         fixed.update(broken)
         free = [k for k in free if k not in broken]
-    result = dict(fixed)
-    base = {k: math.floor(shares[k]) for k in free}
-    left = n - sum(fixed.values()) - sum(base.values())
-    by_remainder = sorted(free, key=lambda k: (-(shares[k] - base[k]), keys.index(k)))
-    for k in by_remainder[:left]:
-        base[k] += 1
-    result.update(base)
-    return {k: result[k] for k in keys}
+    return fixed, {}
 
 
 def _size(value: Any, key: Hashable) -> int:
