@@ -25,6 +25,7 @@ from surveyapp.scoring.design import (
     Estimate,
     FloatArray,
     IntArray,
+    Layout,
     SurveyDesign,
     nan_estimate,
 )
@@ -170,7 +171,7 @@ def _code(x: FloatArray, match: Any, among: npt.NDArray[np.bool_] | None = None)
     return q
 
 
-def _length(answers: Mapping[str, Any], design: SurveyDesign) -> int:
+def answer_length(answers: Mapping[str, Any], design: SurveyDesign) -> int:
     if design.n is not None:
         return design.n
     for value in answers.values():
@@ -238,6 +239,45 @@ def _compose(
     )
 
 
+@dataclass(frozen=True)
+class _Run:
+    """One engine run: the plan, codes and per-domain statistics (shared with compare)."""
+
+    plan: _Plan
+    layout: Layout
+    columns: list[Int8Array]
+    codes: IntArray
+    stats: list[DomainStats]
+    whole: DomainStats | None
+
+
+def _run(
+    framework: Framework,
+    answers: Mapping[str, Any],
+    design: SurveyDesign,
+    codes: IntArray,
+    n_domains: int,
+    *,
+    overall: bool,
+) -> _Run:
+    plan = _Plan(framework)
+    layout = design.layout(codes.shape[0])
+    columns = plan.columns(answers, codes.shape[0])
+    engine = Engine(layout, columns, plan.pooled, plan.any_sets, codes, n_domains)
+    stats, whole = engine.run(overall=overall)
+    return _Run(plan, layout, columns, codes, stats, whole)
+
+
+def domain_codes(domain: Any, n: int) -> IntArray:
+    """0 for rows in the boolean ``domain`` (everyone when None), −1 elsewhere."""
+    if domain is None:
+        return np.zeros(n, dtype=np.intp)
+    mask = np.asarray(domain, dtype=bool)
+    if mask.shape != (n,):
+        raise ValueError(f"domain has {mask.shape[0] if mask.ndim else 0} rows, expected {n}")
+    return np.where(mask, 0, -1).astype(np.intp)
+
+
 def score(
     framework: Framework,
     answers: Mapping[str, Any],
@@ -250,19 +290,9 @@ def score(
 
     ``answers`` maps item id → answer codes, NaN for missing / not applicable.
     """
-    plan = _Plan(framework)
-    n = _length(answers, design)
-    layout = design.layout(n)
-    if domain is None:
-        codes = np.zeros(n, dtype=np.intp)
-    else:
-        mask = np.asarray(domain, dtype=bool)
-        if mask.shape != (n,):
-            raise ValueError(f"domain has {mask.shape[0]} rows, expected {n}")
-        codes = np.where(mask, 0, -1).astype(np.intp)
-    engine = Engine(layout, plan.columns(answers, n), plan.pooled, plan.any_sets, codes, 1)
-    (stats,), _ = engine.run(overall=False)
-    return _compose(plan, stats, df=layout.df, level=level)
+    codes = domain_codes(domain, answer_length(answers, design))
+    run = _run(framework, answers, design, codes, 1, overall=False)
+    return _compose(run.plan, run.stats[0], df=run.layout.df, level=level)
 
 
 def score_by(
@@ -278,20 +308,15 @@ def score_by(
     ``by`` holds a domain label per row (None or NaN: in no domain). Each domain result
     equals ``score(..., domain=(by == label))``.
     """
-    plan = _Plan(framework)
-    n = _length(answers, design)
-    layout = design.layout(n)
-    labels, codes = factorise_domains(by, n)
-    engine = Engine(
-        layout, plan.columns(answers, n), plan.pooled, plan.any_sets, codes, len(labels)
-    )
-    per_domain, whole = engine.run(overall=True)
-    assert whole is not None
+    labels, codes = factorise_domains(by, answer_length(answers, design))
+    run = _run(framework, answers, design, codes, len(labels), overall=True)
+    assert run.whole is not None
+    df = run.layout.df
     return DomainScores(
-        overall=_compose(plan, whole, df=layout.df, level=level),
+        overall=_compose(run.plan, run.whole, df=df, level=level),
         domains={
-            label: _compose(plan, s, df=layout.df, level=level)
-            for label, s in zip(labels, per_domain, strict=True)
+            label: _compose(run.plan, s, df=df, level=level)
+            for label, s in zip(labels, run.stats, strict=True)
         },
     )
 
