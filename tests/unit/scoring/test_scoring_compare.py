@@ -18,6 +18,7 @@ from scoring_reference import (
 from surveyapp.scoring import (
     Estimate,
     Framework,
+    IndexResult,
     SurveyDesign,
     domain_difference,
     index_difference,
@@ -163,14 +164,17 @@ def test_target_gaps() -> None:
     """0.86 with CI [0.84, 0.88]: 0.85 is met by the estimate but within the CI ("uncertain",
     gap +0.01); 0.90 is missed (gap −0.04); 0.80 is met with confidence."""
 
-    class Result:
-        overall = Estimate(0.86, 0.01, 0.84, 0.88, 400)
-        criteria = {
+    result = IndexResult(
+        overall=Estimate(0.86, 0.01, 0.84, 0.88, 400),
+        groups={},
+        elements={},
+        criteria={
             "q0": Estimate(0.90, 0.01, 0.88, 0.92, 400),
             "q1": Estimate(0.70, 0.01, 0.68, 0.72, 400),
-        }
-
-    gaps = target_gaps(Result(), {"overall": [0.85, 0.90, 0.80], "criteria": 0.85})
+        },
+        indicators={},
+    )
+    gaps = target_gaps(result, {"overall": [0.85, 0.90, 0.80], "criteria": 0.85})
     assert [(g.gap, g.met, g.status) for g in gaps["overall"]] == [
         (pytest.approx(0.01), True, "uncertain"),
         (pytest.approx(-0.04), False, "missed"),
