@@ -21,7 +21,6 @@ by table look-up and accumulates one Gram matrix per domain.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -35,6 +34,8 @@ Int8Array = npt.NDArray[np.int8]
 VALID = 2
 SUCCESS = 3
 _CHUNK = 32768
+#: Unclustered samples up to this many rows get exactly centred variances (see Engine.run).
+EXACT_ROWS = 200_000
 
 
 @dataclass(frozen=True)
@@ -142,19 +143,21 @@ class Engine:
         return success, weight, n_any
 
     def _chunks(
-        self, w_scaled: FloatArray, counts: npt.NDArray[np.int64]
+        self,
+        w_scaled: FloatArray,
+        counts: npt.NDArray[np.int64],
+        perm: IntArray | None = None,
     ) -> Iterator[tuple[int, IntArray | slice, FloatArray]]:
         """Yield (bucket, rows, x) with x = [w·q ; w·q²] (2m × rows), one bucket per chunk.
 
-        Pooled columns follow the base columns in each half. Counts of valid answers and
-        successes per (bucket, column) are added to ``counts`` on the way.
+        Rows come in ``perm`` order (default: sorted by bucket; ``perm`` must be sorted by
+        bucket too). Pooled columns follow the base columns in each half. Counts of valid
+        answers and successes per (bucket, column) are added to ``counts`` on the way.
         """
         nb, m = self.n_base, self.n_cols
         n_buckets = self.n_domains + 1
         sizes = np.bincount(self.bucket, minlength=n_buckets)
-        single = np.count_nonzero(sizes) == 1
-        perm = None
-        if not single:
+        if perm is None and np.count_nonzero(sizes) > 1:
             key = self.bucket.astype(np.int16 if n_buckets < 32000 else np.intp)
             perm = np.argsort(key, kind="stable")
         bounds = np.concatenate([[0], np.cumsum(sizes)])
@@ -183,74 +186,129 @@ class Engine:
             grams[d] += x @ x.T
         return grams
 
-    def _grams_by_psu(
-        self, w_scaled: FloatArray, counts: npt.NDArray[np.int64], overall: bool
-    ) -> tuple[FloatArray, FloatArray]:
-        """Gram matrices of (domain, PSU) totals per bucket, and of PSU totals."""
-        lay = self.layout
-        assert lay.psu is not None
-        n_buckets, m2 = self.n_domains + 1, 2 * self.n_cols
+    def _unit_totals(
+        self, psu: IntArray, n_psu: int, counts: npt.NDArray[np.int64]
+    ) -> tuple[FloatArray, IntArray, IntArray]:
+        """[w·q | w·q²] summed per (bucket, PSU) unit; units sorted by bucket then PSU."""
         units, unit_of_row = np.unique(
-            self.bucket.astype(np.int64) * lay.n_psu + lay.psu, return_inverse=True
+            self.bucket.astype(np.int64) * n_psu + psu, return_inverse=True
         )
         unit_of_row = unit_of_row.reshape(-1)
-        totals = np.zeros((units.shape[0], m2))
-        for _, rows, x in self._chunks(w_scaled, counts):
-            np.add.at(totals, unit_of_row[rows], x.T)
-        unit_bucket = units // lay.n_psu
-        bounds = np.searchsorted(unit_bucket, np.arange(n_buckets + 1))
-        grams = np.zeros((n_buckets, m2, m2))
-        for d, (lo, hi) in enumerate(itertools.pairwise(bounds)):
-            grams[d] = totals[lo:hi].T @ totals[lo:hi]
-        gram_all = np.zeros((m2, m2))
-        if overall:
-            psu_totals = np.zeros((lay.n_psu, m2))
-            np.add.at(psu_totals, units % lay.n_psu, totals)
-            gram_all = psu_totals.T @ psu_totals
-        return grams, gram_all
+        totals = np.zeros((units.shape[0], 2 * self.n_cols))
+        # unit codes are bucket-major, so this order is also sorted by bucket
+        perm = np.argsort(unit_of_row, kind="stable").astype(np.intp)
+        for _, rows, x in self._chunks(self.layout.weights, counts, perm):
+            keys = unit_of_row[rows]
+            starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+            totals[keys[starts]] += np.add.reduceat(x, starts, axis=1).T
+        return totals, (units // n_psu).astype(np.intp), (units % n_psu).astype(np.intp)
+
+    def _centred_cov(
+        self,
+        totals: FloatArray,
+        strata: IntArray,
+        alpha: FloatArray,
+        beta: FloatArray,
+        absent: FloatArray,
+    ) -> FloatArray:
+        """Σ_h factor_h·[Σ_units (z − z̄_h)(z − z̄_h)ᵀ + absent_h·z̄_h z̄_hᵀ], z = α·T₁ + β·T₂.
+
+        z̄_h averages over all n_h PSUs of the stratum; ``absent_h`` counts those with no
+        unit here (their z is 0).
+        """
+        lay, m = self.layout, self.n_cols
+        z = totals[:, :m] * alpha + totals[:, m:] * beta
+        sums = np.zeros((lay.n_strata, m))
+        np.add.at(sums, strata, z)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            zbar = np.nan_to_num(sums / lay.n_h[:, None])
+        centred = (z - zbar[strata]) * np.sqrt(lay.factor)[strata][:, None]
+        cov: FloatArray = centred.T @ centred
+        cov += (zbar * (lay.factor * absent)[:, None]).T @ zbar
+        return cov
+
+    def _exact(
+        self,
+        counts: npt.NDArray[np.int64],
+        dom: tuple[FloatArray, FloatArray],
+        whole: tuple[FloatArray, FloatArray] | None,
+    ) -> tuple[list[FloatArray], FloatArray | None]:
+        """Exactly centred covariances from (domain, PSU) totals (rows when unclustered)."""
+        lay = self.layout
+        psu = lay.psu if lay.psu is not None else np.arange(lay.n, dtype=np.intp)
+        n_psu = lay.n_psu
+        psu_stratum = lay.psu_stratum if lay.psu is not None else lay.stratum
+        totals, unit_bucket, unit_psu = self._unit_totals(psu, n_psu, counts)
+        unit_h = psu_stratum[unit_psu]
+        bounds = np.searchsorted(unit_bucket, np.arange(self.n_domains + 2))
+        covs = []
+        for d in range(self.n_domains):
+            lo, hi = bounds[d], bounds[d + 1]
+            present = np.bincount(unit_h[lo:hi], minlength=lay.n_strata)
+            covs.append(
+                self._centred_cov(
+                    totals[lo:hi], unit_h[lo:hi], dom[0][d], dom[1][d], lay.n_h - present
+                )
+            )
+        cov_all = None
+        if whole is not None:
+            psu_totals = np.zeros((n_psu, totals.shape[1]))
+            np.add.at(psu_totals, unit_psu, totals)
+            cov_all = self._centred_cov(
+                psu_totals, psu_stratum, whole[0], whole[1], np.zeros(lay.n_strata)
+            )
+        return covs, cov_all
 
     def run(self, *, overall: bool) -> tuple[list[DomainStats], DomainStats | None]:
         """Per-domain stats and, with ``overall``, the whole population's.
 
-        With x = [w·q | w·q²] and u = α·w·q + β·w·q² (see :func:`_poly_tables`), the
-        ultimate-cluster covariance is V = AᵀGA − Σ_h factor_h·n_h·z̄_h z̄_hᵀ, where
-        G = Σ_PSU factor_h·x xᵀ over the domain's PSU totals, A stacks diag(α) over
-        diag(β), and z̄_h = (stratum total of u)/n_h comes from pass 1. ``scale`` =
-        |A|ᵀG|A| bounds the terms that cancel; a variance below 1e-11 of it is rounding
-        noise of a true 0 (e.g. strata each answering unanimously) and is reported as 0.
+        u = α·w·q + β·w·q² (see :func:`_poly_tables`). Clustered designs and samples of
+        at most ``EXACT_ROWS`` rows sum x = [w·q | w·q²] per (domain, PSU), form z = αT₁ + βT₂
+        and centre it exactly. Larger unclustered samples take the one-pass raw-moment
+        route: V = AᵀGA − Σ_h factor_h·n_h·z̄_h z̄_hᵀ with G = Σ_rows factor_h·x xᵀ per
+        domain and A = [diag α; diag β]; its rounding error is relative ~1e-13 there, and
+        ``scale`` = |A|ᵀG|A| lets a variance below 1e-11 of it (the noise of a true 0, e.g.
+        strata each answering unanimously) be reported as 0.
         """
         lay = self.layout
         success, weight, n_any = self._pass_one()
         w_dom = weight.sum(axis=1)
         dom_ratio, dom_a, dom_b = _poly_tables(success.sum(axis=1), w_dom)
-        w_scaled = lay.weights * np.sqrt(lay.factor)[lay.stratum]
-        counts = np.zeros((self.n_domains + 1, self.n_base, 2), dtype=np.int64)
-        if lay.psu is None:
-            grams = self._grams_by_row(w_scaled, counts)
-            gram_all = grams.sum(axis=0)
-        else:
-            grams, gram_all = self._grams_by_psu(w_scaled, counts, overall)
-        n_valid, n_success = counts[..., 0], counts[..., 1]
-        results = []
-        for d in range(self.n_domains):
-            cov, scale = self._covariance(
-                grams[d], dom_a[d], dom_b[d], success[d], weight[d], dom_ratio[d]
-            )
-            results.append(
-                DomainStats(dom_ratio[d], w_dom[d], n_valid[d], n_success[d], cov, scale, n_any[d])
-            )
-        if not overall:
-            return results, None
         all_success, all_weight = success.sum(axis=0), weight.sum(axis=0)
         all_ratio, all_a, all_b = _poly_tables(all_success.sum(axis=0), all_weight.sum(axis=0))
-        cov, scale = self._covariance(gram_all, all_a, all_b, all_success, all_weight, all_ratio)
+        counts = np.zeros((self.n_domains + 1, self.n_base, 2), dtype=np.int64)
+        zero = np.zeros((self.n_cols, self.n_cols))
+        if lay.psu is not None or lay.n <= EXACT_ROWS:
+            covs, cov_all = self._exact(counts, (dom_a, dom_b), (all_a, all_b) if overall else None)
+            scales = [zero] * self.n_domains
+            scale_all = zero
+        else:
+            w_scaled = lay.weights * np.sqrt(lay.factor)[lay.stratum]
+            grams = self._grams_by_row(w_scaled, counts)
+            pairs = [
+                self._covariance(grams[d], dom_a[d], dom_b[d], success[d], weight[d], dom_ratio[d])
+                for d in range(self.n_domains)
+            ]
+            covs, scales = [c for c, _ in pairs], [s for _, s in pairs]
+            cov_all, scale_all = self._covariance(
+                grams.sum(axis=0), all_a, all_b, all_success, all_weight, all_ratio
+            )
+        n_valid, n_success = counts[..., 0], counts[..., 1]
+        results = [
+            DomainStats(
+                dom_ratio[d], w_dom[d], n_valid[d], n_success[d], covs[d], scales[d], n_any[d]
+            )
+            for d in range(self.n_domains)
+        ]
+        if not overall or cov_all is None:
+            return results, None
         whole = DomainStats(
             all_ratio,
             all_weight.sum(axis=0),
             n_valid.sum(axis=0),
             n_success.sum(axis=0),
-            cov,
-            scale,
+            cov_all,
+            scale_all,
             n_any.sum(axis=0),
         )
         return results, whole

@@ -215,6 +215,8 @@ def _compose(
         if n == 0:
             return nan_estimate(0)
         value = float(vec @ ratio)
+        if math.isnan(value):  # a criterion without valid answers in the domain
+            return nan_estimate(n)
         absvec = np.abs(vec)
         se = math.sqrt(_variance(float(vec @ cov @ vec), float(absvec @ stats.scale @ absvec)))
         low, high = symmetric_interval(value, se, level)

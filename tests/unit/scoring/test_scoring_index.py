@@ -289,3 +289,38 @@ def test_domain_without_answers_gives_nan_estimates_not_errors() -> None:
     assert result.overall.n == 0
     assert math.isnan(result.overall.value)
     assert result.as_dict()["criteria"]["e0"]["se"] is None
+
+
+def test_large_sample_raw_moment_route_agrees_with_exact_centring(
+    survey: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unclustered samples above EXACT_ROWS use one-pass raw moments; force that route on
+    a small sample and compare every figure with the exactly centred route."""
+    from surveyapp.scoring import _engine
+
+    s = survey
+    fw = Framework.from_dict({**FRAMEWORK, "aggregate": "pooled"})
+    design = SurveyDesign(s["w"], strata=s["strata"])
+    by = np.where(s["domain"], "north", "south")
+    exact = score_by(fw, s["items"], design, by)
+    monkeypatch.setattr(_engine, "EXACT_ROWS", 0)
+    raw = score_by(fw, s["items"], design, by)
+    _assert_same(raw.overall.as_dict(), exact.overall.as_dict())
+    for label in ("north", "south"):
+        _assert_same(raw.domains[label].as_dict(), exact.domains[label].as_dict())
+
+
+def test_unanimous_strata_give_exactly_zero_se_on_both_routes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Stratum A all satisfied, B all dissatisfied: p = 0.5 but, sampling within strata,
+    with equal weights inside each stratum u is constant there: the variance is exactly 0."""
+    from surveyapp.scoring import _engine
+
+    answers = {"e0": np.array([5.0] * 6 + [1.0] * 6)}
+    design = SurveyDesign([1.0] * 6 + [2.5] * 6, strata=["A"] * 6 + ["B"] * 6)
+    for limit in (_engine.EXACT_ROWS, 0):
+        monkeypatch.setattr(_engine, "EXACT_ROWS", limit)
+        result = score(one_criterion_elements(1), answers, design)
+        assert result.overall.se == 0.0
+        assert result.criteria["e0"].se == 0.0
