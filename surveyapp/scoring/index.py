@@ -214,11 +214,19 @@ def _compose(
     def linear(vec: FloatArray, n: int) -> Estimate:
         if n == 0:
             return nan_estimate(0)
-        value = float(vec @ ratio)
+        # Only the terms in the combination: an indicator with an empty ``among``
+        # domain is NaN and must not leak into elements through 0 * NaN.
+        used = np.flatnonzero(vec)
+        coef, sub = vec[used], np.ix_(used, used)
+        value = float(coef @ ratio[used])
         if math.isnan(value):  # a criterion without valid answers in the domain
             return nan_estimate(n)
-        absvec = np.abs(vec)
-        se = math.sqrt(_variance(float(vec @ cov @ vec), float(absvec @ stats.scale @ absvec)))
+        # A convex combination of proportions: clip the rounding of 22 × (1/22) etc.
+        value = min(max(value, 0.0), 1.0)
+        absvec = np.abs(coef)
+        se = math.sqrt(
+            _variance(float(coef @ cov[sub] @ coef), float(absvec @ stats.scale[sub] @ absvec))
+        )
         low, high = symmetric_interval(value, se, level)
         return Estimate(value, se, low, high, n)
 
