@@ -17,6 +17,10 @@ logger = logging.getLogger('alembic.env')
 
 
 def get_engine():
+    return current_app.extensions["migrate"].db.engine
+
+
+def _unused_get_engine():
     try:
         # this works with Flask-SQLAlchemy<3 and Alchemical
         return current_app.extensions['migrate'].db.get_engine()

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import contextvars
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
+from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import delete, text
@@ -26,6 +29,20 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
 
 
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context, ``g`` and session, as in production.
+
+    Without this, a request would reuse the test's app context and see what the previous
+    request cached on ``g`` (the signed-in user, the chosen language).
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()  # the test's own objects see what the request wrote
+        return response
+
+
 @pytest.fixture(scope="session")
 def _app(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     app = create_app(
@@ -37,6 +54,7 @@ def _app(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fl
             "BASE_URL": "http://localhost",
         }
     )
+    app.test_client_class = IsolatedClient
     with app.app_context():
         _reset_schema()
         upgrade(directory=str(MIGRATIONS_DIR))  # the schema the product really runs on

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session
 
 from surveyapp.models import Agency, Answer, Response, ResponseStatus, Survey
@@ -50,9 +50,30 @@ def response_rows(
     batch: int = 2000,
 ) -> Iterator[list[Cell]]:
     """Rows of submitted responses in id order, streamed in batches (bounded memory)."""
-    questionnaire = Questionnaire(survey.version.document)
-    cols = columns(questionnaire, lang)
-    item_index = {c.name: i for i, c in enumerate(cols) if c.item is not None}
+    query = _heads(survey, agency)
+    last_id = 0
+    while True:
+        heads = session.execute(query.where(Response.id > last_id).limit(batch)).all()
+        if not heads:
+            return
+        yield from _rows(session, survey, heads, labels, lang)
+        last_id = heads[-1][0]
+
+
+def response_page(
+    session: Session,
+    survey: Survey,
+    *,
+    page: int,
+    per_page: int,
+    agency: Agency | None = None,
+) -> list[list[Cell]]:
+    """One page of rows (codes), for the API."""
+    query = _heads(survey, agency).offset((page - 1) * per_page).limit(per_page)
+    return list(_rows(session, survey, session.execute(query).all(), False, "vi"))
+
+
+def _heads(survey: Survey, agency: Agency | None) -> Select[Any]:
     query = (
         select(Response.id, Agency.code, Response.channel, Response.submitted_at, Response.weight)
         .join(Agency, Agency.id == Response.agency_id)
@@ -61,33 +82,27 @@ def response_rows(
     )
     if agency is not None:
         query = query.where(Agency.path.startswith(agency.path, autoescape=True))
-    last_id = 0
-    while True:
-        heads = session.execute(query.where(Response.id > last_id).limit(batch)).all()
-        if not heads:
-            return
-        ids = [h[0] for h in heads]
-        rows: dict[int, list[Cell]] = {}
-        for rid, code, channel, submitted, weight in heads:
-            row: list[Cell] = [rid, code, channel.value, submitted, weight]
-            rows[rid] = row + [None] * (len(cols) - len(META_COLUMNS))
-        answers = session.execute(
-            select(Answer).where(Answer.response_id.in_(ids)).order_by(Answer.position)
-        ).scalars()
-        for answer in answers:
-            index = item_index.get(answer.item_id)
-            if index is not None:
-                _put(
-                    rows[answer.response_id],
-                    index,
-                    cols[index],
-                    answer,
-                    questionnaire,
-                    labels,
-                    lang,
-                )
-        yield from rows.values()
-        last_id = ids[-1]
+    return query
+
+
+def _rows(
+    session: Session, survey: Survey, heads: Sequence[Row[Any]], labels: bool, lang: str
+) -> Iterator[list[Cell]]:
+    questionnaire = Questionnaire(survey.version.document)
+    cols = columns(questionnaire, lang)
+    item_index = {c.name: i for i, c in enumerate(cols) if c.item is not None}
+    rows: dict[int, list[Cell]] = {}
+    for rid, code, channel, submitted, weight in heads:
+        row: list[Cell] = [rid, code, channel.value, submitted, weight]
+        rows[rid] = row + [None] * (len(cols) - len(META_COLUMNS))
+    answers = session.scalars(
+        select(Answer).where(Answer.response_id.in_(list(rows))).order_by(Answer.position)
+    )
+    for answer in answers:
+        index = item_index.get(answer.item_id)
+        if index is not None:
+            _put(rows[answer.response_id], index, cols[index], answer, questionnaire, labels, lang)
+    yield from rows.values()
 
 
 def _put(

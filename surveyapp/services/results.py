@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from surveyapp.models import Agency, Answer, Response, ResponseStatus, Survey
 from surveyapp.questionnaire.document import Questionnaire
-from surveyapp.scoring import Estimate, Framework, IndexResult, SurveyDesign, score
+from surveyapp.scoring import Framework, IndexResult, SurveyDesign, score, score_by
 
 CHOICE_TYPES = ("likert", "single")
 NUMERIC_TYPES = ("likert", "single", "number")
@@ -86,30 +85,25 @@ def indices(
     arrays: ResponseArrays,
     domain: npt.NDArray[np.bool_] | None = None,
 ) -> IndexResult:
-    framework = Framework.from_dict(survey.version.document["framework"])
-    return score(framework, arrays.answers, arrays.design(), domain=domain)
+    return score(_framework(survey), arrays.answers, arrays.design(), domain=domain)
 
 
-def estimate_json(estimate: Estimate) -> dict[str, Any]:
-    """An estimate as JSON: proportions, with null where too few answers leave no SE."""
-    return {
-        "value": _finite(estimate.value),
-        "se": _finite(estimate.se),
-        "ci_low": _finite(estimate.ci_low),
-        "ci_high": _finite(estimate.ci_high),
-        "n": int(estimate.n),
-    }
+def indices_by_agency(
+    session: Session, survey: Survey, arrays: ResponseArrays, scope: Agency | None = None
+) -> dict[Agency, IndexResult]:
+    """One result per surveyed agency (its whole subtree), in one pass over the data."""
+    wanted = [a for a in survey.agencies if scope is None or a.path.startswith(scope.path)]
+    labels = np.full(arrays.n, -1, dtype=np.int64)
+    for position, agency in enumerate(wanted):
+        labels[subtree_mask(session, arrays, agency)] = position
+    by = np.where(labels >= 0, labels, np.nan)
+    scores = score_by(_framework(survey), arrays.answers, arrays.design(), by)
+    empty = indices(survey, arrays, np.zeros(arrays.n, dtype=bool))
+    return {a: scores.domains.get(float(i), empty) for i, a in enumerate(wanted)}
 
 
-def result_json(result: IndexResult) -> dict[str, Any]:
-    return {
-        "n": int(result.overall.n),
-        "overall": estimate_json(result.overall),
-        "groups": {k: estimate_json(v) for k, v in result.groups.items()},
-        "elements": {k: estimate_json(v) for k, v in result.elements.items()},
-        "criteria": {k: estimate_json(v) for k, v in result.criteria.items()},
-        "indicators": {k: estimate_json(v) for k, v in result.indicators.items()},
-    }
+def _framework(survey: Survey) -> Framework:
+    return Framework.from_dict(survey.version.document["framework"])
 
 
 def survey_json(
@@ -118,19 +112,14 @@ def survey_json(
     """The shape of ``surveyapp score --format json`` and of the API's indices."""
     arrays = load_arrays(session, survey)
     domain = subtree_mask(session, arrays, scope) if scope is not None else None
-    body: dict[str, Any] = {"survey": survey.id}
-    body.update(result_json(indices(survey, arrays, domain)))
-    body["n"] = int(arrays.n if domain is None else domain.sum())
+    body: dict[str, Any] = {
+        "survey": survey.id,
+        "n": int(arrays.n if domain is None else domain.sum()),
+    }
+    body.update(indices(survey, arrays, domain).as_dict())
     if by_agency:
         body["agencies"] = {
-            agency.code: result_json(indices(survey, arrays, subtree_mask(session, arrays, agency)))
-            for agency in survey.agencies
-            if scope is None or agency.path.startswith(scope.path)
+            agency.code: {"n": result.overall.n, **result.as_dict()}
+            for agency, result in indices_by_agency(session, survey, arrays, scope).items()
         }
     return body
-
-
-def _finite(value: float | None) -> float | None:
-    if value is None or not math.isfinite(value):
-        return None
-    return float(value)

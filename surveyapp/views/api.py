@@ -6,8 +6,10 @@ from typing import Any
 
 from flask import Blueprint, abort, g, jsonify, request
 
+from surveyapp.exports.table import columns, response_page
 from surveyapp.extensions import csrf, db
 from surveyapp.models import Survey
+from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.security import can, in_scope, scope_root, user_from_bearer
 from surveyapp.services import results, surveys
 
@@ -65,3 +67,30 @@ def indices(survey_id: int) -> Any:
         by_agency=request.args.get("by") == "agency",
     )
     return jsonify(body)
+
+
+PER_PAGE = 100
+
+
+@bp.get("/surveys/<int:survey_id>/responses")
+def responses(survey_id: int) -> Any:
+    """Submitted responses, 100 a page, codes not labels (the codebook is in the export)."""
+    survey = _survey(survey_id)
+    page = request.args.get("page", "1")
+    if not page.isdigit() or int(page) < 1:
+        abort(400)
+    scope = scope_root(g.api_user)
+    cols = columns(Questionnaire(survey.version.document), "vi")
+    rows = response_page(db.session, survey, page=int(page), per_page=PER_PAGE, agency=scope)
+    return jsonify(
+        survey=survey.id,
+        page=int(page),
+        per_page=PER_PAGE,
+        responses=[
+            {c.name: _json_value(v) for c, v in zip(cols, row, strict=True)} for row in rows
+        ],
+    )
+
+
+def _json_value(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import tempfile
 from typing import Any
 
@@ -22,6 +23,7 @@ from surveyapp.extensions import db
 from surveyapp.i18n import current_language
 from surveyapp.models import Agency, Survey
 from surveyapp.questionnaire.document import Questionnaire
+from surveyapp.scoring import Estimate
 from surveyapp.security import require_agency, requires, scope_root
 from surveyapp.services import results
 from surveyapp.views.surveys import visible_survey
@@ -54,12 +56,8 @@ def _render(survey: Survey, scope: Agency | None) -> Any:
     arrays = results.load_arrays(db.session, survey)
     domain = results.subtree_mask(db.session, arrays, scope) if scope is not None else None
     overall = results.indices(survey, arrays, domain)
-    by_agency = [
-        (a, results.indices(survey, arrays, results.subtree_mask(db.session, arrays, a)))
-        for a in survey.agencies
-        if scope is None or a.path.startswith(scope.path)
-    ]
-    by_agency.sort(key=lambda pair: -(pair[1].overall.value if pair[1].overall.n else -1))
+    by_agency = list(results.indices_by_agency(db.session, survey, arrays, scope).items())
+    by_agency.sort(key=lambda pair: _sort_key(pair[1].overall, highest_first=True))
     return render_template(
         "results/survey.html",
         survey=survey,
@@ -67,7 +65,15 @@ def _render(survey: Survey, scope: Agency | None) -> Any:
         q=Questionnaire(survey.version.document),
         result=overall,
         by_agency=by_agency,
+        weakest=sorted(overall.criteria.items(), key=lambda pair: _sort_key(pair[1])),
     )
+
+
+def _sort_key(estimate: Estimate, *, highest_first: bool = False) -> float:
+    """Estimates without a value sort last, whichever the direction."""
+    if not estimate.n or not math.isfinite(estimate.value):
+        return math.inf
+    return -estimate.value if highest_first else estimate.value
 
 
 @bp.get("/<int:survey_id>/export.<fmt>")

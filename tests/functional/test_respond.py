@@ -55,7 +55,9 @@ def _answer_everything(client: FlaskClient, token: str, **overrides: Any) -> Non
         for item, code in re.findall(r'name="([a-z][a-z0-9_]*)" value="(\d+)"', page.text):
             criterion = item.startswith(("acc_", "proc_", "cs_", "res_", "fb_"))
             answers.setdefault(item, "4" if criterion else code)
-        for name in re.findall(r'<input id="([a-z0-9_]+)" name="\1" type="text" inputmode', page.text):
+        for name in re.findall(
+            r'<input id="([a-z0-9_]+)" name="\1" type="text" inputmode', page.text
+        ):
             answers[name] = "1"
         answers.update({k: v for k, v in {**SCREEN, **overrides}.items() if k in page.text})
         response = _post(client, token, "next", **answers)

@@ -1,0 +1,1 @@
+"""The questionnaire format: documents, the rule interpreter, built-in templates."""
