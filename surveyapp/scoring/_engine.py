@@ -147,12 +147,15 @@ class Engine:
         w_scaled: FloatArray,
         counts: npt.NDArray[np.int64],
         perm: IntArray | None = None,
+        *,
+        outside: bool = True,
     ) -> Iterator[tuple[int, IntArray | slice, FloatArray]]:
         """Yield (bucket, rows, x) with x = [w·q ; w·q²] (2m × rows), one bucket per chunk.
 
         Rows come in ``perm`` order (default: sorted by bucket; ``perm`` must be sorted by
         bucket too). Pooled columns follow the base columns in each half. Counts of valid
         answers and successes per (bucket, column) are added to ``counts`` on the way.
+        ``outside=False`` skips the rows outside every domain.
         """
         nb, m = self.n_base, self.n_cols
         n_buckets = self.n_domains + 1
@@ -161,6 +164,8 @@ class Engine:
             key = self.bucket.astype(np.int16 if n_buckets < 32000 else np.intp)
             perm = np.argsort(key, kind="stable")
         bounds = np.concatenate([[0], np.cumsum(sizes)])
+        if not outside:
+            sizes[self.n_domains] = 0
         for d in np.flatnonzero(sizes):
             for start in range(int(bounds[d]), int(bounds[d + 1]), _CHUNK):
                 stop = min(int(bounds[d + 1]), start + _CHUNK)
@@ -178,11 +183,13 @@ class Engine:
                     x[m + nb + e] = x[m : m + nb][cols].sum(axis=0)
                 yield int(d), rows, x
 
-    def _grams_by_row(self, w_scaled: FloatArray, counts: npt.NDArray[np.int64]) -> FloatArray:
+    def _grams_by_row(
+        self, w_scaled: FloatArray, counts: npt.NDArray[np.int64], *, outside: bool
+    ) -> FloatArray:
         """Σ over each bucket's rows of x xᵀ, x = sqrt(factor_h)·[w·q ; w·q²] (rows = PSUs)."""
         m2 = 2 * self.n_cols
         grams = np.zeros((self.n_domains + 1, m2, m2))
-        for d, _, x in self._chunks(w_scaled, counts):
+        for d, _, x in self._chunks(w_scaled, counts, outside=outside):
             grams[d] += x @ x.T
         return grams
 
@@ -284,7 +291,7 @@ class Engine:
             scale_all = zero
         else:
             w_scaled = lay.weights * np.sqrt(lay.factor)[lay.stratum]
-            grams = self._grams_by_row(w_scaled, counts)
+            grams = self._grams_by_row(w_scaled, counts, outside=overall)
             pairs = [
                 self._covariance(grams[d], dom_a[d], dom_b[d], success[d], weight[d], dom_ratio[d])
                 for d in range(self.n_domains)
