@@ -11,7 +11,7 @@ from flask_babel import format_decimal, format_percent, get_locale
 def select_locale() -> str:
     """``?lang=`` switches, then the remembered choice, then Accept-Language, then vi."""
     languages = current_app.config["LANGUAGES"]
-    chosen = request.args.get("lang")
+    chosen = request.args.get("lang", "")
     if chosen in languages:
         return chosen
     remembered = session.get("lang")

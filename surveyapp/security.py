@@ -11,9 +11,8 @@ from typing import Any, TypeVar, cast
 from flask import Flask, abort, g, redirect, request, url_for
 from flask_login import LoginManager, current_user
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
 
-from surveyapp.extensions import db, login_manager
+from surveyapp.extensions import DbSession, db, login_manager
 from surveyapp.models import Agency, ApiToken, Role, User
 from surveyapp.models._types import utcnow
 
@@ -84,7 +83,7 @@ def in_scope(user: User, agency: Agency) -> bool:
     return root is None or agency.path.startswith(root.path)
 
 
-def scoped_agencies(user: User) -> Select[tuple[Agency]]:
+def scoped_agencies(user: User) -> Select[Agency]:
     """A select of the agencies a user may see figures of."""
     query = select(Agency).order_by(Agency.path)
     root = scope_root(user)
@@ -93,7 +92,7 @@ def scoped_agencies(user: User) -> Select[tuple[Agency]]:
     return query
 
 
-def require_agency(session: Session, user: User, code: str) -> Agency:
+def require_agency(session: DbSession, user: User, code: str) -> Agency:
     """The agency with ``code`` if the user may see it; out of scope is a 404 like unknown."""
     agency = session.scalar(select(Agency).where(Agency.code == code))
     if agency is None or not in_scope(user, agency):
@@ -104,13 +103,13 @@ def require_agency(session: Session, user: User, code: str) -> Agency:
 # --- API tokens -----------------------------------------------------------------------
 
 
-def issue_api_token(session: Session, user: User) -> str:
+def issue_api_token(session: DbSession, user: User) -> str:
     token = "sa_" + secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=user.id, token_hash=hash_token(token)))
     return token
 
 
-def user_from_bearer(session: Session) -> User | None:
+def user_from_bearer(session: DbSession) -> User | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

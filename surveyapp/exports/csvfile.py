@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from datetime import date
 
 from surveyapp.exports.table import Cell, Column, needs_neutralising
 
@@ -27,6 +28,6 @@ def _text(value: Cell) -> str:
         return ""
     if needs_neutralising(value):
         return "'" + str(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()  # type: ignore[union-attr]
+    if isinstance(value, date):
+        return value.isoformat()
     return str(value)

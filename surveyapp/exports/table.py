@@ -8,11 +8,13 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Row, Select, select
-from sqlalchemy.orm import Session
 
-from surveyapp.models import Agency, Answer, Response, ResponseStatus, Survey
+from surveyapp.extensions import DbSession
+from surveyapp.models import Agency, Answer, Channel, Response, ResponseStatus, Survey
 from surveyapp.questionnaire.document import Questionnaire
 
+# The per-response columns before the answers: id, agency code, channel, submitted, weight.
+Head = tuple[int, str, Channel, datetime | None, float]
 META_COLUMNS = ("response_id", "agency", "channel", "submitted_at", "weight")
 Cell = str | int | float | date | datetime | None
 
@@ -41,7 +43,7 @@ def columns(questionnaire: Questionnaire, lang: str) -> list[Column]:
 
 
 def response_rows(
-    session: Session,
+    session: DbSession,
     survey: Survey,
     *,
     labels: bool,
@@ -61,7 +63,7 @@ def response_rows(
 
 
 def response_page(
-    session: Session,
+    session: DbSession,
     survey: Survey,
     *,
     page: int,
@@ -73,7 +75,9 @@ def response_page(
     return list(_rows(session, survey, session.execute(query).all(), False, "vi"))
 
 
-def _heads(survey: Survey, agency: Agency | None) -> Select[Any]:
+def _heads(
+    survey: Survey, agency: Agency | None
+) -> Select[int, str, Channel, datetime | None, float]:
     query = (
         select(Response.id, Agency.code, Response.channel, Response.submitted_at, Response.weight)
         .join(Agency, Agency.id == Response.agency_id)
@@ -86,7 +90,11 @@ def _heads(survey: Survey, agency: Agency | None) -> Select[Any]:
 
 
 def _rows(
-    session: Session, survey: Survey, heads: Sequence[Row[Any]], labels: bool, lang: str
+    session: DbSession,
+    survey: Survey,
+    heads: Sequence[Row[int, str, Channel, datetime | None, float]],
+    labels: bool,
+    lang: str,
 ) -> Iterator[list[Cell]]:
     questionnaire = Questionnaire(survey.version.document)
     cols = columns(questionnaire, lang)

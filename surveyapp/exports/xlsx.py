@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import IO
 
 from openpyxl import Workbook
@@ -39,6 +40,6 @@ def _cell(sheet: WriteOnlyWorksheet, value: Cell) -> object:
         cell.quotePrefix = True  # shown as typed, never evaluated as a formula
         cell.data_type = "s"
         return cell
-    if hasattr(value, "tzinfo") and getattr(value, "tzinfo", None) is not None:
-        return value.replace(tzinfo=None)  # type: ignore[union-attr]  # Excel has no zones
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.replace(tzinfo=None)  # Excel has no time zones: UTC, as the header says
     return value

@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from surveyapp.extensions import db
+from surveyapp.extensions import Base
 from surveyapp.models._types import JSONDocument, UTCDateTime, utcnow
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Base):
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,7 +10,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from surveyapp.extensions import db
+from surveyapp.extensions import Base
 from surveyapp.models._types import UTCDateTime, enum_column, utcnow
 
 
@@ -21,7 +21,7 @@ class AgencyLevel(enum.Enum):
     UNIT = "unit"
 
 
-class Agency(db.Model):
+class Agency(Base):
     """A node of the province → department/district → unit tree.
 
     ``path`` is the materialised chain of codes (``/HN/SXD/``) so that "this agency
@@ -55,7 +55,7 @@ class Role(enum.Enum):
     OFFICIAL = "official"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,7 +84,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.email} {self.role.value}>"
 
 
-class ApiToken(db.Model):
+class ApiToken(Base):
     """A bearer token for the JSON API; only its SHA-256 is stored."""
 
     __tablename__ = "api_tokens"

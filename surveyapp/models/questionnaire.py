@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from surveyapp.extensions import db
+from surveyapp.extensions import Base, db
 from surveyapp.models._types import JSONDocument, UTCDateTime, enum_column, utcnow
 
 
@@ -19,7 +19,7 @@ class VersionStatus(enum.Enum):
     CLOSED = "closed"
 
 
-class Questionnaire(db.Model):
+class Questionnaire(Base):
     __tablename__ = "questionnaires"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,7 +33,7 @@ class Questionnaire(db.Model):
     )
 
 
-class QuestionnaireVersion(db.Model):
+class QuestionnaireVersion(Base):
     __tablename__ = "questionnaire_versions"
     __table_args__ = (UniqueConstraint("questionnaire_id", "version"),)
 

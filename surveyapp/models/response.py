@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, Float, ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from surveyapp.extensions import db
+from surveyapp.extensions import Base
 from surveyapp.models._types import UTCDateTime, enum_column, utcnow
 from surveyapp.models.org import Agency
 
@@ -24,7 +24,7 @@ class ResponseStatus(enum.Enum):
     SUBMITTED = "submitted"
 
 
-class Response(db.Model):
+class Response(Base):
     """One respondent's answers to one questionnaire version.
 
     ``invitation_id`` is unique, so an invitation can never hold two responses; it is
@@ -60,7 +60,7 @@ class Response(db.Model):
     )
 
 
-class Answer(db.Model):
+class Answer(Base):
     """One stored value: a code or number in ``value_num``, text or a date beside it.
 
     A ``multi`` item stores one row per ticked code (``position`` 0, 1, ...).

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Column, Float, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from surveyapp.extensions import db
+from surveyapp.extensions import Base
 from surveyapp.models._types import UTCDateTime, enum_column, utcnow
 from surveyapp.models.org import Agency
 from surveyapp.models.questionnaire import QuestionnaireVersion
@@ -28,13 +28,13 @@ class SurveyStatus(enum.Enum):
 
 survey_agencies = Table(
     "survey_agencies",
-    db.metadata,
+    Base.metadata,
     Column("survey_id", ForeignKey("surveys.id", ondelete="CASCADE"), primary_key=True),
     Column("agency_id", ForeignKey("agencies.id"), primary_key=True),
 )
 
 
-class Survey(db.Model):
+class Survey(Base):
     __tablename__ = "surveys"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,7 +74,7 @@ class Disposition(enum.Enum):
     UNREACHABLE = "unreachable"
 
 
-class Invitation(db.Model):
+class Invitation(Base):
     """A sampled unit's single-use link; the token itself is never stored, only its SHA-256."""
 
     __tablename__ = "invitations"

@@ -7,8 +7,8 @@ import io
 from collections.abc import Iterable, Mapping
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from surveyapp.extensions import DbSession
 from surveyapp.models import Agency, AgencyLevel
 from surveyapp.services.problems import InputRefused, Problem
 
@@ -24,7 +24,7 @@ def read_csv(text: str) -> list[dict[str, str]]:
     return [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
 
 
-def import_agencies(session: Session, rows: Iterable[Mapping[str, str]]) -> list[Agency]:
+def import_agencies(session: DbSession, rows: Iterable[Mapping[str, str]]) -> list[Agency]:
     """Create or update agencies; parents may come later in the file. All or nothing."""
     rows = list(rows)
     existing = {a.code: a for a in session.scalars(select(Agency))}
@@ -68,7 +68,7 @@ def import_agencies(session: Session, rows: Iterable[Mapping[str, str]]) -> list
     return imported
 
 
-def _upsert(session: Session, by_code: dict[str, Agency], row: Mapping[str, str]) -> Agency:
+def _upsert(session: DbSession, by_code: dict[str, Agency], row: Mapping[str, str]) -> Agency:
     parent = by_code.get(row.get("parent", "")) if row.get("parent") else None
     agency = by_code.get(row["code"]) or Agency(code=row["code"])
     agency.parent = parent
@@ -91,7 +91,7 @@ def _level(row: Mapping[str, str], parent: Agency | None) -> AgencyLevel:
     return AgencyLevel.UNIT
 
 
-def by_codes(session: Session, codes: Iterable[str]) -> list[Agency]:
+def by_codes(session: DbSession, codes: Iterable[str]) -> list[Agency]:
     """The agencies with these codes, in the order given; unknown codes are refused."""
     codes = [c.strip() for c in codes if c.strip()]
     found = {a.code: a for a in session.scalars(select(Agency).where(Agency.code.in_(codes)))}
@@ -101,5 +101,5 @@ def by_codes(session: Session, codes: Iterable[str]) -> list[Agency]:
     return [found[c] for c in codes]
 
 
-def all_agencies(session: Session) -> list[Agency]:
+def all_agencies(session: DbSession) -> list[Agency]:
     return list(session.scalars(select(Agency).order_by(Agency.path)))

@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
+from surveyapp.extensions import DbSession
 from surveyapp.models import (
     Answer,
     Channel,
@@ -62,7 +62,7 @@ def resume_hash(secret_key: str, token: str) -> str:
     return hmac.new(secret_key.encode(), b"resume:" + token.encode(), hashlib.sha256).hexdigest()
 
 
-def open_invitation(session: Session, token: str, secret_key: str, now: datetime) -> Visit:
+def open_invitation(session: DbSession, token: str, secret_key: str, now: datetime) -> Visit:
     invitation = session.scalar(
         select(Invitation).where(Invitation.token_hash == hash_token(token))
     )
@@ -81,7 +81,7 @@ def open_invitation(session: Session, token: str, secret_key: str, now: datetime
     return Visit(survey, Questionnaire(survey.version.document), invitation, key, response)
 
 
-def saved_answers(session: Session, visit: Visit) -> dict[str, Any]:
+def saved_answers(session: DbSession, visit: Visit) -> dict[str, Any]:
     """The answers saved so far, typed as the questionnaire declares them."""
     if visit.response is None:
         return {}
@@ -122,7 +122,7 @@ def answers_before(visit: Visit, answers: dict[str, Any], page: str) -> dict[str
 
 
 def save_page(
-    session: Session, visit: Visit, page: str, page_answers: dict[str, Any], now: datetime
+    session: DbSession, visit: Visit, page: str, page_answers: dict[str, Any], now: datetime
 ) -> None:
     """Replace the answers to ``page``'s items (None = left blank) in one go."""
     response = _ensure_response(session, visit, now)
@@ -134,12 +134,12 @@ def save_page(
     response.updated_at = now
 
 
-def move_to(session: Session, visit: Visit, page: str, now: datetime) -> None:
+def move_to(session: DbSession, visit: Visit, page: str, now: datetime) -> None:
     response = _ensure_response(session, visit, now)
     response.current_page = page
 
 
-def submit(session: Session, visit: Visit, now: datetime) -> None:
+def submit(session: DbSession, visit: Visit, now: datetime) -> None:
     """Finish the response; a concurrent or repeated submit raises ``AlreadySubmitted``.
 
     The invitation's conditional update is the gate: of two transactions racing here,
@@ -166,7 +166,7 @@ def submit(session: Session, visit: Visit, now: datetime) -> None:
     response.current_page = None
 
 
-def _ensure_response(session: Session, visit: Visit, now: datetime) -> Response:
+def _ensure_response(session: DbSession, visit: Visit, now: datetime) -> Response:
     if visit.response is not None:
         return visit.response
     survey, invitation = visit.survey, visit.invitation

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
-
+from surveyapp.extensions import DbSession
 from surveyapp.models import Agency, Invitation, Survey
 from surveyapp.models.audit import record
 from surveyapp.security import hash_token, new_token
@@ -26,7 +25,7 @@ def invitation_url(base_url: str, token: str) -> str:
 
 
 def create_invitations(
-    session: Session,
+    session: DbSession,
     survey: Survey,
     agency: Agency | None,
     count: int,

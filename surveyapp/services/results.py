@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from surveyapp.extensions import DbSession
 from surveyapp.models import Agency, Answer, Response, ResponseStatus, Survey
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.scoring import Framework, IndexResult, SurveyDesign, score, score_by
@@ -36,7 +36,7 @@ class ResponseArrays:
         return SurveyDesign(self.weights, strata=self.strata)
 
 
-def load_arrays(session: Session, survey: Survey) -> ResponseArrays:
+def load_arrays(session: DbSession, survey: Survey) -> ResponseArrays:
     """Numeric answers of every submitted response; "missing" option codes become NaN."""
     questionnaire = Questionnaire(survey.version.document)
     rows = session.execute(
@@ -72,7 +72,9 @@ def load_arrays(session: Session, survey: Survey) -> ResponseArrays:
     )
 
 
-def subtree_mask(session: Session, arrays: ResponseArrays, agency: Agency) -> npt.NDArray[np.bool_]:
+def subtree_mask(
+    session: DbSession, arrays: ResponseArrays, agency: Agency
+) -> npt.NDArray[np.bool_]:
     """Rows answered about ``agency`` or any agency under it."""
     ids = session.scalars(
         select(Agency.id).where(Agency.path.startswith(agency.path, autoescape=True))
@@ -89,7 +91,7 @@ def indices(
 
 
 def indices_by_agency(
-    session: Session, survey: Survey, arrays: ResponseArrays, scope: Agency | None = None
+    session: DbSession, survey: Survey, arrays: ResponseArrays, scope: Agency | None = None
 ) -> dict[Agency, IndexResult]:
     """One result per surveyed agency (its whole subtree), in one pass over the data."""
     wanted = [a for a in survey.agencies if scope is None or a.path.startswith(scope.path)]
@@ -107,7 +109,7 @@ def _framework(survey: Survey) -> Framework:
 
 
 def survey_json(
-    session: Session, survey: Survey, *, scope: Agency | None = None, by_agency: bool = False
+    session: DbSession, survey: Survey, *, scope: Agency | None = None, by_agency: bool = False
 ) -> dict[str, Any]:
     """The shape of ``surveyapp score --format json`` and of the API's indices."""
     arrays = load_arrays(session, survey)

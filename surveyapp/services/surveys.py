@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
+from surveyapp.extensions import DbSession
 from surveyapp.models import (
     Agency,
     Questionnaire,
@@ -25,7 +25,7 @@ from surveyapp.services.problems import InputRefused, Problem
 
 
 def questionnaire_version(
-    session: Session, key: str, version: int | None = None
+    session: DbSession, key: str, version: int | None = None
 ) -> QuestionnaireVersion:
     """A stored version by questionnaire id; built-in templates are stored on first use."""
     questionnaire = session.scalar(select(Questionnaire).where(Questionnaire.key == key))
@@ -44,7 +44,7 @@ def questionnaire_version(
     return found
 
 
-def _store_template(session: Session, key: str) -> Questionnaire:
+def _store_template(session: DbSession, key: str) -> Questionnaire:
     try:
         document = templates.load_template(key)
     except KeyError:
@@ -67,7 +67,7 @@ def _store_template(session: Session, key: str) -> Questionnaire:
 
 
 def create_survey(
-    session: Session,
+    session: DbSession,
     *,
     version: QuestionnaireVersion,
     title: str,
@@ -105,15 +105,15 @@ def create_survey(
     return survey
 
 
-def list_surveys(session: Session) -> list[Survey]:
+def list_surveys(session: DbSession) -> list[Survey]:
     return list(session.scalars(select(Survey).order_by(Survey.created_at.desc(), Survey.id)))
 
 
-def get_survey(session: Session, survey_id: int) -> Survey | None:
+def get_survey(session: DbSession, survey_id: int) -> Survey | None:
     return session.get(Survey, survey_id)
 
 
-def count_submitted(session: Session, survey: Survey) -> int:
+def count_submitted(session: DbSession, survey: Survey) -> int:
     return (
         session.scalar(
             select(func.count())

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import insert
-from sqlalchemy.orm import Session
 
+from surveyapp.extensions import DbSession
 from surveyapp.models import (
     Answer,
     Channel,
@@ -40,6 +40,7 @@ NEGATIVE_ITEMS = {
     "harassed": "harassment",
     "asked_extra_pay": "extra_payment",
 }
+CHANNELS = [Channel.WEB, Channel.KIOSK, Channel.PAPER]
 COMMENTS = [
     "Cần bố trí thêm chỗ ngồi chờ.",
     "Công chức hướng dẫn rất nhiệt tình.",
@@ -50,7 +51,7 @@ COMMENTS = [
 
 
 def generate(
-    session: Session,
+    session: DbSession,
     survey: Survey,
     profiles: dict[str, AgencyProfile],
     population: dict[str, int],
@@ -78,9 +79,7 @@ def generate(
                     "questionnaire_version_id": survey.questionnaire_version_id,
                     "agency_id": agency.id,
                     "invitation_id": invitation_id,
-                    "channel": rng.choice(
-                        [Channel.WEB, Channel.KIOSK, Channel.PAPER], p=[0.6, 0.3, 0.1]
-                    ),
+                    "channel": CHANNELS[rng.choice(len(CHANNELS), p=[0.6, 0.3, 0.1])],
                     "status": ResponseStatus.SUBMITTED,
                     "stratum": agency.code,
                     "weight": weight,
@@ -110,7 +109,7 @@ def generate(
 
 
 def _invite(
-    session: Session,
+    session: DbSession,
     survey: Survey,
     agency_id: int,
     stratum: str,
@@ -126,7 +125,9 @@ def _invite(
             "token_hash": hash_token(new_token()),
             "stratum": stratum,
             "base_weight": 1.0,
-            "disposition": Disposition.COMPLETE if i < completed else rng.choice(others),
+            "disposition": Disposition.COMPLETE
+            if i < completed
+            else others[rng.integers(len(others))],
         }
         for i in range(count)
     ]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
+from surveyapp.extensions import DbSession
 from surveyapp.models import Agency, Role, User
 from surveyapp.services.problems import InputRefused, Problem
 
@@ -13,7 +13,7 @@ MIN_PASSWORD = 8
 
 
 def create_user(
-    session: Session, email: str, role: str, password: str, agency: Agency | None = None
+    session: DbSession, email: str, role: str, password: str, agency: Agency | None = None
 ) -> User:
     problems: list[Problem] = []
     try:
@@ -38,5 +38,5 @@ def create_user(
     return user
 
 
-def find_user(session: Session, email: str) -> User | None:
+def find_user(session: DbSession, email: str) -> User | None:
     return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
