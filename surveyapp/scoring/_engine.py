@@ -1,12 +1,13 @@
-"""Two-pass engine: many ratio estimators, many domains, one design.
+"""The engine behind score/score_by: many ratio estimators, many domains, one design.
 
 Each *base column* b is a ratio R_b = Σ w·[success] / Σ w·[valid] coded per row as
 q = 0 (not valid), 2 (valid, no success), 3 (success). *Pooled* columns are ratios of
 sums of base columns (Σ_j successes / Σ_j valid answers of an element).
 
 For domain d the linearised value of R is u_i = w_i·(num_i − R_d·den_i)/W_d for rows of
-d and 0 elsewhere (Woodruff). Covariances follow the ultimate-cluster formula of
-:mod:`surveyapp.scoring.design`, computed centred (no "Σz² − n·z̄²" cancellation):
+d and 0 elsewhere (Woodruff), here written u = α·w·q + β·w·q² (:func:`_poly_tables`), so
+every variance needs only per-PSU sums of x = [w·q | w·q²]. Covariances follow the
+ultimate-cluster formula of :mod:`surveyapp.scoring.design`; for a domain
 
     Σ_i (z_hi − z̄_h)(z_hi − z̄_h)ᵀ = Σ_{PSUs of d in h} (z − z̄_h)(z − z̄_h)ᵀ
                                       + (n_h − n_hd)·z̄_h z̄_hᵀ
@@ -14,9 +15,10 @@ d and 0 elsewhere (Woodruff). Covariances follow the ultimate-cluster formula of
 where z̄_h = Σ_{i∈h} z_hi / n_h over all n_h PSUs of the stratum (those without rows in
 d have z = 0) and n_hd counts the PSUs of h with rows in d.
 
-Pass 1 gets weighted sums per (domain, stratum) cell with one ``bincount`` per column;
-pass 2 walks the rows in cache-sized chunks sorted by domain, builds linearised values
-by table look-up and accumulates one Gram matrix per domain.
+Pass 1 gets weighted sums per (domain, stratum) cell with one ``bincount`` per column.
+Pass 2 walks the rows in cache-sized chunks sorted by domain and either sums x per
+(domain, PSU) and centres exactly (clustered or smaller samples), or accumulates one
+Gram matrix of x per domain (large unclustered samples; see :meth:`Engine.run`).
 """
 
 from __future__ import annotations
