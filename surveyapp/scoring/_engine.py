@@ -61,20 +61,26 @@ class DomainStats:
 def _poly_tables(
     success: FloatArray, weight: FloatArray
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Ratios R = S/W and coefficients (α, β) with u/w = α·q + β·q² for q ∈ {0, 2, 3}.
+    """Ratios R = S/W and their coefficients (α, β) from :func:`poly_coefficients`."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = success / weight
+    alpha, beta = poly_coefficients(ratio, weight)
+    return ratio, alpha, beta
+
+
+def poly_coefficients(ratio: FloatArray, weight: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """(α, β) with u/w = α·q + β·q² for q ∈ {0, 2, 3}; 0 where W = 0.
 
     u/w must be 0 (q = 0), −R/W (q = 2) and (1 − R)/W (q = 3); solving 2α + 4β = −R/W,
     3α + 9β = (1 − R)/W gives α = −(4 + 5R)/(6W), β = (2 + R)/(6W). Sums over columns of
     α·q + β·q² give the pooled ratios' linearised values with the same coefficients.
     """
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = success / weight
-        safe = weight > 0
-        r0 = np.where(safe, ratio, 0.0)
-        w0 = np.where(safe, weight, 1.0)
-        alpha = np.where(safe, -(4.0 + 5.0 * r0) / (6.0 * w0), 0.0)
-        beta = np.where(safe, (2.0 + r0) / (6.0 * w0), 0.0)
-    return ratio, alpha, beta
+    safe = weight > 0
+    r0 = np.where(safe, ratio, 0.0)
+    w0 = np.where(safe, weight, 1.0)
+    alpha = np.where(safe, -(4.0 + 5.0 * r0) / (6.0 * w0), 0.0)
+    beta = np.where(safe, (2.0 + r0) / (6.0 * w0), 0.0)
+    return alpha, beta
 
 
 def _column_sets(sets: Sequence[Sequence[int]]) -> list[slice | IntArray]:

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats as sps
 
+from surveyapp.scoring._engine import poly_coefficients
 from surveyapp.scoring.design import (
     Estimate,
     FloatArray,
@@ -109,12 +110,8 @@ def _row_values(run: _Run, vec: FloatArray, n_domains: int) -> FloatArray:
     alpha = np.zeros((n_domains + 1, plan.n_cols))
     beta = np.zeros_like(alpha)
     for d, st in enumerate(run.stats):
-        with np.errstate(invalid="ignore", divide="ignore"):
-            safe = st.weight > 0
-            r = np.where(safe, st.ratio, 0.0)
-            w = np.where(safe, st.weight, 1.0)
-            alpha[d] = np.where(safe, -(4.0 + 5.0 * r) / (6.0 * w), 0.0) * vec
-            beta[d] = np.where(safe, (2.0 + r) / (6.0 * w), 0.0) * vec
+        a, b = poly_coefficients(st.ratio, st.weight)
+        alpha[d], beta[d] = a * vec, b * vec
     a_eff, b_eff = alpha[:, :n_base].copy(), beta[:, :n_base].copy()
     for e, cols in enumerate(plan.pooled):
         a_eff[:, cols] += alpha[:, n_base + e][:, None]
@@ -175,9 +172,11 @@ def domain_difference(
     values = np.asarray(y, dtype=np.float64)
     layout = design.layout(values.shape[0])
     cols, means = [], []
-    for mask in (domain_a, domain_b):
+    for name, mask in (("domain_a", domain_a), ("domain_b", domain_b)):
         valid = ~np.isnan(values) & np.asarray(mask, dtype=bool)
         w = np.where(valid, layout.weights, 0.0)
+        if not w.sum() > 0:
+            raise ValueError(f"{name} has no valid rows with positive weight")
         y0 = np.where(valid, values, 0.0)
         mean = float(w @ y0) / float(w.sum())
         means.append(mean)
