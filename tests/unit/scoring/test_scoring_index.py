@@ -324,3 +324,26 @@ def test_unanimous_strata_give_exactly_zero_se_on_both_routes(
         result = score(one_criterion_elements(1), answers, design)
         assert result.overall.se == 0.0
         assert result.criteria["e0"].se == 0.0
+
+
+def test_indicator_with_empty_among_domain_leaves_the_index_alone() -> None:
+    """Nobody was late, so 'apology among late' has no denominator: that indicator is NaN,
+    while criteria, elements and the overall are unaffected (no 0 × NaN leak)."""
+    fw = Framework.from_dict(
+        {
+            "elements": [{"id": "E0", "criteria": [{"item": "e0"}]}],
+            "indicators": [
+                {"id": "apology", "item": "apology", "codes": [1], "among": {"eq": ["late", 1]}}
+            ],
+        }
+    )
+    answers = {
+        "e0": np.array([5.0, 4.0, 1.0, 2.0]),
+        "late": np.array([2.0, 2.0, 2.0, 2.0]),
+        "apology": np.array([math.nan] * 4),
+    }
+    result = score(fw, answers, SurveyDesign())
+    assert math.isnan(result.indicators["apology"].value)
+    assert result.indicators["apology"].n == 0
+    assert result.overall.value == pytest.approx(0.5, abs=1e-15)
+    assert result.overall.se == pytest.approx(math.sqrt(4 * 0.25 / (3 * 4)), rel=1e-12)
