@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup
 
 from surveyapp.extensions import db
 from surveyapp.models import SurveyMode
@@ -36,6 +36,7 @@ def _create_app() -> Any:
     return create_app()
 
 
+# FlaskGroup runs every command inside an app context unless told otherwise.
 cli = FlaskGroup(create_app=_create_app, add_version_option=False, help=__doc__)
 
 
@@ -66,7 +67,7 @@ def _survey(survey_id: int) -> Any:
 # --- demo ------------------------------------------------------------------------------
 
 
-@cli.command()
+@cli.command(with_appcontext=False)
 @click.option("--port", default=5000, show_default=True)
 @click.option("--fresh", is_flag=True, help="Delete the demo database and seed it again.")
 @click.option("--no-serve", is_flag=True, hidden=True, help="Seed only (tests, CI).")
@@ -87,7 +88,6 @@ def agencies_group() -> None:
 
 @agencies_group.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@with_appcontext
 @refusals
 def agencies_import(file: Path) -> None:
     """Import agencies from a CSV with columns code,parent,name_vi,name_en."""
@@ -98,7 +98,6 @@ def agencies_import(file: Path) -> None:
 
 
 @agencies_group.command("list")
-@with_appcontext
 def agencies_list() -> None:
     """Print CODE<TAB>NAME lines."""
     for agency in agencies.all_agencies(db.session):
@@ -108,7 +107,7 @@ def agencies_list() -> None:
 # --- questionnaires and surveys ----------------------------------------------------------
 
 
-@cli.command("templates")
+@cli.command("templates", with_appcontext=False)
 def templates_command() -> None:
     """One line per built-in questionnaire: ID<TAB>VERSION<TAB>TITLE."""
     from surveyapp.questionnaire.templates import list_templates
@@ -130,7 +129,6 @@ def survey_group() -> None:
 @click.option("--agencies", "agency_codes", required=True, help="CODE,CODE,...")
 @click.option("--mode", type=click.Choice([m.value for m in SurveyMode]), default="invited")
 @click.option("--anonymous", is_flag=True)
-@with_appcontext
 @refusals
 def survey_create(
     questionnaire_id: str,
@@ -159,7 +157,6 @@ def survey_create(
 @click.option("--count", type=int, required=True)
 @click.option("--agency", "agency_code")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@with_appcontext
 @refusals
 def invite(survey_id: int, count: int, agency_code: str | None, output: Path) -> None:
     """Make COUNT invitations; writes token,url,agency to a CSV."""
@@ -183,7 +180,6 @@ def invite(survey_id: int, count: int, agency_code: str | None, output: Path) ->
 @click.argument("survey_id", type=int)
 @click.option("--by", type=click.Choice(["agency"]))
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
-@with_appcontext
 def score(survey_id: int, by: str | None, fmt: str) -> None:
     """Indices with SE and 95% CI (proportions)."""
     from surveyapp.cli_output import print_scores
@@ -200,7 +196,6 @@ def score(survey_id: int, by: str | None, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), required=True)
 @click.option("--labels", is_flag=True, help="Option labels instead of codes.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@with_appcontext
 def export(survey_id: int, fmt: str, labels: bool, output: Path) -> None:
     """Completed responses, one row each."""
     from surveyapp.exports import csvfile, xlsx
@@ -232,7 +227,6 @@ def users_group() -> None:
 @click.option("--role", required=True)
 @click.option("--agency", "agency_code")
 @click.option("--password-stdin", is_flag=True, help="Read the password from stdin's first line.")
-@with_appcontext
 @refusals
 def users_create(email: str, role: str, agency_code: str | None, password_stdin: bool) -> None:
     """Create an account (scoped to --agency and everything under it)."""
@@ -248,7 +242,6 @@ def users_create(email: str, role: str, agency_code: str | None, password_stdin:
 
 @users_group.command("token")
 @click.argument("email")
-@with_appcontext
 def users_token(email: str) -> None:
     """Print a new API bearer token for EMAIL."""
     from surveyapp.security import issue_api_token

@@ -8,6 +8,7 @@ import click
 from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import select
+from werkzeug.serving import run_simple
 
 from surveyapp import MIGRATIONS_DIR, create_app
 from surveyapp.config import INSTANCE_DIR, env
@@ -40,15 +41,17 @@ AGENCIES = [
 ]
 # Agencies differ on purpose, so that rankings and negative experiences show something.
 PROFILES = {
-    "SXD": AgencyProfile(0.62, 0.07, 0.05, 0.22, 0.45, 0.9),
-    "STNMT": AgencyProfile(0.58, 0.09, 0.08, 0.28, 0.35, 1.1),
-    "STP": AgencyProfile(0.80, 0.02, 0.01, 0.06, 0.80, 0.3),
-    "SKHDT": AgencyProfile(0.76, 0.03, 0.02, 0.09, 0.70, 0.4),
-    "SLDTBXH": AgencyProfile(0.70, 0.04, 0.03, 0.12, 0.60, 0.5),
-    "SGTVT": AgencyProfile(0.68, 0.05, 0.04, 0.15, 0.55, 0.6),
-    "TPAH": AgencyProfile(0.73, 0.04, 0.02, 0.10, 0.65, 0.5),
-    "HTP": AgencyProfile(0.66, 0.06, 0.04, 0.18, 0.50, 0.8),
+    "SXD": AgencyProfile(0.76, 0.06, 0.05, 0.21, 0.45, 0.30),
+    "STNMT": AgencyProfile(0.72, 0.08, 0.07, 0.26, 0.35, 0.35),
+    "STP": AgencyProfile(0.90, 0.01, 0.01, 0.05, 0.85, 0.08),
+    "SKHDT": AgencyProfile(0.87, 0.02, 0.02, 0.08, 0.75, 0.12),
+    "SLDTBXH": AgencyProfile(0.83, 0.03, 0.03, 0.11, 0.65, 0.15),
+    "SGTVT": AgencyProfile(0.80, 0.04, 0.04, 0.14, 0.55, 0.20),
+    "TPAH": AgencyProfile(0.85, 0.03, 0.02, 0.09, 0.70, 0.15),
+    "HTP": AgencyProfile(0.78, 0.05, 0.04, 0.17, 0.50, 0.25),
 }
+# Some elements are harder everywhere: feedback handling lags, as in national rounds.
+ELEMENT_SHIFT = {"access": 0.03, "procedures": 0.01, "results": -0.03, "feedback": -0.07}
 POPULATION = {  # dossiers handled in the period (the frame size per stratum)
     "SXD": 2400,
     "STNMT": 5200,
@@ -94,9 +97,11 @@ def run_demo(*, port: int, fresh: bool, serve: bool) -> None:
             click.echo("Seeding the demo province (about 3,000 responses)…", err=True)
             survey = seed()
         links = _try_links(app, survey)
-    _print_welcome(port, survey.id, links)
+        survey_id = survey.id
+    _print_welcome(port, survey_id, links)
     if serve:
-        app.run(host="127.0.0.1", port=port, debug=False, threaded=True, load_dotenv=False)
+        # Flask's app.run() refuses to run inside a CLI command; serve with Werkzeug directly.
+        run_simple("127.0.0.1", port, app, threaded=True)
 
 
 def seed() -> Survey:
@@ -119,7 +124,7 @@ def seed() -> Survey:
         agencies=[by_code[code] for code, *_ in AGENCIES],
         now=now,
     )
-    generate(session, survey, PROFILES, POPULATION, SAMPLE, now=now)
+    generate(session, survey, PROFILES, POPULATION, SAMPLE, ELEMENT_SHIFT, now=now)
     session.commit()
     return survey
 

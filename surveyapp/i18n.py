@@ -27,13 +27,15 @@ def current_language() -> str:
 
 def percent(value: float | None, digits: int = 2) -> str:
     """A proportion as a locale percentage: 0.865 → "86,50 %" in vi, "86.50%" in en."""
-    if value is None:
+    if value is None or value != value:  # None or NaN
         return "–"
-    return format_percent(value, format="#,##0." + "0" * digits + " %")
+    # Vietnamese writes a space before the sign (86,50 %), English does not (86.50%).
+    sign = "\u00a0%" if current_language() == "vi" else "%"
+    return format_percent(value, format="#,##0." + "0" * digits + sign)
 
 
 def number(value: float | None, digits: int = 2) -> str:
-    if value is None:
+    if value is None or value != value:
         return "–"
     return format_decimal(value, format="#,##0." + "0" * digits if digits else "#,##0")
 

@@ -56,6 +56,7 @@ def generate(
     profiles: dict[str, AgencyProfile],
     population: dict[str, int],
     responses_per_agency: dict[str, int],
+    element_shift: dict[str, float],
     *,
     now: datetime,
     seed: int = 2026,
@@ -63,6 +64,11 @@ def generate(
     """Insert invitations and submitted responses; returns the number of responses."""
     rng = np.random.default_rng(seed)
     questionnaire = Questionnaire(survey.version.document)
+    shift = {
+        criterion["item"]: element_shift.get(element["id"], 0.0)
+        for element in questionnaire.framework.get("elements", [])
+        for criterion in element["criteria"]
+    }
     total = 0
     for agency in survey.agencies:
         n = responses_per_agency[agency.code]
@@ -91,7 +97,7 @@ def generate(
         ids = session.scalars(insert(Response).returning(Response.id), rows).all()
         profile = profiles[agency.code]
         for response_id in ids:
-            for item_id, value in _answers(questionnaire, profile, rng).items():
+            for item_id, value in _answers(questionnaire, profile, shift, rng).items():
                 values = value if isinstance(value, list) else [value]
                 for position, single in enumerate(values):
                     answer_rows.append(
@@ -134,7 +140,9 @@ def _invite(
     return list(session.scalars(insert(Invitation).returning(Invitation.id), rows).all())
 
 
-def _answers(q: Questionnaire, profile: AgencyProfile, rng: np.random.Generator) -> dict[str, Any]:
+def _answers(
+    q: Questionnaire, profile: AgencyProfile, shift: dict[str, float], rng: np.random.Generator
+) -> dict[str, Any]:
     """One respondent's answers, item by item, each only if its rules show it."""
     mood = float(np.clip(rng.normal(profile.satisfaction, 0.18), 0.02, 0.98))
     answers: dict[str, Any] = {}
@@ -144,7 +152,7 @@ def _answers(q: Questionnaire, profile: AgencyProfile, rng: np.random.Generator)
         for item in section["items"]:
             if item["type"] == "info" or not rules.evaluate(item.get("show_when"), answers):
                 continue
-            value = _answer(q, item, profile, mood, rng)
+            value = _answer(q, item, profile, mood + shift.get(item["id"], 0.0), rng)
             if value is not None:
                 answers[item["id"]] = value
     return answers
@@ -176,7 +184,7 @@ def _answer(
         if missing and rng.random() < 0.04:
             return missing[0]
         # Satisfaction on the scale follows the respondent's mood, with noise.
-        position = np.clip(rng.normal(mood * (len(codes) - 1), 0.8), 0, len(codes) - 1)
+        position = np.clip(rng.normal(mood * (len(codes) - 1), 0.7), 0, len(codes) - 1)
         return codes[round(float(position))]
     if kind == "single":
         return int(rng.choice(codes)) if codes else None

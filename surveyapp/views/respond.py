@@ -122,9 +122,19 @@ def _render(
         page=page,
         section=None if form is None else visit.questionnaire.section(page),
         form=form,
-        step=path.index(page),
-        steps=len(path) - 1,
+        # Progress over every page, so that it never shrinks when a rule skips one.
+        step=_position(visit, page),
+        steps=len(visit.questionnaire.sections) + 1,
         first=page == WELCOME,
         last=page == CONFIRM,
         error=error,
     )
+
+
+def _position(visit: Visit, page: str) -> int:
+    sections = [s["id"] for s in visit.questionnaire.sections]
+    if page == WELCOME:
+        return 0
+    if page == CONFIRM:
+        return len(sections) + 1
+    return sections.index(page) + 1
