@@ -35,25 +35,66 @@ SECTIONS_2017 = {
     "closing": ("Ý kiến chung", "Overall opinion"),
 }
 INDICATORS_2017: list[dict[str, Any]] = [
-    {"id": "multiple_trips", "item": "trips", "min": 2,
-     "label": {"vi": "Phải đi lại nhiều lần (từ 2 lần trở lên)",
-               "en": "Came back multiple times (2 or more visits)"}},
-    {"id": "harassment", "item": "harassed", "codes": [1],
-     "label": {"vi": "Bị công chức gây phiền hà, sách nhiễu", "en": "Harassed or obstructed"}},
-    {"id": "extra_payment", "item": "asked_extra_pay", "codes": [1],
-     "label": {"vi": "Bị gợi ý nộp thêm tiền ngoài phí, lệ phí",
-               "en": "Hinted to pay beyond the official fees"}},
-    {"id": "late_result", "item": "result_timing", "codes": [3],
-     "label": {"vi": "Nhận kết quả trễ hẹn", "en": "Result returned late"}},
-    {"id": "notified_when_late", "item": "late_notified", "codes": [1], "among": LATE,
-     "label": {"vi": "Được báo trước khi trễ hẹn (trong số hồ sơ trễ hẹn)",
-               "en": "Told in advance of the delay (among late results)"}},
-    {"id": "apology_when_late", "item": "late_apology", "codes": [1], "among": LATE,
-     "label": {"vi": "Nhận được phiếu xin lỗi (trong số hồ sơ trễ hẹn)",
-               "en": "Received an apology (among late results)"}},
-    {"id": "one_reschedule_max", "item": "late_reschedules", "max": 1, "among": LATE,
-     "label": {"vi": "Hẹn lại không quá một lần (trong số hồ sơ trễ hẹn)",
-               "en": "Rescheduled at most once (among late results)"}},
+    {
+        "id": "multiple_trips",
+        "item": "trips",
+        "min": 2,
+        "label": {
+            "vi": "Phải đi lại nhiều lần (từ 2 lần trở lên)",
+            "en": "Came back multiple times (2 or more visits)",
+        },
+    },
+    {
+        "id": "harassment",
+        "item": "harassed",
+        "codes": [1],
+        "label": {"vi": "Bị công chức gây phiền hà, sách nhiễu", "en": "Harassed or obstructed"},
+    },
+    {
+        "id": "extra_payment",
+        "item": "asked_extra_pay",
+        "codes": [1],
+        "label": {
+            "vi": "Bị gợi ý nộp thêm tiền ngoài phí, lệ phí",
+            "en": "Hinted to pay beyond the official fees",
+        },
+    },
+    {
+        "id": "late_result",
+        "item": "result_timing",
+        "codes": [3],
+        "label": {"vi": "Nhận kết quả trễ hẹn", "en": "Result returned late"},
+    },
+    {
+        "id": "notified_when_late",
+        "item": "late_notified",
+        "codes": [1],
+        "among": LATE,
+        "label": {
+            "vi": "Được báo trước khi trễ hẹn (trong số hồ sơ trễ hẹn)",
+            "en": "Told in advance of the delay (among late results)",
+        },
+    },
+    {
+        "id": "apology_when_late",
+        "item": "late_apology",
+        "codes": [1],
+        "among": LATE,
+        "label": {
+            "vi": "Nhận được phiếu xin lỗi (trong số hồ sơ trễ hẹn)",
+            "en": "Received an apology (among late results)",
+        },
+    },
+    {
+        "id": "one_reschedule_max",
+        "item": "late_reschedules",
+        "max": 1,
+        "among": LATE,
+        "label": {
+            "vi": "Hẹn lại không quá một lần (trong số hồ sơ trễ hẹn)",
+            "en": "Rescheduled at most once (among late results)",
+        },
+    },
 ]
 RANGES = {"trips": (1, 20), "late_reschedules": (0, 10)}
 
@@ -93,7 +134,10 @@ def item_2017(row: dict[str, str]) -> dict[str, Any]:
     if row["item_id"] in ("late_notified", "late_apology", "late_reschedules"):
         item["show_when"] = LATE
     required = row["section"] in ("screen", "criteria") or row["item_id"] in (
-        "harassed", "asked_extra_pay", "result_timing")
+        "harassed",
+        "asked_extra_pay",
+        "result_timing",
+    )
     if required and item["type"] != "text":
         item["required"] = True
     return item
@@ -110,19 +154,25 @@ def sipas_2017(domain: Path) -> dict[str, Any]:
         entry["items"] = items
         sections.append(entry)
 
-    section("screen", SECTIONS_2017["screen"],
-            [item_2017(r) for r in rows if r["section"] == "screen"])
+    section(
+        "screen", SECTIONS_2017["screen"], [item_2017(r) for r in rows if r["section"] == "screen"]
+    )
     for element, title in ELEMENTS_2017.items():
-        section(f"s_{element}", title,
-                [item_2017(r) for r in rows if r["section"] == "criteria" and r["element"] == element])
+        section(
+            f"s_{element}",
+            title,
+            [item_2017(r) for r in rows if r["section"] == "criteria" and r["element"] == element],
+        )
     for key in ("negative", "background", "closing"):
         section(key, SECTIONS_2017[key], [item_2017(r) for r in rows if r["section"] == key])
     used = {r["scale"] for r in rows if r["scale"]}
     return {
         "id": "sipas-2017",
         "version": 1,
-        "title": {"vi": "Phiếu khảo sát mức độ hài lòng (SIPAS 2017–2021)",
-                  "en": "Satisfaction survey (SIPAS 2017–2021)"},
+        "title": {
+            "vi": "Phiếu khảo sát mức độ hài lòng (SIPAS 2017–2021)",
+            "en": "Satisfaction survey (SIPAS 2017–2021)",
+        },
         "languages": ["vi", "en"],
         "audience": "citizen",
         "estimated_minutes": 10,
@@ -132,9 +182,16 @@ def sipas_2017(domain: Path) -> dict[str, Any]:
             "satisfied": SAT,
             "aggregate": "mean",
             "elements": [
-                {"id": element, "label": {"vi": vi, "en": en}, "weight": 1,
-                 "criteria": [{"item": r["item_id"]} for r in rows
-                              if r["section"] == "criteria" and r["element"] == element]}
+                {
+                    "id": element,
+                    "label": {"vi": vi, "en": en},
+                    "weight": 1,
+                    "criteria": [
+                        {"item": r["item_id"]}
+                        for r in rows
+                        if r["section"] == "criteria" and r["element"] == element
+                    ],
+                }
                 for element, (vi, en) in ELEMENTS_2017.items()
             ],
             "indicators": INDICATORS_2017,

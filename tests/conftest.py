@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
-from flask import has_app_context
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import delete, text
