@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
 
-from surveyapp.questionnaire.document import Questionnaire
 from werkzeug.datastructures import MultiDict
 from wtforms import Form
 
 from surveyapp.forms.fields import FIELD_TYPES, Answer, ItemField
 from surveyapp.questionnaire import rules
+from surveyapp.questionnaire.document import Questionnaire
 
 
 @dataclass
