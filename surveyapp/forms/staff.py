@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -24,9 +25,9 @@ class NewSurveyForm(FlaskForm):
     mode = SelectField(
         _l("How people answer"),
         choices=[
-            ("invited", _l("Invitation links (drawn sample)")),
-            ("open", _l("Open link or counter tablet")),
-            ("officials", _l("Officials, after signing in")),
+            SelectChoice("invited", _l("Invitation links (drawn sample)")),
+            SelectChoice("open", _l("Open link or counter tablet")),
+            SelectChoice("officials", _l("Officials, after signing in")),
         ],
     )
     anonymous = BooleanField(_l("Anonymous: answers can't be linked to invitations"))

@@ -11,11 +11,10 @@ from flask_login import current_user
 
 from surveyapp.extensions import db
 from surveyapp.forms.staff import InviteForm
-from surveyapp.i18n import current_language
 from surveyapp.security import requires
 from surveyapp.services import agencies, invitations
 from surveyapp.services.problems import InputRefused
-from surveyapp.views.surveys import visible_survey
+from surveyapp.views.surveys import agency_choices, visible_survey
 
 bp = Blueprint("fieldwork", __name__, url_prefix="/surveys")
 
@@ -26,7 +25,7 @@ def invite(survey_id: int) -> Any:
     """Make links and hand them over once, as a CSV: the tokens are not kept."""
     survey = visible_survey(survey_id)
     form = InviteForm()
-    form.agency.choices = [(a.code, a.name(current_language())) for a in survey.agencies]
+    form.agency.choices = agency_choices(survey)
     if not form.validate_on_submit():
         for field_errors in form.errors.values():
             for message in field_errors:

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from surveyapp.extensions import db
 from surveyapp.forms.staff import InviteForm, NewSurveyForm
@@ -27,10 +28,11 @@ def new() -> Any:
     form = NewSurveyForm()
     lang = current_language()
     form.questionnaire.choices = [
-        (t.id, t.title.get(lang) or next(iter(t.title.values()))) for t in list_templates()
+        SelectChoice(t.id, t.title.get(lang) or next(iter(t.title.values())))
+        for t in list_templates()
     ]
     form.agencies.choices = [
-        (a.code, f"{a.code} — {a.name(lang)}")
+        SelectChoice(a.code, f"{a.code} — {a.name(lang)}")
         for a in db.session.scalars(scoped_agencies(current_user))
     ]
     if form.validate_on_submit():
@@ -61,13 +63,17 @@ def new() -> Any:
 def detail(survey_id: int) -> Any:
     survey = visible_survey(survey_id)
     invite_form = InviteForm()
-    invite_form.agency.choices = [(a.code, a.name(current_language())) for a in survey.agencies]
+    invite_form.agency.choices = agency_choices(survey)
     return render_template(
         "surveys/detail.html",
         survey=survey,
         submitted=surveys.count_submitted(db.session, survey),
         invite_form=invite_form,
     )
+
+
+def agency_choices(survey: Survey) -> list[SelectChoice]:
+    return [SelectChoice(a.code, a.name(current_language())) for a in survey.agencies]
 
 
 def visible_survey(survey_id: int) -> Survey:
