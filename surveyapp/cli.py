@@ -199,18 +199,22 @@ def score(survey_id: int, by: str | None, fmt: str) -> None:
 def export(survey_id: int, fmt: str, labels: bool, output: Path) -> None:
     """Completed responses, one row each."""
     from surveyapp.exports import csvfile, xlsx
+    from surveyapp.exports.summary import index_rows
     from surveyapp.exports.table import columns, response_rows
     from surveyapp.questionnaire.document import Questionnaire
 
     survey = _survey(survey_id)
-    cols = columns(Questionnaire(survey.version.document), "vi")
+    questionnaire = Questionnaire(survey.version.document)
+    cols = columns(questionnaire, "vi")
     rows = response_rows(db.session, survey, labels=labels)
     if fmt == "csv":
         with output.open("w", newline="", encoding="utf-8") as handle:
             for chunk in csvfile.stream_responses(cols, rows):
                 handle.write(chunk)
     else:
-        xlsx.write_responses(str(output), cols, rows)
+        arrays = results.load_arrays(db.session, survey)
+        summary = index_rows(questionnaire, results.indices(survey, arrays), "vi")
+        xlsx.write_responses(str(output), cols, rows, summary)
     click.echo(f"written {output}", err=True)
 
 

@@ -18,6 +18,7 @@ from flask import (
 from flask_login import current_user
 
 from surveyapp.exports import csvfile, xlsx
+from surveyapp.exports.summary import index_rows
 from surveyapp.exports.table import columns, response_rows
 from surveyapp.extensions import db
 from surveyapp.i18n import current_language
@@ -85,7 +86,8 @@ def export(survey_id: int, fmt: str) -> Any:
     scope = _scope(found, request.args.get("agency"))
     labels = request.args.get("labels") == "1"
     lang = current_language()
-    cols = columns(Questionnaire(found.version.document), lang)
+    questionnaire = Questionnaire(found.version.document)
+    cols = columns(questionnaire, lang)
     rows = response_rows(db.session, found, labels=labels, lang=lang, agency=scope)
     name = f"survey-{found.id}-responses.{fmt}"
     if fmt == "csv":
@@ -94,8 +96,11 @@ def export(survey_id: int, fmt: str) -> Any:
             mimetype="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
+    arrays = results.load_arrays(db.session, found)
+    domain = results.subtree_mask(db.session, arrays, scope) if scope is not None else None
+    summary = index_rows(questionnaire, results.indices(found, arrays, domain), lang)
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115  (send_file closes it)
-    xlsx.write_responses(spool, cols, rows)
+    xlsx.write_responses(spool, cols, rows, summary)
     spool.seek(0)
     return send_file(
         spool,

@@ -110,12 +110,17 @@ def test_results_and_xlsx_with_labels(client: FlaskClient) -> None:
     assert 'data-metric="overall"' in page.text
     download = client.get(f"/results/{survey.id}/export.xlsx?labels=1")
     assert download.status_code == 200
-    sheet = openpyxl.load_workbook(io.BytesIO(download.data))["responses"]
-    rows = list(sheet.iter_rows(values_only=True))
+    workbook = openpyxl.load_workbook(io.BytesIO(download.data))
+    rows = list(workbook["responses"].iter_rows(values_only=True))
     header = rows[0]
     assert "acc_seats" in header and "trips" in header
     assert len(rows) == 3
     assert rows[1][header.index("acc_seats")] == "Hài lòng"
+    indices = list(workbook["indices"].iter_rows(values_only=True))
+    assert indices[0][:4] == ("level", "id", "label", "value")
+    overall = indices[1]
+    assert overall[0] == "overall" and overall[7] == 2
+    assert overall[3] is None and overall[8] == "suppressed"  # n < 10: no figure published
 
 
 def test_department_analyst_sees_only_own_agency(client: FlaskClient) -> None:
