@@ -37,11 +37,11 @@ def evaluate(rule: Mapping[str, Any] | None, answers: Mapping[str, Any]) -> bool
         return True
     op, arg = _split(rule)
     if op == "and":
-        return all(evaluate(r, answers) for r in _list(op, arg))
+        return all(evaluate(_rule(op, r), answers) for r in _list(op, arg))
     if op == "or":
-        return any(evaluate(r, answers) for r in _list(op, arg))
+        return any(evaluate(_rule(op, r), answers) for r in _list(op, arg))
     if op == "not":
-        return not evaluate(arg, answers)
+        return not evaluate(_rule(op, arg), answers)
     if op == "answered":
         return _values(answers, _item(op, arg)) != []
     item, target = _pair(op, arg)
@@ -63,9 +63,9 @@ def referenced_items(rule: Mapping[str, Any] | None) -> set[str]:
         return set()
     op, arg = _split(rule)
     if op in ("and", "or"):
-        return set().union(*(referenced_items(r) for r in _list(op, arg)))
+        return set().union(*(referenced_items(_rule(op, r)) for r in _list(op, arg)))
     if op == "not":
-        return referenced_items(arg)
+        return referenced_items(_rule(op, arg))
     if op == "answered":
         return {_item(op, arg)}
     return {_pair(op, arg)[0]}
@@ -78,6 +78,13 @@ def _split(rule: Any) -> tuple[str, Any]:
     if op not in OPERATORS:
         raise RuleError(f'unknown operator "{op}" (known: {", ".join(OPERATORS)})')
     return op, arg
+
+
+def _rule(op: str, arg: Any) -> Mapping[str, Any]:
+    # None means "no rule" only at the top: {"not": null} is a mistake, not "never"
+    if not isinstance(arg, Mapping):
+        raise RuleError(f'"{op}" takes a rule, got {arg!r}')
+    return arg
 
 
 def _list(op: str, arg: Any) -> list[Any]:
