@@ -5,6 +5,10 @@
 overall and per agency) with no variances. Prints times and ratios; never asserts.
 
     .venv/bin/python bench/scoring.py [--n 1000000]
+
+Run it on a quiet machine. The variance Gram matrices go through OpenBLAS, whose worker
+threads slow down sharply when another process holds a core; on a shared box prefer
+``OPENBLAS_NUM_THREADS=1`` (the numpy baseline is single-threaded either way).
 """
 
 from __future__ import annotations
