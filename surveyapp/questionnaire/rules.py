@@ -6,8 +6,9 @@ Never ``eval``: a rule is a one-key dict, ``{"eq": [item, value]}``, ``ne``, ``l
 
 An item that is unanswered (absent, or None) makes every comparison false, ``ne``
 included, as SQL's NULL does: a question shown "when the result was not on time" stays
-hidden until the timing is known. For a ``multi`` answer (a list), a comparison holds when
-it holds for any ticked code.
+hidden until the timing is known; ``{"not": {"eq": ...}}`` is the way to say "unless we
+know it is". For a ``multi`` answer (a list), ``eq``, ``in`` and the order comparisons hold
+when they hold for any ticked code (membership), and ``ne`` when no ticked code is equal.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ def evaluate(rule: Mapping[str, Any] | None, answers: Mapping[str, Any]) -> bool
         if not isinstance(target, list):
             raise RuleError(f'"in" takes [item, [values]], got {target!r}')
         return any(v in target for v in values)
+    if op == "ne":  # "7 is not ticked" for a multi answer, not "something else is ticked"
+        return bool(values) and all(v != target for v in values)
     compare = COMPARISONS[op]
     try:
         return any(compare(v, target) for v in values)
