@@ -11,13 +11,13 @@ from surveyapp.questionnaire import rules
 CHOICE_TYPES = ("likert", "single", "multi")
 
 
-def label_text(label: Mapping[str, str] | str | None, lang: str, fallbacks: list[str]) -> str:
+def label_text(label: Mapping[str, str] | str | None, lang: str, fallback_langs: list[str]) -> str:
     """The label in ``lang``, else the first language that has one."""
     if label is None:
         return ""
     if isinstance(label, str):
         return label
-    for candidate in (lang, *fallbacks, *label):
+    for candidate in (lang, *fallback_langs, *label):
         if label.get(candidate):
             return label[candidate]
     return ""
