@@ -117,6 +117,63 @@ def templates_command() -> None:
         click.echo(f"{template.id}\t{template.version}\t{title}")
 
 
+@cli.group("questionnaire")
+def questionnaire_group() -> None:
+    """Questionnaire documents: JSON (our format) or XLSForm workbooks."""
+
+
+@questionnaire_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--validate-only", is_flag=True, help="Check everything, write nothing.")
+@refusals
+def questionnaire_import(file: Path, validate_only: bool) -> None:
+    """Import FILE (.json or .xlsx) as a questionnaire version; prints ID VERSION."""
+    from surveyapp.services import questionnaires
+
+    # Problems are the command's result (one per stdout line), not a message.
+    document, problems = questionnaires.read_file(file)
+    for problem in problems:
+        click.echo(str(problem))
+    if document is None:
+        sys.exit(1)
+    try:
+        stored = questionnaires.import_questionnaire(db.session, document)
+    except InputRefused as refused:
+        db.session.rollback()
+        for problem in refused.problems:
+            click.echo(f"{file}:{problem}")
+        sys.exit(1)
+    key = stored.questionnaire.key
+    if validate_only:
+        db.session.rollback()
+        click.echo(f"ok {key} {stored.version}")
+        return
+    db.session.commit()
+    click.echo(f"{key} {stored.version}")
+
+
+@questionnaire_group.command("export")
+@click.argument("questionnaire_id")
+@click.option("--version", type=int)
+@click.option("--format", "fmt", type=click.Choice(["json", "xlsform"]), required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@refusals
+def questionnaire_export(
+    questionnaire_id: str, version: int | None, fmt: str, output: Path
+) -> None:
+    """Write a questionnaire version (the latest unless --version) as JSON or XLSForm."""
+    from surveyapp.questionnaire import xlsform
+    from surveyapp.services import questionnaires
+
+    document = questionnaires.export_document(db.session, questionnaire_id, version)
+    if fmt == "json":
+        text = json.dumps(document, ensure_ascii=False, indent=2)
+        output.write_text(text + "\n", encoding="utf-8")
+    else:
+        xlsform.to_xlsform(document).save(output)
+    click.echo(f"written {output}", err=True)
+
+
 @cli.group("survey")
 def survey_group() -> None:
     """Surveys."""
