@@ -37,10 +37,15 @@ class Invitation:
 
 
 @pytest.fixture()
-def invitation(app: Flask) -> Invitation:
-    """One invitation to a SIPAS survey of Sở Xây dựng."""
+def anonymous() -> bool:
+    return False
+
+
+@pytest.fixture()
+def invitation(app: Flask, anonymous: bool) -> Invitation:
+    """One invitation to a SIPAS survey of Sở Xây dựng (anonymous when parametrized so)."""
     factories.province()
-    survey = factories.survey()
+    survey = factories.survey(anonymous=anonymous)
     return Invitation(survey, factories.tokens(survey, "SXD")[0])
 
 
@@ -134,6 +139,51 @@ def test_questionnaire_completes_without_javascript(
     assert stored["acc_seats"] == 4
 
 
+def test_no_result_yet_skips_to_the_confirm_page(
+    invitation: Invitation, new_context: Any, respondent: Any
+) -> None:
+    person = open_on_phone(new_context, respondent, invitation)
+    person.next()
+    person.answer_page({"result_received": 2})
+    person.next()
+    assert person.page_id() == "confirm"
+    person.press("back")
+    assert person.page_id() == "screen"
+    expect(person.option("result_received", 2)).to_be_checked()
+    person.next()
+    person.press("submit")
+    expect(person.page.locator('main[data-state="submitted"]')).to_be_visible()
+    [response] = responses(invitation.survey_id)
+    assert response.status == ResponseStatus.SUBMITTED
+    assert not {a.item_id for a in response.answers} & {"acc_seats", "harassed"}
+
+
+def test_switching_language_keeps_the_page_and_the_answers(
+    invitation: Invitation, new_context: Any, respondent: Any
+) -> None:
+    page = new_context(PHONE, locale="vi-VN").new_page()
+    page.goto(invitation.path)
+    person = respondent(page, invitation.questionnaire, "vi")
+    expect(page.locator("html")).to_have_attribute("lang", "vi")
+    person.next()
+    person.answer_page({"result_received": 1, "trips": 4})
+    person.next()
+    assert person.page_id() == "s_access"
+    person.choose("acc_seats", 5)
+
+    page.get_by_role("link", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    person.lang = "en"
+    assert person.page_id() == "s_access"
+    expect(person.group("acc_seats")).to_be_visible()  # the English legend
+    person.press("back")
+    assert person.page_id() == "screen"
+    expect(page.locator("html")).to_have_attribute("lang", "en")  # the choice is remembered
+    expect(person.field("trips")).to_have_value("4")
+    expect(person.option("result_received", 1)).to_be_checked()
+
+
+@pytest.mark.parametrize("anonymous", [False, True], ids=["named", "anonymous"])
 def test_closed_tab_resumes_on_the_same_page_with_earlier_answers(
     invitation: Invitation, new_context: Any, respondent: Any
 ) -> None:
@@ -193,6 +243,7 @@ def test_submit_from_two_phones_keeps_one_response(
     assert len(responses(invitation.survey_id)) == 1
 
 
+@pytest.mark.parametrize("anonymous", [False, True], ids=["named", "anonymous"])
 def test_send_pressed_on_two_phones_at_once_keeps_one_response(
     invitation: Invitation, new_context: Any, respondent: Any
 ) -> None:

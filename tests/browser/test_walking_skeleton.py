@@ -35,6 +35,7 @@ def test_admin_creates_survey_invites_respondent_answers_on_phone_and_downloads_
     respondent: Any,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
+    screenshot: Any,
 ) -> None:
     # Links in the CSV are built on BASE_URL: point it at the server the browser uses.
     monkeypatch.setitem(app.config, "BASE_URL", live_server.url)
@@ -63,6 +64,8 @@ def test_admin_creates_survey_invites_respondent_answers_on_phone_and_downloads_
     assert survey is not None
     assert sorted(a.code for a in survey.agencies) == ["STP", "SXD"]
     questionnaire = Questionnaire(survey.version.document)
+
+    screenshot(page, "staff-survey-desktop")
 
     # Make invitation links: the form answers with a CSV download.
     page.get_by_label("Agency", exact=True).select_option(label="Construction")
@@ -125,6 +128,7 @@ def test_admin_creates_survey_invites_respondent_answers_on_phone_and_downloads_
     expect(overall).to_be_visible()
     expect(overall).not_to_be_empty()
     expect(page.get_by_text("Satisfaction index (SIPAS)")).to_be_visible()
+    screenshot(page, "staff-results-desktop")
 
     # Both Excel downloads: sheet "responses", a header row of item ids, our answers.
     excel_links = page.get_by_role("link", name=re.compile("Excel"))
