@@ -131,3 +131,14 @@ def test_export_unknown_questionnaire_exits_1(app: Flask, tmp_path: Path) -> Non
 
 def test_export_needs_a_format(app: Flask, tmp_path: Path) -> None:
     assert run(app, "questionnaire", "export", "sipas-2017", "-o", str(tmp_path / "x"))[0] == 2
+
+
+def test_export_xlsform_writes_a_workbook(app: Flask, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    target = tmp_path / "sipas.xlsx"
+    code, out, _ = run(
+        app, "questionnaire", "export", "sipas-2017", "--format", "xlsform", "-o", str(target)
+    )
+    assert (code, out) == (0, "")
+    assert load_workbook(target).sheetnames == ["survey", "choices", "settings", "framework"]
