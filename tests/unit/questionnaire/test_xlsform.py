@@ -11,6 +11,7 @@ from openpyxl import Workbook, load_workbook
 from surveyapp.questionnaire.templates import list_templates, load_template
 from surveyapp.questionnaire.xlsform import (
     ExpressionError,
+    from_xlsform,
     parse_expression,
     to_xlsform,
     write_expression,
@@ -135,5 +136,31 @@ def test_export_layout_is_xlsform() -> None:
     assert ("sat5", 9) in {(r[0], r[1]) for r in missing}
 
 
-def test_templates_are_listed() -> None:
-    assert {t.id for t in list_templates()} >= {"sipas-2017", "sipas-2023"}
+@pytest.mark.parametrize("template", [t.id for t in list_templates()])
+def test_every_template_round_trips_exactly(template: str) -> None:
+    original = load_template(template)
+    doc, problems = from_xlsform(_reloaded(to_xlsform(original)), filename="t.xlsx")
+    assert problems == []
+    assert doc == original
+
+
+def test_inline_options_hints_decimals_and_every_rule_round_trip() -> None:
+    original = load_template("sipas-2017")
+    items = original["sections"][1]["items"]
+    items[0]["hint"] = {"vi": "Gợi ý", "en": "Hint"}
+    items[0]["required"] = False
+    items.append(
+        {
+            "id": "share",
+            "type": "number",
+            "label": {"vi": "Tỉ lệ", "en": "Share"},
+            "min": 0.5,
+            "max": 1.5,
+            "show_when": {
+                "or": [{"answered": items[0]["id"]}, {"not": {"lt": [items[0]["id"], 2]}}]
+            },
+        }
+    )
+    doc, problems = from_xlsform(_reloaded(to_xlsform(original)), filename="t.xlsx")
+    assert [p for p in problems if p.severity == "error"] == []
+    assert doc == original
