@@ -311,6 +311,12 @@ def test_screenshots_of_each_page_type(
     person.next()
     assert person.page_id() == "s_access"
     screenshot(page, f"matrix-empty-{width}")
+    person.choose("acc_seats", 2)
+    person.press("next")  # three rows left blank
+    assert person.page_id() == "s_access"
+    expect(page.get_by_role("alert").get_by_role("link")).to_have_count(3)
+    expect(person.option("acc_seats", 2)).to_be_checked()  # what was chosen is kept
+    screenshot(page, f"matrix-errors-{width}")
     person.answer_page()
     screenshot(page, f"matrix-answered-{width}")
     person.next()
