@@ -590,9 +590,11 @@ class _Reader:
             self.expression(node, key, text, where)
         if framework is not None:
             doc["framework"] = self.framework(framework, default)
+        read_errors = {p.path for p in self.problems if p.severity == "error"}
         for problem in validation.validate(doc, lang):
-            where = self.locate(problem.path)
-            self.problems.append(Problem(self.at(where), problem.message, problem.severity))
+            place = self.at(self.locate(problem.path))
+            if place not in read_errors:  # the reading error there says it more plainly
+                self.problems.append(Problem(place, problem.message, problem.severity))
         ok = not any(p.severity == "error" for p in self.problems)
         return (doc if ok else None), self.problems
 
@@ -625,7 +627,8 @@ class _Reader:
             self.warn(header, f'no form_id in settings; using "{form_id}"')
         doc["id"] = form_id
         doc["version"] = self.version(
-            settings.raw(values, "version") if settings else None, table.where(row, "version")
+            settings.raw(values, "version") if settings else None,
+            table.where(row, "version") if settings else header,
         )
         title = table.labels(values, "form_title", default) if settings else {}
         if not title:

@@ -142,3 +142,48 @@ def test_export_xlsform_writes_a_workbook(app: Flask, tmp_path: Path) -> None:
     )
     assert (code, out) == (0, "")
     assert load_workbook(target).sheetnames == ["survey", "choices", "settings", "framework"]
+
+
+def test_import_xlsform_prints_warnings_and_keeps_exit_0(app: Flask, tmp_path: Path) -> None:
+    from tests.unit.questionnaire.test_xlsform import messy_workbook
+
+    path = tmp_path / "messy.xlsx"
+    messy_workbook().save(path)
+    code, out, _ = run(app, "questionnaire", "import", str(path), "--validate-only")
+    lines = out.splitlines()
+    assert code == 0 and lines[-1] == "ok messy 3" and _versions() == 0
+    assert lines[0] == f'{path}:survey:1:I: warning: column "calculation" is not supported; ignored'
+    code, out, _ = run(app, "questionnaire", "import", str(path))
+    assert code == 0 and out.splitlines()[-1] == "messy 3" and _versions() == 1
+
+
+def test_import_broken_xlsform_exits_1_and_writes_nothing(app: Flask, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "survey"
+    sheet.append(["type", "name", "label"])
+    sheet.append(["select_one nolist", "q1", "Q1"])
+    path = tmp_path / "broken.xlsx"
+    book.save(path)
+    code, out, _ = run(app, "questionnaire", "import", str(path))
+    assert code == 1
+    assert f'{path}:survey:2:A: list "nolist" is not in the choices sheet' in out.splitlines()
+    assert _versions() == 0
+
+
+def test_xlsform_export_imports_back_as_the_same_version(app: Flask, tmp_path: Path) -> None:
+    target = tmp_path / "sipas.xlsx"
+    args = ("questionnaire", "export", "sipas-2023", "--format", "xlsform", "-o", str(target))
+    assert run(app, *args)[0] == 0
+    assert run(app, "questionnaire", "import", str(target))[:2] == (0, "sipas-2023 1\n")
+    assert _versions() == 1  # identical to the built-in: nothing new stored
+
+
+def test_import_refuses_other_file_types(app: Flask, tmp_path: Path) -> None:
+    path = tmp_path / "q.csv"
+    path.write_text("x", encoding="utf-8")
+    code, out, _ = run(app, "questionnaire", "import", str(path))
+    assert (code, out) == (1, f"{path}: expected a .json or .xlsx file\n")

@@ -164,3 +164,182 @@ def test_inline_options_hints_decimals_and_every_rule_round_trip() -> None:
     doc, problems = from_xlsform(_reloaded(to_xlsform(original)), filename="t.xlsx")
     assert [p for p in problems if p.severity == "error"] == []
     assert doc == original
+
+
+# --- workbooks as people write them ---------------------------------------------------------
+
+
+def _book(
+    survey: list[list[Any]], choices: list[list[Any]], settings: list[list[Any]] | None = None
+) -> Workbook:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "survey"
+    for row in survey:
+        sheet.append(row)
+    for name, rows in (("Choices", choices), ("settings", settings)):
+        if rows:
+            extra = book.create_sheet(name)
+            for row in rows:
+                extra.append(row)
+    return _reloaded(book)
+
+
+def messy_workbook() -> Workbook:
+    survey = [
+        [
+            "Type",
+            "Name",
+            "Label::English (en)",
+            "label::Tiếng Việt",
+            "HINT",
+            "Required",
+            "bind::relevant",
+            "Constraint",
+            "calculation",
+        ],
+        ["start", "start"],
+        ["integer", "age", "Age", "Tuổi", None, "TRUE", None, ".>=18 and .<=99"],
+        ["select one from yesno", "has_id", "Has ID?", "Có CMND?", None, "yes"],
+        [
+            "select_one yesno",
+            "follow",
+            "Follow?",
+            "Tiếp?",
+            None,
+            None,
+            "${has_id} = 'yes' and ${age} > 30",
+        ],
+        ["begin group", "grp", "Group", "Nhóm"],
+        ["select_multiple fruit or_other", "fruit", "Fruit", "Quả"],
+        [
+            "text",
+            "why",
+            "Why?",
+            "Tại sao?",
+            "Say why",
+            None,
+            "selected(${fruit}, 'other') or not(${follow} = 'no')",
+        ],
+        ["note", "bye", "Bye", "Tạm biệt"],
+        ["end group"],
+    ]
+    choices = [
+        ["List Name", "Name", "Label::English (en)", "label::Tiếng Việt"],
+        ["yesno", "yes", "Yes", "Có"],
+        ["yesno", "no", "No", "Không"],
+        ["fruit", 1, "Apple", "Táo"],
+        ["fruit", "2", "Pear", "Lê"],
+    ]
+    settings = [
+        ["form_id", "version", "Form Title", "default_language"],
+        ["messy", "3", "Messy", "English (en)"],
+    ]
+    return _book(survey, choices, settings)
+
+
+def test_a_messy_real_world_workbook_imports_with_warnings() -> None:
+    doc, problems = from_xlsform(messy_workbook(), filename="messy.xlsx")
+    assert [str(p) for p in problems] == [
+        'messy.xlsx:survey:1:I: warning: column "calculation" is not supported; ignored',
+        'messy.xlsx:Choices:2:B: warning: choice names in list "yesno" are not numbers; '
+        "coded yes=1, no=2",
+        'messy.xlsx:survey:2:A: warning: type "start" is not supported; row ignored',
+        'messy.xlsx:settings:2:C: warning: no "vi" translation',
+        'messy.xlsx:survey:3:B: warning: no "vi" translation',
+        'messy.xlsx:survey:8:E: warning: no "vi" translation',  # the hint
+    ]
+    assert doc is not None
+    assert (doc["id"], doc["version"], doc["languages"]) == ("messy", 3, ["en", "vi"])
+    main, group = doc["sections"]
+    assert main["id"] == "main" and main["title"] == {"en": "Messy"}
+    age, has_id, follow = main["items"]
+    assert age == {
+        "id": "age",
+        "type": "number",
+        "label": {"en": "Age", "vi": "Tuổi"},
+        "required": True,
+        "min": 18,
+        "max": 99,
+    }
+    assert has_id["scale"] == "yesno" and has_id["type"] == "single"
+    assert doc["scales"]["yesno"]["options"][0] == {"code": 1, "label": {"en": "Yes", "vi": "Có"}}
+    assert follow["show_when"] == {"and": [{"eq": ["has_id", 1]}, {"gt": ["age", 30]}]}
+    fruit, other, why, bye = group["items"]
+    assert fruit["type"] == "multi" and fruit["options"][-1] == {
+        "code": 3,
+        "label": {"en": "Other", "vi": "Khác"},
+    }
+    assert other["id"] == "fruit_other" and other["show_when"] == {"eq": ["fruit", 3]}
+    assert why["hint"] == {"en": "Say why"}
+    assert why["show_when"] == {"or": [{"eq": ["fruit", 3]}, {"not": {"eq": ["follow", 2]}}]}
+    assert bye["type"] == "info"
+
+
+def test_surveycto_relevance_and_value_columns_without_settings() -> None:
+    survey = [
+        ["type", "name", "label", "relevance", "required"],
+        ["select_one yn", "q1", "Q1", None, "1"],
+        ["decimal", "q2", "Q2", "${q1} = 'y'", "false"],
+    ]
+    doc, problems = from_xlsform(
+        _book(survey, [["list_name", "value", "label"], ["yn", "y", "Có"], ["yn", "n", "Không"]]),
+        filename="cto.xlsx",
+    )
+    assert [str(p) for p in problems] == [
+        "cto.xlsx:survey:1:C: warning: no language given; texts taken as Vietnamese (vi)",
+        'cto.xlsx:survey:1:A: warning: no form_id in settings; using "cto"',
+        "cto.xlsx:survey:1:A: warning: no version in settings; using 1",
+        "cto.xlsx:survey:1:A: warning: no form_title in settings; using the form id",
+        'cto.xlsx:Choices:2:B: warning: choice names in list "yn" are not numbers; coded y=1, n=2',
+    ]
+    assert doc is not None and doc["languages"] == ["vi"]
+    q1, q2 = doc["sections"][0]["items"]
+    assert q1["required"] is True and q2["required"] is False
+    assert q2["show_when"] == {"eq": ["q1", 1]}
+
+
+def test_every_problem_is_located_at_its_cell() -> None:
+    survey = [
+        ["type", "name", "label::Vietnamese (vi)", "relevant", "constraint"],
+        ["select_one yn", "q1", "Q1"],
+        ["integer", "q2", "Q2", "${q1} = 'y' and ${q1} =", "regex(., '[0-9]+')"],
+        ["select_one nolist", "q3", "Q3"],
+        [None, "q4", "Q4"],
+        ["geopoint", "q5", "Where"],
+        ["text", "q6", "Q6", "${q1} = 'maybe'"],
+        ["text", "q7", "Q7", "${later} = 1"],
+        ["text", "later", "L"],
+        ["end_group"],
+        ["text", "Bad Name", "B"],
+    ]
+    choices = [["list_name", "name", "label::Vietnamese (vi)"], ["yn", 1, "Có"], ["yn", 2, "Không"]]
+    settings = [["form_id", "version"], ["bad", "v2"]]
+    doc, problems = from_xlsform(_book(survey, choices, settings), filename="bad.xlsx")
+    assert doc is None
+    assert [str(p) for p in problems] == [
+        'bad.xlsx:settings:2:B: version must be a whole number, not "v2"',
+        "bad.xlsx:settings:1:A: warning: no form_title in settings; using the form id",
+        "bad.xlsx:survey:3:E: warning: constraint \"regex(., '[0-9]+')\" is not supported "
+        '(only ranges: ". >= 1 and . <= 20"); ignored',
+        'bad.xlsx:survey:4:A: list "nolist" is not in the choices sheet',
+        "bad.xlsx:survey:5:A: type is missing",
+        'bad.xlsx:survey:6:A: type "geopoint" is not supported',
+        "bad.xlsx:survey:10:A: end_group without a begin_group",
+        "bad.xlsx:survey:3:D: cannot read \"${q1} = 'y' and ${q1} =\": expected a number or a "
+        "quoted value, found the end (at character 24)",
+        'bad.xlsx:survey:7:D: cannot read "${q1} = \'maybe\'": "maybe" is not a choice of q1',
+        'bad.xlsx:survey:8:D: a rule may only name earlier items; "later" comes later',
+        'bad.xlsx:survey:11:B: item id "Bad Name" must be lower-case ASCII starting with a '
+        "letter, only a-z, 0-9 and _, at most 32 characters",
+    ]
+
+
+def test_no_survey_sheet_is_one_problem() -> None:
+    book = Workbook()
+    doc, problems = from_xlsform(book, filename="empty.xlsx")
+    assert doc is None
+    assert [str(p) for p in problems] == [
+        'empty.xlsx:survey:1:A: the workbook has no "survey" sheet'
+    ]
