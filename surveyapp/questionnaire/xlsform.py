@@ -524,8 +524,9 @@ class _Table:
 
     def where(self, row: int, base: str, lang: str | None = None) -> Where:
         index = self.col(base, lang)
-        if index is None:
-            index = self.col(base, None) or 0
+        if index is None:  # e.g. a label path when only label::xx columns exist
+            same = [i for (b, _), i in self.columns.items() if b == base]
+            index = same[0] if same else 0
         return (self.name, row, index)
 
 
