@@ -120,7 +120,7 @@ class TextField(ItemField):
     def parse(self, raw: list[str]) -> Answer:
         text = raw[0].strip()
         if len(text) > TEXT_MAX:
-            raise ValueError(str(_l("Please keep this under %(n)s characters.", n=TEXT_MAX)))
+            raise ValueError(str(_l("Please use at most %(n)s characters.", n=TEXT_MAX)))
         return text
 
 

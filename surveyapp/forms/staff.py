@@ -9,6 +9,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
+# WTForms has no Vietnamese catalogue: every validator message is ours.
+REQUIRED = _l("Please fill in this field.")
+
 
 class CheckboxList(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
@@ -16,8 +19,14 @@ class CheckboxList(SelectMultipleField):
 
 
 class NewSurveyForm(FlaskForm):
-    questionnaire = SelectField(_l("Questionnaire"), validators=[DataRequired()])
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=255)])
+    questionnaire = SelectField(_l("Questionnaire"), validators=[DataRequired(REQUIRED)])
+    title = StringField(
+        _l("Title"),
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=255, message=_l("At most %(max)d characters.")),
+        ],
+    )
     agencies = CheckboxList(
         _l("Agencies surveyed"),
         validators=[DataRequired(message=_l("Choose at least one agency."))],
@@ -34,9 +43,12 @@ class NewSurveyForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    agency = SelectField(_l("Agency"), validators=[DataRequired()])
+    agency = SelectField(_l("Agency"), validators=[DataRequired(REQUIRED)])
     count = IntegerField(
         _l("Number of links"),
         default=50,
-        validators=[InputRequired(), NumberRange(min=1, max=10_000)],
+        validators=[
+            InputRequired(REQUIRED),
+            NumberRange(min=1, max=10_000, message=_l("Enter a number from %(min)s to %(max)s.")),
+        ],
     )

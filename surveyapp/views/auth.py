@@ -31,7 +31,7 @@ def login_post() -> Any:
     email = request.form.get("email", "").strip()
     user = find_user(db.session, email) if email else None
     if user is None or not user.active or not user.check_password(request.form.get("password", "")):
-        error = _("The e-mail or password is not right.")
+        error = _("The e-mail or password is incorrect.")
         return render_template("auth/login.html", email=email, error=error), 200
     login_user(user)
     return redirect(_safe_next(request.args.get("next")), 303)
