@@ -9,6 +9,15 @@ from surveyapp.models.questionnaire import (
     VersionStatus,
 )
 from surveyapp.models.response import Answer, Channel, Response, ResponseStatus
+from surveyapp.models.sampling import (
+    Allocation,
+    FrameChannel,
+    FrameContact,
+    FrameUnit,
+    Sample,
+    SampledUnit,
+    SampleStratum,
+)
 from surveyapp.models.survey import (
     Disposition,
     Invitation,
@@ -21,11 +30,15 @@ from surveyapp.models.survey import (
 __all__ = [
     "Agency",
     "AgencyLevel",
+    "Allocation",
     "Answer",
     "ApiToken",
     "AuditEvent",
     "Channel",
     "Disposition",
+    "FrameChannel",
+    "FrameContact",
+    "FrameUnit",
     "FrozenVersionError",
     "Invitation",
     "Questionnaire",
@@ -33,6 +46,9 @@ __all__ = [
     "Response",
     "ResponseStatus",
     "Role",
+    "Sample",
+    "SampleStratum",
+    "SampledUnit",
     "Survey",
     "SurveyMode",
     "SurveyStatus",
