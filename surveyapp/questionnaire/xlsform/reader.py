@@ -1,417 +1,28 @@
-"""XLSForm workbooks: our JSON document to and from the survey/choices/settings layout.
+"""XLSForm workbooks as KoBoToolbox/ODK/SurveyCTO users really write them, to our JSON.
 
-Export writes what KoBoToolbox/ODK/SurveyCTO read, plus a ``framework`` sheet for the
-scoring framework, and reads its own output back to the same document. Import accepts
-workbooks as people really write them (see ``from_xlsform``). Not carried by a workbook:
-``x_`` extension keys, ``description``, scale labels and item ``checks``; inline item
-options come back as a scale named after the list.
-
-``relevant`` expressions are read by a small recursive-descent parser into JSON rules:
-XLSForm expressions are never evaluated.
+Every problem is located ``FILE:sheet:ROW:COL`` (Excel row, column letter).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from surveyapp.questionnaire import validation
 from surveyapp.questionnaire.validation import Problem
-
-LANG_NAMES = {"vi": "Vietnamese", "en": "English", "fr": "French", "zh": "Chinese"}
-SELECT = {"likert": "select_one", "single": "select_one", "multi": "select_multiple"}
-PLAIN = {"text": "text", "date": "date", "info": "note"}
-COMPARE = {"eq": "=", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
-FRAMEWORK_COLUMNS = ["kind", "id", "item", "group", "weight", "codes", "min", "max", "among"]
-
-
-class ExpressionError(ValueError):
-    """An XLSForm expression outside the subset we read; ``offset`` is 0-based."""
-
-    def __init__(self, message: str, offset: int):
-        super().__init__(f"{message} (at character {offset + 1})")
-        self.offset = offset
-
-
-# --- expressions -------------------------------------------------------------------------
-
-_TOKEN = re.compile(
-    r"""\s*(?:
-      (?P<ref>\$\{\s*(?P<name>[^}\s]*)\s*\})
-    | (?P<num>-?\d+(?:\.\d+)?)
-    | (?P<str>'[^']*'|"[^"]*")
-    | (?P<op>!=|<=|>=|=|<|>|\(|\)|,)
-    | (?P<word>[A-Za-z_][A-Za-z0-9_:-]*)
-    | (?P<dot>\.)
-    )""",
-    re.VERBOSE,
+from surveyapp.questionnaire.xlsform.expressions import SELF, ExpressionError, parse_expression
+from surveyapp.questionnaire.xlsform.layout import FRAMEWORK_COLUMNS
+from surveyapp.questionnaire.xlsform.sheets import (
+    Table,
+    Where,
+    cell_text,
+    column_letter,
+    lang_code,
 )
-SELF = "."  # the item a constraint belongs to
 
-
-def tokenize(text: str) -> list[tuple[str, Any, int]]:
-    """``(kind, value, offset)`` tokens, ending with ``("end", None, len(text))``."""
-    tokens: list[tuple[str, Any, int]] = []
-    pos = 0
-    while text[pos:].strip():
-        match = _TOKEN.match(text, pos)
-        if match is None or match.end() == pos:
-            at = len(text) - len(text[pos:].lstrip())
-            raise ExpressionError(f"unexpected {text[at]!r}", at)
-        kind = match.lastgroup if match.lastgroup != "name" else "ref"
-        assert kind is not None
-        start = match.start(kind)
-        raw = match.group(kind)
-        value: Any = raw
-        if kind == "ref":
-            value = match.group("name")
-        elif kind == "num":
-            value = float(raw) if "." in raw else int(raw)
-        elif kind == "str":
-            value = raw[1:-1]
-        tokens.append((kind, value, start))
-        pos = match.end()
-    tokens.append(("end", None, len(text)))
-    return tokens
-
-
-def parse_expression(text: str, *, allow_self: bool = False) -> dict[str, Any]:
-    """``${a} = 1 and not(selected(${b}, 'x'))`` → a JSON rule (values as written)."""
-    return _Parser(tokenize(text), allow_self).parse()
-
-
-class _Parser:
-    def __init__(self, tokens: list[tuple[str, Any, int]], allow_self: bool):
-        self.tokens, self.pos, self.allow_self = tokens, 0, allow_self
-
-    def parse(self) -> dict[str, Any]:
-        rule = self.disjunction()
-        self.expect("end")
-        return rule
-
-    def peek(self) -> tuple[str, Any, int]:
-        return self.tokens[self.pos]
-
-    def take(self) -> tuple[str, Any, int]:
-        token = self.tokens[self.pos]
-        self.pos += 1
-        return token
-
-    def expect(self, kind: str, value: Any = None) -> tuple[str, Any, int]:
-        token = self.take()
-        if token[0] != kind or (value is not None and token[1] != value):
-            wanted = repr(value) if value is not None else "the end" if kind == "end" else kind
-            raise ExpressionError(f"expected {wanted}, found {_found(token)}", token[2])
-        return token
-
-    def is_word(self, word: str) -> bool:
-        kind, value, _ = self.peek()
-        return kind == "word" and value == word
-
-    def disjunction(self) -> dict[str, Any]:
-        parts = [self.conjunction()]
-        while self.is_word("or"):
-            self.take()
-            parts.append(self.conjunction())
-        return parts[0] if len(parts) == 1 else {"or": parts}
-
-    def conjunction(self) -> dict[str, Any]:
-        parts = [self.unary()]
-        while self.is_word("and"):
-            self.take()
-            parts.append(self.unary())
-        return parts[0] if len(parts) == 1 else {"and": parts}
-
-    def unary(self) -> dict[str, Any]:
-        kind, value, offset = self.peek()
-        if kind == "op" and value == "(":
-            self.take()
-            inner = self.disjunction()
-            self.expect("op", ")")
-            return inner
-        if kind == "word" and value in ("not", "selected"):
-            self.take()
-            self.expect("op", "(")
-            if value == "not":
-                rule: dict[str, Any] = {"not": self.disjunction()}
-            else:
-                item = self.reference()
-                self.expect("op", ",")
-                rule = {"eq": [item, self.literal()]}
-            self.expect("op", ")")
-            return rule
-        if kind == "word" and self.tokens[self.pos + 1][1] == "(":
-            raise ExpressionError(f'the function "{value}()" is not supported', offset)
-        return self.comparison()
-
-    def comparison(self) -> dict[str, Any]:
-        left_ref = self.peek()[0] in ("ref", "dot") or self.peek()[0] == "end"
-        left = self.reference() if left_ref else self.literal()
-        kind, symbol, offset = self.take()
-        ops = {v: k for k, v in COMPARE.items()}
-        if kind != "op" or symbol not in ops:
-            found = _found((kind, symbol, offset))
-            raise ExpressionError(f"expected a comparison (= != < <= > >=), found {found}", offset)
-        op = ops[symbol]
-        if left_ref:
-            item, value = left, self.literal()
-        else:  # 1 < ${a} is ${a} > 1
-            item, value = self.reference(), left
-            op = {"lt": "gt", "gt": "lt", "le": "ge", "ge": "le"}.get(op, op)
-        if value == "" and op in ("eq", "ne"):
-            answered = {"answered": item}
-            return answered if op == "ne" else {"not": answered}
-        return {op: [item, value]}
-
-    def reference(self) -> str:
-        token = self.take()
-        kind, value, offset = token
-        if kind == "ref" and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", value):
-            return str(value)
-        if kind == "dot" and self.allow_self:
-            return SELF
-        raise ExpressionError(
-            f"expected a question reference like ${{name}}, found {_found(token)}", offset
-        )
-
-    def literal(self) -> Any:
-        token = self.take()
-        kind, value, offset = token
-        if kind in ("num", "str"):
-            return value
-        if kind == "word" and value in ("true", "false") and self.peek()[1] == "(":
-            self.take()
-            self.expect("op", ")")
-            return value == "true"
-        raise ExpressionError(f"expected a number or a quoted value, found {_found(token)}", offset)
-
-
-def _found(token: tuple[str, Any, int]) -> str:
-    return "the end" if token[0] == "end" else repr(str(token[1]))
-
-
-def write_expression(rule: dict[str, Any], multi: set[str] | frozenset[str] = frozenset()) -> str:
-    """A JSON rule as an XLSForm expression; ``multi`` items compare with ``selected()``."""
-    ((op, arg),) = rule.items()
-    if op in ("and", "or"):
-        return f" {op} ".join(_operand(r, multi) for r in arg)
-    if op == "not":
-        return f"not({write_expression(arg, multi)})"
-    if op == "answered":
-        return f"${{{arg}}} != ''"
-    if op == "in":
-        return write_expression({"or": [{"eq": [arg[0], v]} for v in arg[1]]}, multi)
-    item, value = arg
-    if op == "eq" and item in multi:
-        return f"selected(${{{item}}}, {_literal(value)})"
-    return f"${{{item}}} {COMPARE[op]} {_literal(value)}"
-
-
-def _operand(rule: dict[str, Any], multi: set[str] | frozenset[str]) -> str:
-    text = write_expression(rule, multi)
-    return f"({text})" if next(iter(rule)) in ("and", "or", "in") else text
-
-
-def _literal(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true()" if value else "false()"
-    if isinstance(value, int | float):
-        return repr(value)
-    return f'"{value}"' if "'" in str(value) else f"'{value}'"
-
-
-# --- export ------------------------------------------------------------------------------
-
-
-def lang_header(code: str) -> str:
-    return f"{LANG_NAMES.get(code, code)} ({code})"
-
-
-def to_xlsform(doc: dict[str, Any]) -> Workbook:
-    """The document as a workbook: ``survey``, ``choices``, ``settings``, ``framework``."""
-    langs = list(doc["languages"])
-    labels = [f"label::{lang_header(code)}" for code in langs]
-    hints = [f"hint::{lang_header(code)}" for code in langs]
-    items = [i for s in doc["sections"] for i in s["items"]]
-    multi = {i["id"] for i in items if i["type"] == "multi"}
-    lists = {name: scale["options"] for name, scale in doc.get("scales", {}).items()}
-    book = Workbook()
-    survey = book.active
-    assert survey is not None
-    survey.title = "survey"
-    survey.append(
-        ["type", "name", *labels, *hints, "required", "relevant", "constraint", "appearance"]
-    )
-    for section in doc["sections"]:
-        relevant = write_expression(section["show_when"], multi) if "show_when" in section else None
-        survey.append(
-            ["begin_group", section["id"], *_texts(section["title"], langs)]
-            + [None] * len(langs)
-            + [None, relevant]
-        )
-        for item in section["items"]:
-            survey.append(_item_row(item, langs, multi, lists))
-        survey.append(["end_group"])
-    choices = book.create_sheet("choices")
-    choices.append(["list_name", "name", *labels, "missing", "points"])
-    for name, options in lists.items():
-        for option in options:
-            missing = "yes" if option.get("missing") else None
-            choices.append(
-                [
-                    name,
-                    option["code"],
-                    *_texts(option["label"], langs),
-                    missing,
-                    option.get("points"),
-                ]
-            )
-    settings = book.create_sheet("settings")
-    others = [f"form_title::{lang_header(code)}" for code in langs[1:]]
-    settings.append(
-        [
-            "form_id",
-            "version",
-            "form_title",
-            "default_language",
-            "audience",
-            "estimated_minutes",
-            *others,
-        ]
-    )
-    settings.append(
-        [
-            doc["id"],
-            doc["version"],
-            *_texts(doc["title"], langs[:1]),
-            lang_header(langs[0]),
-            doc.get("audience"),
-            doc.get("estimated_minutes"),
-            *_texts(doc["title"], langs[1:]),
-        ]
-    )
-    if "framework" in doc:
-        _write_framework(book.create_sheet("framework"), doc["framework"], langs, multi)
-    return book
-
-
-def _texts(label: dict[str, str] | None, langs: list[str]) -> list[str | None]:
-    return [(label or {}).get(code) for code in langs]
-
-
-def _item_row(
-    item: dict[str, Any], langs: list[str], multi: set[str], lists: dict[str, Any]
-) -> list[Any]:
-    kind = item["type"]
-    if kind in SELECT:
-        list_name = item.get("scale")
-        if list_name is None:  # inline options: a list of their own, named after the item
-            list_name = item["id"] if item["id"] not in lists else f"{item['id']}_options"
-            lists[list_name] = item["options"]
-        type_text = f"{SELECT[kind]} {list_name}"
-    elif kind == "number":
-        bounds = [item.get("min"), item.get("max")]
-        whole = all(b is None or float(b).is_integer() for b in bounds)
-        type_text = "integer" if whole else "decimal"
-    else:
-        type_text = PLAIN[kind]
-    required = None if "required" not in item else "yes" if item["required"] else "no"
-    relevant = write_expression(item["show_when"], multi) if "show_when" in item else None
-    bounds_text = [
-        f". {op} {_literal(item[key])}" for key, op in (("min", ">="), ("max", "<=")) if key in item
-    ]
-    return [
-        type_text,
-        item["id"],
-        *_texts(item["label"], langs),
-        *_texts(item.get("hint"), langs),
-        required,
-        relevant,
-        " and ".join(bounds_text) or None,
-        "likert" if kind == "likert" else None,
-    ]
-
-
-def _write_framework(
-    sheet: Worksheet, framework: dict[str, Any], langs: list[str], multi: set[str]
-) -> None:
-    sheet.append([*FRAMEWORK_COLUMNS, "value", *(f"label::{lang_header(c)}" for c in langs)])
-
-    def row(
-        kind: str, label: dict[str, str] | None = None, value: Any = None, **cells: Any
-    ) -> None:
-        sheet.append(
-            [kind, *(cells.get(c) for c in FRAMEWORK_COLUMNS[1:]), value, *_texts(label, langs)]
-        )
-
-    if "satisfied" in framework:
-        row("setting", id="satisfied", value=_numbers_text(framework["satisfied"]))
-    if "aggregate" in framework:
-        row("setting", id="aggregate", value=framework["aggregate"])
-    for group in framework.get("groups", []):
-        row("group", group.get("label"), id=group["id"], weight=group.get("weight"))
-    for element in framework["elements"]:
-        row(
-            "element",
-            element.get("label"),
-            id=element["id"],
-            group=element.get("group"),
-            weight=element.get("weight"),
-        )
-        for criterion in element["criteria"]:
-            row("criterion", item=criterion["item"], weight=criterion.get("weight"))
-    for indicator in framework.get("indicators", []):
-        among = indicator.get("among")
-        row(
-            "indicator",
-            indicator.get("label"),
-            id=indicator["id"],
-            item=indicator["item"],
-            codes=_numbers_text(indicator["codes"]) if "codes" in indicator else None,
-            min=indicator.get("min"),
-            max=indicator.get("max"),
-            among=write_expression(among, multi) if among else None,
-        )
-    for key, target in framework.get("targets", {}).items():
-        row("target", id=key, value=target)
-    points = framework.get("points")
-    if points:
-        for key in ("item_max", "max"):
-            if key in points:
-                row("setting", id=f"points_{key}", value=points[key])
-        for item in points["items"]:
-            row("points_item", item=item)
-        for band in points["bands"]:
-            row("band", band["label"], min=band["min"])
-
-
-def _numbers_text(values: list[Any]) -> str:
-    return " ".join(_literal(v) for v in values)
-
-
-# --- import ------------------------------------------------------------------------------
-
-
-def column_letter(index: int) -> str:
-    return get_column_letter(index + 1)
-
-
-def iter_rows(sheet: Worksheet) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    """Excel row numbers (the header is 1) and values of the non-blank data rows."""
-    for number, values in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
-        if any(v is not None and str(v).strip() for v in values):
-            yield number, values
-
-
-LANG_CODES = {"vietnamese": "vi", "tiếng việt": "vi", "english": "en", "french": "fr"}
-LANG_CODES |= {"chinese": "zh"}
-ALIASES = {"relevance": "relevant", "listname": "list_name", "caption": "label"}
 SURVEY_COLUMNS = {"type", "name", "label", "hint", "required", "relevant", "constraint"}
 SURVEY_COLUMNS |= {"appearance"}
 CHOICES_COLUMNS = {"list_name", "name", "label", "missing", "points"}
@@ -428,7 +39,6 @@ SELECT_TYPE = re.compile(
 )
 OTHER_LABEL = {"vi": "Khác", "en": "Other"}
 OTHER_TEXT = {"vi": "Ghi rõ", "en": "Please specify"}
-Where = tuple[str, int, int]  # sheet, Excel row, 0-based column
 ITEM_FIELDS = {"id": "name", "type": "type", "scale": "type", "options": "type"}
 ITEM_FIELDS |= {"label": "label", "hint": "hint", "required": "required"}
 ITEM_FIELDS |= {"min": "constraint", "max": "constraint", "show_when": "relevant"}
@@ -454,80 +64,6 @@ def read_workbook(
     except Exception as error:  # openpyxl raises many kinds for a file that isn't xlsx
         return None, [Problem(f"{filename}:survey:1:A", f"not a readable .xlsx workbook ({error})")]
     return from_xlsform(workbook, filename=filename, lang=lang)
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _lang_code(text: str) -> str | None:
-    match = re.search(r"\(\s*([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)\s*\)\s*$", text)
-    if match:
-        return match.group(1).lower()
-    lowered = text.strip().lower()
-    return LANG_CODES.get(lowered) or (lowered if re.fullmatch(r"[a-z]{2,3}", lowered) else None)
-
-
-class _Table:
-    """A sheet with its header understood: ``(column, language)`` → column index."""
-
-    def __init__(self, reader: _Reader, sheet: Worksheet, known: set[str], aliases: dict[str, str]):
-        self.name = sheet.title
-        self.columns: dict[tuple[str, str | None], int] = {}
-        header = next(sheet.iter_rows(max_row=1, values_only=True), ())
-        for index, cell in enumerate(header):
-            raw = _text(cell)
-            if not raw:
-                continue
-            parts = [p.strip() for p in raw.split("::")]
-            if re.sub(r"\s+", "_", parts[0].lower()) in ("bind", "body") and len(parts) > 1:
-                parts = parts[1:]
-            base = re.sub(r"[\s_]+", "_", parts[0].lower())
-            base = aliases.get(base, ALIASES.get(base, base))
-            where = (self.name, 1, index)
-            code = _lang_code(parts[1]) if len(parts) > 1 else None
-            if base not in known:
-                reader.warn(where, f'column "{raw}" is not supported; ignored')
-            elif len(parts) > 1 and code is None:
-                reader.error(where, f'language "{parts[1]}" has no code; write it "Name (xx)"')
-            elif (base, code) in self.columns:
-                reader.warn(where, f'column "{raw}" appears twice; the first one is used')
-            else:
-                self.columns[(base, code)] = index
-        self.rows = list(iter_rows(sheet))
-
-    def col(self, base: str, lang: str | None = None) -> int | None:
-        return self.columns.get((base, lang))
-
-    def raw(self, values: tuple[Any, ...], base: str) -> Any:
-        index = self.col(base)
-        return values[index] if index is not None and index < len(values) else None
-
-    def get(self, values: tuple[Any, ...], base: str) -> str:
-        return _text(self.raw(values, base))
-
-    def langs(self, base: str) -> list[str | None]:
-        return [code for (b, code) in self.columns if b == base]
-
-    def labels(self, values: tuple[Any, ...], base: str, default: str) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for code in sorted(self.langs(base), key=lambda c: c is None):  # suffixed ones win
-            index = self.columns[(base, code)]
-            text = _text(values[index]) if index < len(values) else ""
-            if text and (code or default) not in found:
-                found[code or default] = text
-        return found
-
-    def where(self, row: int, base: str, lang: str | None = None) -> Where:
-        index = self.col(base, lang)
-        if index is None:  # e.g. a label path when only label::xx columns exist
-            same = [i for (b, _), i in self.columns.items() if b == base]
-            index = same[0] if same else 0
-        return (self.name, row, index)
 
 
 class _Unresolved(ValueError):
@@ -557,7 +93,7 @@ class _Reader:
         self.problems.append(Problem(self.at(where), message, "warning"))
 
     def place(
-        self, path: str, table: _Table, row: int, fields: dict[str, str], key: str = "name"
+        self, path: str, table: Table, row: int, fields: dict[str, str], key: str = "name"
     ) -> None:
         self.places[path] = table.where(row, key)
         for suffix, base in fields.items():
@@ -568,10 +104,10 @@ class _Reader:
 
     def table(
         self, name: str, known: set[str], aliases: dict[str, str] | None = None
-    ) -> _Table | None:
+    ) -> Table | None:
         for sheet in self.book.worksheets:
             if sheet.title.strip().lower() == name:
-                return _Table(self, sheet, known, aliases or {})
+                return Table(self, sheet, known, aliases or {})
         return None
 
     def read(self, lang: str) -> tuple[dict[str, Any] | None, list[Problem]]:
@@ -607,14 +143,14 @@ class _Reader:
     # --- settings and languages ---------------------------------------------------------
 
     def settings(
-        self, settings: _Table | None, survey: _Table, choices: _Table | None
+        self, settings: Table | None, survey: Table, choices: Table | None
     ) -> dict[str, Any]:
         row, values = settings.rows[0] if settings and settings.rows else (2, ())
         table = settings or survey
         header = (table.name, 1, 0)
         self.places["$"] = header
         get = settings.get if settings else (lambda _v, _b: "")
-        default = _lang_code(get(values, "default_language")) if settings else None
+        default = lang_code(get(values, "default_language")) if settings else None
         found = [*survey.langs("label"), *survey.langs("hint")]
         found += [*(choices.langs("label") if choices else []), *table.langs("form_title")]
         named = [code for code in found if code]
@@ -653,7 +189,7 @@ class _Reader:
         return doc
 
     def version(self, raw: Any, where: Where) -> int:
-        text = _text(raw)
+        text = cell_text(raw)
         if not text:
             self.warn(where, "no version in settings; using 1")
             return 1
@@ -662,11 +198,11 @@ class _Reader:
         self.error(where, f'version must be a whole number, not "{text}"')
         return 1
 
-    def number(self, table: _Table, row: int, values: tuple[Any, ...], base: str) -> Any:
+    def number(self, table: Table, row: int, values: tuple[Any, ...], base: str) -> Any:
         raw = table.raw(values, base)
         if isinstance(raw, int | float) and not isinstance(raw, bool):
             return raw
-        text = _text(raw)
+        text = cell_text(raw)
         if re.fullmatch(r"-?\d+", text):
             return int(text)
         try:
@@ -677,7 +213,7 @@ class _Reader:
 
     # --- choices ---------------------------------------------------------------------------
 
-    def choices(self, table: _Table, default: str) -> dict[str, Any]:
+    def choices(self, table: Table, default: str) -> dict[str, Any]:
         rows: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
         for row, values in table.rows:
             list_name, name = table.get(values, "list_name"), table.get(values, "name")
@@ -721,7 +257,7 @@ class _Reader:
 
     # --- survey ----------------------------------------------------------------------------
 
-    def survey(self, table: _Table, doc: dict[str, Any]) -> list[dict[str, Any]]:
+    def survey(self, table: Table, doc: dict[str, Any]) -> list[dict[str, Any]]:
         default = doc["languages"][0]
         sections: list[dict[str, Any]] = []
         group: dict[str, Any] | None = None  # the open begin_group
@@ -791,7 +327,7 @@ class _Reader:
 
     def item(
         self,
-        table: _Table,
+        table: Table,
         row: int,
         values: tuple[Any, ...],
         kind: str,
@@ -860,7 +396,7 @@ class _Reader:
         return {code: texts.get(code, texts["en"]) for code in self.languages}
 
     def later(
-        self, node: dict[str, Any], key: str, table: _Table, row: int, values: tuple[Any, ...]
+        self, node: dict[str, Any], key: str, table: Table, row: int, values: tuple[Any, ...]
     ) -> None:
         text = table.get(values, "relevant")
         if text:
@@ -924,7 +460,7 @@ class _Reader:
 
     # --- framework -------------------------------------------------------------------------
 
-    def framework(self, table: _Table, default: str) -> dict[str, Any]:
+    def framework(self, table: Table, default: str) -> dict[str, Any]:
         framework: dict[str, Any] = {"elements": []}
         points: dict[str, Any] = {}
         self.places["framework"] = (table.name, 1, 0)
@@ -1000,7 +536,7 @@ class _Reader:
 
     def setting(
         self,
-        table: _Table,
+        table: Table,
         row: int,
         values: tuple[Any, ...],
         key: str,
@@ -1020,12 +556,12 @@ class _Reader:
         else:
             self.error(table.where(row, "id"), f'unknown setting "{key}"')
 
-    def numbers(self, table: _Table, row: int, values: tuple[Any, ...], base: str) -> list[Any]:
+    def numbers(self, table: Table, row: int, values: tuple[Any, ...], base: str) -> list[Any]:
         raw = table.raw(values, base)
         if isinstance(raw, int | float):
             return [raw]
         found = []
-        for part in re.split(r"[,;\s]+", _text(raw)):
+        for part in re.split(r"[,;\s]+", cell_text(raw)):
             try:
                 found.append(int(part) if re.fullmatch(r"-?\d+", part) else float(part))
             except ValueError:
@@ -1033,6 +569,6 @@ class _Reader:
         return found
 
     def pending_among(
-        self, node: dict[str, Any], table: _Table, row: int, values: tuple[Any, ...]
+        self, node: dict[str, Any], table: Table, row: int, values: tuple[Any, ...]
     ) -> None:
         self.expression(node, "among", table.get(values, "among"), table.where(row, "among"))

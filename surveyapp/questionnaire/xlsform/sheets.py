@@ -1,0 +1,107 @@
+"""Reading XLSForm sheets: headers as people write them, rows with Excel numbers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any, Protocol
+
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+Where = tuple[str, int, int]  # sheet, Excel row, 0-based column
+LANG_CODES = {"vietnamese": "vi", "tiếng việt": "vi", "english": "en", "french": "fr"}
+LANG_CODES |= {"chinese": "zh"}
+ALIASES = {"relevance": "relevant", "listname": "list_name", "caption": "label"}
+
+
+class Reporter(Protocol):
+    def warn(self, where: Where, message: str) -> None: ...
+    def error(self, where: Where, message: str) -> None: ...
+
+
+def column_letter(index: int) -> str:
+    return get_column_letter(index + 1)
+
+
+def iter_rows(sheet: Worksheet) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """Excel row numbers (the header is 1) and values of the non-blank data rows."""
+    for number, values in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
+        if any(v is not None and str(v).strip() for v in values):
+            yield number, values
+
+
+def cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def lang_code(text: str) -> str | None:
+    match = re.search(r"\(\s*([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)\s*\)\s*$", text)
+    if match:
+        return match.group(1).lower()
+    lowered = text.strip().lower()
+    return LANG_CODES.get(lowered) or (lowered if re.fullmatch(r"[a-z]{2,3}", lowered) else None)
+
+
+class Table:
+    """A sheet with its header understood: ``(column, language)`` → column index."""
+
+    def __init__(
+        self, reader: Reporter, sheet: Worksheet, known: set[str], aliases: dict[str, str]
+    ):
+        self.name = sheet.title
+        self.columns: dict[tuple[str, str | None], int] = {}
+        header = next(sheet.iter_rows(max_row=1, values_only=True), ())
+        for index, cell in enumerate(header):
+            raw = cell_text(cell)
+            if not raw:
+                continue
+            parts = [p.strip() for p in raw.split("::")]
+            if re.sub(r"\s+", "_", parts[0].lower()) in ("bind", "body") and len(parts) > 1:
+                parts = parts[1:]
+            base = re.sub(r"[\s_]+", "_", parts[0].lower())
+            base = aliases.get(base, ALIASES.get(base, base))
+            where = (self.name, 1, index)
+            code = lang_code(parts[1]) if len(parts) > 1 else None
+            if base not in known:
+                reader.warn(where, f'column "{raw}" is not supported; ignored')
+            elif len(parts) > 1 and code is None:
+                reader.error(where, f'language "{parts[1]}" has no code; write it "Name (xx)"')
+            elif (base, code) in self.columns:
+                reader.warn(where, f'column "{raw}" appears twice; the first one is used')
+            else:
+                self.columns[(base, code)] = index
+        self.rows = list(iter_rows(sheet))
+
+    def col(self, base: str, lang: str | None = None) -> int | None:
+        return self.columns.get((base, lang))
+
+    def raw(self, values: tuple[Any, ...], base: str) -> Any:
+        index = self.col(base)
+        return values[index] if index is not None and index < len(values) else None
+
+    def get(self, values: tuple[Any, ...], base: str) -> str:
+        return cell_text(self.raw(values, base))
+
+    def langs(self, base: str) -> list[str | None]:
+        return [code for (b, code) in self.columns if b == base]
+
+    def labels(self, values: tuple[Any, ...], base: str, default: str) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for code in sorted(self.langs(base), key=lambda c: c is None):  # suffixed ones win
+            index = self.columns[(base, code)]
+            text = cell_text(values[index]) if index < len(values) else ""
+            if text and (code or default) not in found:
+                found[code or default] = text
+        return found
+
+    def where(self, row: int, base: str, lang: str | None = None) -> Where:
+        index = self.col(base, lang)
+        if index is None:  # e.g. a label path when only label::xx columns exist
+            same = [i for (b, _), i in self.columns.items() if b == base]
+            index = same[0] if same else 0
+        return (self.name, row, index)
