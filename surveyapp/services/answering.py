@@ -1,9 +1,16 @@
-"""A respondent's way through a questionnaire: open, save page by page, submit exactly once."""
+"""A respondent's way through a questionnaire: open, save page by page, submit exactly once.
+
+Invitation links (``/s/<token>``) and open links (``/o/<survey>/<agency>``) share every
+step after opening: both make a ``Visit``, whose response is found again through
+``resume_hash`` (an HMAC of the token, or of the random key an open link keeps in a
+cookie), so the database's unique index on it is what stops a second response.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -13,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from surveyapp.extensions import DbSession
 from surveyapp.models import (
+    Agency,
     Answer,
     Channel,
     Disposition,
@@ -20,16 +28,24 @@ from surveyapp.models import (
     Response,
     ResponseStatus,
     Survey,
+    SurveyMode,
 )
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.security import hash_token
 
 WELCOME = "welcome"
 CONFIRM = "confirm"
+# Dispositions an invitation may still move on from when the respondent acts.
+NOT_YET_OPENED = (Disposition.NOT_SENT, Disposition.SENT)
+NOT_YET_STARTED = (*NOT_YET_OPENED, Disposition.OPENED)
 
 
 class InvitationNotFound(LookupError):
     """No invitation has this token."""
+
+
+class LinkNotFound(LookupError):
+    """No open survey link for this survey and agency."""
 
 
 class SurveyClosed(RuntimeError):
@@ -37,18 +53,28 @@ class SurveyClosed(RuntimeError):
 
 
 class AlreadySubmitted(RuntimeError):
-    """This invitation's response was submitted before."""
+    """This response (or invitation) was submitted before."""
 
 
 @dataclass
 class Visit:
-    """Everything a respondent page needs: the survey, its questionnaire, the response."""
+    """Everything a respondent page needs: the survey, its questionnaire, the response.
+
+    ``invitation`` is None on open links; the response is None until the first save.
+    """
 
     survey: Survey
     questionnaire: Questionnaire
-    invitation: Invitation
+    agency: Agency
+    invitation: Invitation | None
     resume_hash: str
     response: Response | None
+    channel: Channel = Channel.WEB
+
+    @property
+    def sent(self) -> bool:
+        """Whether the response was submitted (by this request or, a moment ago, another)."""
+        return self.response is not None and self.response.status is ResponseStatus.SUBMITTED
 
     @property
     def page(self) -> str:
@@ -58,8 +84,13 @@ class Visit:
 
 
 def resume_hash(secret_key: str, token: str) -> str:
-    """Finds a response again from its token without the invitation storing a link to it."""
+    """Finds a response again from its token (or open-link key) without storing either."""
     return hmac.new(secret_key.encode(), b"resume:" + token.encode(), hashlib.sha256).hexdigest()
+
+
+def new_resume_key() -> str:
+    """A random key for an open-link browser to find its response again (128 bits)."""
+    return secrets.token_urlsafe(16)
 
 
 def open_invitation(session: DbSession, token: str, secret_key: str, now: datetime) -> Visit:
@@ -73,12 +104,63 @@ def open_invitation(session: DbSession, token: str, secret_key: str, now: dateti
     survey = invitation.survey
     if not survey.is_open(now):
         raise SurveyClosed(survey.id)
-    key = resume_hash(secret_key, token)
+    visit = _visit(session, survey, invitation.agency, resume_hash(secret_key, token))
+    visit.invitation = invitation
+    if invitation.disposition in NOT_YET_OPENED:
+        _move_invitation(session, invitation, NOT_YET_OPENED, Disposition.OPENED, opened_at=now)
+    return visit
+
+
+def open_link(
+    session: DbSession,
+    survey_id: int,
+    agency_code: str,
+    key: str,
+    secret_key: str,
+    now: datetime,
+    channel: Channel = Channel.WEB,
+) -> Visit:
+    """The visit of the browser holding ``key`` on an open survey's link for one agency.
+
+    Raises ``LinkNotFound`` (no such open-mode survey, or the agency is not in it),
+    ``SurveyClosed``, or ``AlreadySubmitted`` when this key's response was sent.
+    """
+    survey = session.get(Survey, survey_id)
+    if survey is None or survey.mode is not SurveyMode.OPEN:
+        raise LinkNotFound(survey_id)
+    agency = next((a for a in survey.agencies if a.code == agency_code), None)
+    if agency is None:
+        raise LinkNotFound(agency_code)
+    if not survey.is_open(now):
+        raise SurveyClosed(survey.id)
+    visit = _visit(session, survey, agency, resume_hash(secret_key, key))
+    visit.channel = channel
+    return visit
+
+
+def _visit(session: DbSession, survey: Survey, agency: Agency, key: str) -> Visit:
     response = session.scalar(select(Response).where(Response.resume_hash == key))
-    if invitation.disposition in (Disposition.NOT_SENT, Disposition.SENT):
-        invitation.disposition = Disposition.OPENED
-        invitation.opened_at = now
-    return Visit(survey, Questionnaire(survey.version.document), invitation, key, response)
+    if response is not None and response.status is ResponseStatus.SUBMITTED:
+        raise AlreadySubmitted(survey.id)
+    questionnaire = Questionnaire(survey.version.document)
+    return Visit(survey, questionnaire, agency, None, key, response)
+
+
+def _move_invitation(
+    session: DbSession,
+    invitation: Invitation,
+    before: tuple[Disposition, ...],
+    after: Disposition,
+    **values: Any,
+) -> None:
+    """A conditional update, so that a late "opened" or "partial" never undoes "complete"."""
+    session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.disposition.in_(before))
+        .values(disposition=after, **values)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(invitation, ["disposition", "opened_at"])
 
 
 def saved_answers(session: DbSession, visit: Visit) -> dict[str, Any]:
@@ -126,44 +208,72 @@ def save_page(
 ) -> None:
     """Replace the answers to ``page``'s items (None = left blank) in one go."""
     response = _ensure_response(session, visit, now)
+    _hold(session, response, updated_at=now)
     item_ids = [i["id"] for i in visit.questionnaire.section(page)["items"]]
     session.execute(
         delete(Answer).where(Answer.response_id == response.id, Answer.item_id.in_(item_ids))
     )
     session.add_all(_answer_rows(response.id, page_answers))
-    response.updated_at = now
 
 
 def move_to(session: DbSession, visit: Visit, page: str, now: datetime) -> None:
     response = _ensure_response(session, visit, now)
-    response.current_page = page
+    _hold(session, response, updated_at=now, current_page=page)
 
 
 def submit(session: DbSession, visit: Visit, now: datetime) -> None:
     """Finish the response; a concurrent or repeated submit raises ``AlreadySubmitted``.
 
-    The invitation's conditional update is the gate: of two transactions racing here,
-    the second waits on the row lock and then matches no row.
+    Conditional updates are the gate: of two transactions racing here, the second waits
+    on the row lock (the invitation's, then the response's) and then matches no row.
+    Rows are always locked in that order, so racing requests never deadlock.
     """
-    claimed = session.execute(
-        update(Invitation)
-        .where(Invitation.id == visit.invitation.id)
-        .where(Invitation.disposition != Disposition.COMPLETE)
-        .values(disposition=Disposition.COMPLETE, completed_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise AlreadySubmitted(visit.invitation.id)
+    if visit.invitation is not None:
+        claimed = session.execute(
+            update(Invitation)
+            .where(Invitation.id == visit.invitation.id)
+            .where(Invitation.disposition != Disposition.COMPLETE)
+            .values(disposition=Disposition.COMPLETE, completed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if _rowcount(claimed) != 1:
+            raise AlreadySubmitted(visit.invitation.id)
     response = _ensure_response(session, visit, now)
+    _hold(
+        session,
+        response,
+        status=ResponseStatus.SUBMITTED,
+        submitted_at=now,
+        updated_at=now,
+        current_page=None,
+    )
     kept = visit.questionnaire.path_answers(saved_answers(session, visit))
     session.execute(
         delete(Answer).where(
             Answer.response_id == response.id, Answer.item_id.not_in(list(kept) or [""])
         )
     )
-    response.status = ResponseStatus.SUBMITTED
-    response.submitted_at = now
-    response.current_page = None
+
+
+def _hold(session: DbSession, response: Response, **values: Any) -> None:
+    """Update the response only while it is in progress, locking its row until commit.
+
+    A page saved in a request that raced a submit finds the response sent and raises
+    ``AlreadySubmitted``, so nothing is changed under a submitted response.
+    """
+    held = session.execute(
+        update(Response)
+        .where(Response.id == response.id, Response.status == ResponseStatus.IN_PROGRESS)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if _rowcount(held) != 1:
+        raise AlreadySubmitted(response.id)
+    session.expire(response, list(values))
+
+
+def _rowcount(result: Any) -> int:
+    return int(result.rowcount)
 
 
 def _ensure_response(session: DbSession, visit: Visit, now: datetime) -> Response:
@@ -173,12 +283,12 @@ def _ensure_response(session: DbSession, visit: Visit, now: datetime) -> Respons
     response = Response(
         survey_id=survey.id,
         questionnaire_version_id=survey.questionnaire_version_id,
-        agency_id=invitation.agency_id,
-        invitation_id=None if survey.anonymous else invitation.id,
+        agency_id=visit.agency.id,
+        invitation_id=None if survey.anonymous or invitation is None else invitation.id,
         resume_hash=visit.resume_hash,
-        channel=Channel.WEB,
-        stratum=invitation.stratum,
-        weight=invitation.base_weight,
+        channel=visit.channel,
+        stratum=None if invitation is None else invitation.stratum,
+        weight=1.0 if invitation is None else invitation.base_weight,
         started_at=now,
         updated_at=now,
     )
@@ -190,8 +300,8 @@ def _ensure_response(session: DbSession, visit: Visit, now: datetime) -> Respons
         response = session.scalars(
             select(Response).where(Response.resume_hash == visit.resume_hash)
         ).one()
-    if invitation.disposition is not Disposition.COMPLETE:
-        invitation.disposition = Disposition.PARTIAL
+    if invitation is not None:
+        _move_invitation(session, invitation, NOT_YET_STARTED, Disposition.PARTIAL)
     visit.response = response
     return response
 
