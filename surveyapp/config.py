@@ -68,7 +68,10 @@ class Config:
     LANGUAGES = ("vi", "en")
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
-    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STORAGE_URI = "memory://"  # SURVEYAPP_REDIS_URL, when set, shares counts
+    RATELIMIT_KEY_PREFIX = "surveyapp"
+    # Redis down must not turn respondent pages into errors: count in memory meanwhile.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_LOGIN = "10 per minute"
     RATELIMIT_TOKEN = "60 per minute"
     RATELIMIT_OPEN_LINK = "120 per minute"
