@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import tempfile
 from typing import Any
 
@@ -17,16 +16,16 @@ from flask import (
 )
 from flask_login import current_user
 
+from surveyapp import charts
 from surveyapp.exports import csvfile, xlsx
 from surveyapp.exports.summary import index_rows
 from surveyapp.exports.table import columns, response_rows
 from surveyapp.extensions import db
-from surveyapp.i18n import current_language
+from surveyapp.i18n import current_language, percent
 from surveyapp.models import Agency, Survey
 from surveyapp.questionnaire.document import Questionnaire
-from surveyapp.scoring import Estimate
-from surveyapp.security import require_agency, requires, scope_root
-from surveyapp.services import results
+from surveyapp.security import in_scope, require_agency, requires, scope_root
+from surveyapp.services import dashboard, results
 from surveyapp.views.surveys import visible_survey
 
 bp = Blueprint("results", __name__, url_prefix="/results")
@@ -53,28 +52,29 @@ def agency(survey_id: int, code: str) -> Any:
     return _render(found, require_agency(db.session, current_user, code))
 
 
-def _render(survey: Survey, scope: Agency | None) -> Any:
-    arrays = results.load_arrays(db.session, survey)
-    domain = results.subtree_mask(db.session, arrays, scope) if scope is not None else None
-    overall = results.indices(survey, arrays, domain)
-    by_agency = list(results.indices_by_agency(db.session, survey, arrays, scope).items())
-    by_agency.sort(key=lambda pair: _sort_key(pair[1].overall, highest_first=True))
+def _render(survey: Survey, focus: Agency | None) -> Any:
+    channel = request.args.get("channel") or None
+    if channel is not None and channel not in dashboard.CHANNELS:
+        abort(404)
+    lang = current_language()
+    user_root = scope_root(current_user)
+    model = dashboard.build(
+        db.session, survey, focus=focus, user_root=user_root, channel=channel, lang=lang
+    )
+    choices = [a for a in survey.agencies if user_root is None or in_scope(current_user, a)]
     return render_template(
         "results/survey.html",
         survey=survey,
-        scope=scope,
-        q=Questionnaire(survey.version.document),
-        result=overall,
-        by_agency=by_agency,
-        weakest=sorted(overall.criteria.items(), key=lambda pair: _sort_key(pair[1])),
+        scope=focus,
+        d=model,
+        agency_choices=choices,
+        channels=dashboard.CHANNELS,
+        bar_chart=charts.bar_chart,
+        nice_max=charts.nice_max,
+        bars=dashboard,
+        percent_fmt=percent,
+        axis_fmt=lambda value: percent(value, 0),
     )
-
-
-def _sort_key(estimate: Estimate, *, highest_first: bool = False) -> float:
-    """Estimates without a value sort last, whichever the direction."""
-    if not estimate.n or not math.isfinite(estimate.value):
-        return math.inf
-    return -estimate.value if highest_first else estimate.value
 
 
 @bp.get("/<int:survey_id>/export.<fmt>")
