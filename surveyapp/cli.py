@@ -230,6 +230,110 @@ def invite(survey_id: int, count: int, agency_code: str | None, output: Path) ->
     click.echo(f"{len(links)} invitations written to {output}", err=True)
 
 
+# --- sampling frames and samples ---------------------------------------------------------
+
+
+@cli.group("frame")
+def frame_group() -> None:
+    """Sampling frames: one-stop records (hồ sơ) a sample is drawn from."""
+
+
+@frame_group.command("import")
+@click.argument("survey_id", type=int)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--skip-invalid", is_flag=True, help="Import the good rows, report the bad ones.")
+@refusals
+def frame_import(survey_id: int, file: Path, skip_invalid: bool) -> None:
+    """Import one-stop records (CSV or XLSX); problems print as row,column,value,message."""
+    from surveyapp.services import frames
+
+    survey = _survey(survey_id)
+    report = csv.writer(sys.stdout, lineterminator="\n")
+    try:
+        summary = frames.import_frame(db.session, survey, file, skip_invalid=skip_invalid)
+    except InputRefused as refused:
+        db.session.rollback()
+        report.writerows(_problem_row(problem) for problem in refused.problems)
+        click.echo(f"error: {len(refused.problems)} problem(s); nothing imported", err=True)
+        sys.exit(1)
+    report.writerows(_problem_row(problem) for problem in summary.problems)
+    db.session.commit()
+    click.echo(
+        f"{summary.rows_read} rows read, {summary.imported} imported, "
+        f"{summary.skipped} skipped, {summary.duplicates} duplicates",
+        err=True,
+    )
+
+
+def _problem_row(problem: Any) -> list[Any]:
+    return [getattr(problem, "row", ""), getattr(problem, "column", ""),
+            getattr(problem, "value", ""), problem.message]  # fmt: skip
+
+
+@cli.group("sample")
+def sample_group() -> None:
+    """Stratified samples drawn from a survey's frame."""
+
+
+@sample_group.command("draw")
+@click.argument("survey_id", type=int)
+@click.option("--size", type=int, help="Total sample size n.")
+@click.option("--margin", type=float, help="Margin e: n = Slovin(N, e) over the whole frame.")
+@click.option(
+    "--allocation", type=click.Choice(["proportional", "equal", "neyman"]), default="proportional"
+)
+@click.option("--min", "minimum", type=int, default=0, help="At least K per stratum.")
+@click.option("--seed", type=int, required=True)
+@click.option("--strata", default="agency,service_field", show_default=True)
+@click.option("--reserve", type=float, default=0.2, show_default=True, help="Reserve / n_h.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the invitations' token,url,agency,stratum here.")  # fmt: skip
+@refusals
+def sample_draw(
+    survey_id: int,
+    size: int | None,
+    margin: float | None,
+    allocation: str,
+    minimum: int,
+    seed: int,
+    strata: str,
+    reserve: float,
+    output: Path | None,
+) -> None:
+    """Draw a seeded stratified sample; prints stratum, N_h, n_h, weight per line."""
+    from surveyapp.services import sampling
+
+    draw = sampling.draw_sample(
+        db.session,
+        _survey(survey_id),
+        size=size,
+        margin=margin,
+        allocation=allocation,
+        minimum=minimum,
+        strata_columns=[c.strip() for c in strata.split(",") if c.strip()],
+        seed=seed,
+        reserve_fraction=reserve,
+        base_url=current_app.config["BASE_URL"],
+    )
+    if output is not None:
+        with output.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["token", "url", "agency", "stratum"])
+            writer.writerows([ln.token, ln.url, ln.agency_code, ln.stratum] for ln in draw.links)
+    else:
+        click.echo("warning: no -o FILE, the invitation tokens are not kept anywhere", err=True)
+    db.session.commit()
+    for row in draw.strata:
+        click.echo(f"{row.label}\t{row.population}\t{row.size}\t{_weight(row.weight)}")
+    total = draw.population / draw.size if draw.size else None
+    click.echo(f"total\t{draw.population}\t{draw.size}\t{_weight(total)}")
+    click.echo(f"sample {draw.sample.id}: seed {seed}, {len(draw.links)} invitations", err=True)
+
+
+def _weight(value: float | None) -> str:
+    return "" if value is None else f"{value:.4f}"
+
+
 # --- results ---------------------------------------------------------------------------
 
 
