@@ -26,6 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, demo: bool = False) -
     _init_extensions(app)
     _register_blueprints(app)
     _register_hooks(app)
+    _trust_proxies(app)
     return app
 
 
@@ -64,3 +65,15 @@ def _register_hooks(app: Flask) -> None:
     errors.init_app(app)
     i18n.init_app(app)
     security.init_headers(app)
+
+
+def _trust_proxies(app: Flask) -> None:
+    # Per-IP rate limits and Secure cookies need the client's address and scheme, which a
+    # reverse proxy only passes on in X-Forwarded-* headers; trust exactly that many hops.
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )

@@ -54,6 +54,7 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
     BASE_URL = "http://127.0.0.1:5000"
     REDIS_URL: str | None = None
+    PROXY_HOPS = 0  # reverse proxies in front that set X-Forwarded-For/-Proto/-Host
     # Respondent pages are small forms; staff uploads raise this per request.
     MAX_CONTENT_LENGTH = 64 * 1024
     UPLOAD_MAX_BYTES = 200 * 1024 * 1024
@@ -85,6 +86,7 @@ class Config:
         settings["SQLALCHEMY_DATABASE_URI"] = database_url(env("DATABASE_URL"))
         settings["BASE_URL"] = (env("BASE_URL") or cls.BASE_URL).rstrip("/")
         settings["REDIS_URL"] = env("REDIS_URL")
+        settings["PROXY_HOPS"] = int(env("PROXY_HOPS") or 0)
         if settings["REDIS_URL"]:
             settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"]
         settings["SESSION_COOKIE_SECURE"] = env_bool("SECURE_COOKIES", False)

@@ -68,3 +68,18 @@ def test_creating_a_survey_is_audit_logged(app: Flask) -> None:
         "surveys",
         str(created.id),
     )
+
+
+def test_behind_one_proxy_the_client_address_comes_from_x_forwarded_for(_app: Flask) -> None:
+    app = create_app({**_app.config, "PROXY_HOPS": 1})
+    seen = {}
+
+    @app.get("/_whoami")
+    def whoami() -> str:
+        from flask import request
+
+        seen["ip"] = request.remote_addr
+        return "ok"
+
+    app.test_client().get("/_whoami", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert seen["ip"] == "203.0.113.7"
