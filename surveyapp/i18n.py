@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Flask, current_app, request, session
 from flask_babel import format_decimal, format_percent, get_locale
@@ -40,6 +41,13 @@ def number(value: float | None, digits: int = 2) -> str:
     return format_decimal(value, format="#,##0." + "0" * digits if digits else "#,##0")
 
 
+def switch_language(code: str) -> str:
+    """This page's query string with ``lang`` set: a switch keeps the filters chosen."""
+    query = request.args.to_dict(flat=False)
+    query["lang"] = [code]
+    return "?" + urlencode(query, doseq=True)
+
+
 def init_app(app: Flask) -> None:
     @app.before_request
     def _remember_language() -> None:
@@ -49,7 +57,11 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _language() -> dict[str, Any]:
-        return {"lang": current_language(), "languages": app.config["LANGUAGES"]}
+        return {
+            "lang": current_language(),
+            "languages": app.config["LANGUAGES"],
+            "switch_language": switch_language,
+        }
 
     app.jinja_env.filters["percent"] = percent
     app.jinja_env.filters["number"] = number

@@ -83,3 +83,10 @@ def test_behind_one_proxy_the_client_address_comes_from_x_forwarded_for(_app: Fl
 
     app.test_client().get("/_whoami", headers={"X-Forwarded-For": "203.0.113.7"})
     assert seen["ip"] == "203.0.113.7"
+
+
+def test_language_switch_keeps_the_query_string(client: FlaskClient) -> None:
+    factories.user()
+    factories.login(client)
+    page = client.get("/?channel=web&lang=vi")
+    assert 'href="?channel=web&amp;lang=en"' in page.text
