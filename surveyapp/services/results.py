@@ -10,8 +10,7 @@ import numpy.typing as npt
 from sqlalchemy import select
 
 from surveyapp.extensions import DbSession
-from surveyapp.models import Agency, Answer, Response, ResponseStatus, Survey
-from surveyapp.questionnaire.document import Questionnaire
+from surveyapp.models import Agency, Survey
 from surveyapp.scoring import Framework, IndexResult, SurveyDesign, score, score_by
 
 CHOICE_TYPES = ("likert", "single")
@@ -38,38 +37,9 @@ class ResponseArrays:
 
 def load_arrays(session: DbSession, survey: Survey) -> ResponseArrays:
     """Numeric answers of every submitted response; "missing" option codes become NaN."""
-    questionnaire = Questionnaire(survey.version.document)
-    rows = session.execute(
-        select(Response.id, Response.agency_id, Response.weight, Response.stratum)
-        .where(Response.survey_id == survey.id, Response.status == ResponseStatus.SUBMITTED)
-        .order_by(Response.id)
-    ).all()
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    items = [i for i in questionnaire.answerable_items if i["type"] in NUMERIC_TYPES]
-    answers = {i["id"]: np.full(len(rows), np.nan) for i in items}
-    if rows:
-        found = session.execute(
-            select(Answer.response_id, Answer.item_id, Answer.value_num)
-            .join(Response, Response.id == Answer.response_id)
-            .where(Response.survey_id == survey.id, Response.status == ResponseStatus.SUBMITTED)
-            .where(Answer.item_id.in_(list(answers)), Answer.position == 0)
-        ).all()
-        positions = np.searchsorted(ids, np.fromiter((f[0] for f in found), dtype=np.int64))
-        for position, (_, item_id, value) in zip(positions, found, strict=True):
-            if value is not None:
-                answers[item_id][position] = value
-        for item in items:
-            missing = questionnaire.missing_codes(item["id"])
-            if missing:
-                column = answers[item["id"]]
-                column[np.isin(column, list(missing))] = np.nan
-    return ResponseArrays(
-        response_ids=ids,
-        agency_ids=np.array([r[1] for r in rows], dtype=np.int64),
-        weights=np.array([r[2] for r in rows], dtype=np.float64),
-        strata=np.array([r[3] or "" for r in rows], dtype=np.str_),
-        answers=answers,
-    )
+    from surveyapp.services.loading import load_response_arrays  # loading imports us
+
+    return load_response_arrays(session, survey)
 
 
 def subtree_mask(
