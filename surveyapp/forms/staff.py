@@ -24,7 +24,7 @@ class NewSurveyForm(FlaskForm):
         _l("Title"),
         validators=[
             DataRequired(REQUIRED),
-            Length(max=255, message=_l("At most %(max)d characters.")),
+            Length(max=255, message=_l("At most %(max)s characters.")),
         ],
     )
     agencies = CheckboxList(
