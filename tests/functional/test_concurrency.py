@@ -27,7 +27,7 @@ from werkzeug.serving import make_server
 from surveyapp.extensions import db
 from surveyapp.models import Disposition, Invitation, Response, ResponseStatus, SurveyMode
 from tests import factories
-from tests.functional.test_open_link import SCREEN, walk_to_confirm
+from tests.respondent import SCREEN, walk_to_confirm
 
 N = 8
 

@@ -21,14 +21,7 @@ from surveyapp.models import (
     SurveyStatus,
 )
 from tests import factories
-
-SCREEN = {
-    "applicant_type": "1",
-    "result_received": "1",
-    "submit_channel": "1",
-    "trips": "1",
-    "gave_feedback": "2",
-}
+from tests.respondent import SCREEN, answer_everything, current_page, walk_to_confirm
 
 
 def _open_survey(**kwargs: Any) -> Survey:
@@ -36,53 +29,11 @@ def _open_survey(**kwargs: Any) -> Survey:
     return factories.survey(mode=SurveyMode.OPEN, **kwargs)
 
 
-def _current_page(html: str) -> str:
-    match = re.search(r'data-page="([^"]+)"', html)
-    assert match, html[:500]
-    return match.group(1)
-
-
 def _post(client: FlaskClient, url: str, action: str, **answers: Any) -> Any:
     page = client.get(url)
     assert page.status_code == 200
     data: dict[str, Any] = {**factories.form_fields(page.text), "action": action, **answers}
     return client.post(url, data=data)
-
-
-def walk_to_confirm(client: Any, url: str, **overrides: Any) -> Any:
-    """Answer every page from wherever we are up to the confirm page, and return it.
-
-    ``client`` needs ``get(url)`` and ``post(url, data=...)`` answering objects with
-    ``status_code`` and ``text``: a Flask test client, or a real HTTP one.
-    """
-    for _ in range(30):
-        page = client.get(url)
-        assert page.status_code == 200, page.text
-        if _current_page(page.text) == "confirm":
-            return page
-        answers: dict[str, Any] = {}
-        for item, code in re.findall(r'name="([a-z][a-z0-9_]*)" value="(\d+)"', page.text):
-            criterion = item.startswith(("acc_", "proc_", "cs_", "res_", "fb_"))
-            answers.setdefault(item, "4" if criterion else code)
-        for name in re.findall(
-            r'<input id="([a-z0-9_]+)" name="\1" type="text" inputmode', page.text
-        ):
-            answers[name] = "1"
-        answers.update({k: v for k, v in {**SCREEN, **overrides}.items() if k in page.text})
-        form = factories.form_fields(page.text)
-        moved = client.post(url, data={**form, "action": "next", **answers})
-        assert moved.status_code == 303, moved.text
-    raise AssertionError("never reached the end of the questionnaire")
-
-
-def _answer_everything(client: FlaskClient, url: str, **overrides: Any) -> Any:
-    """Walk every page from wherever we are and send; returns the 303 of the send."""
-    confirm = walk_to_confirm(client, url, **overrides)
-    form = factories.form_fields(confirm.text)
-    sent = client.post(url, data={**form, "action": "submit"})
-    assert sent.status_code == 303, sent.text
-    assert sent.headers["Location"].endswith(url)
-    return sent
 
 
 def _submitted() -> list[Response]:
@@ -101,7 +52,7 @@ def test_open_link_welcome_sets_a_signed_httponly_lax_cookie(client: FlaskClient
     survey = _open_survey()
     page = client.get(f"/o/{survey.id}/SXD")
     assert page.status_code == 200
-    assert _current_page(page.text) == "welcome"
+    assert current_page(page.text) == "welcome"
     assert f'action="/o/{survey.id}/SXD"' in page.text
     cookie = _resume_cookie(page)
     assert "HttpOnly" in cookie
@@ -113,7 +64,7 @@ def test_open_link_welcome_sets_a_signed_httponly_lax_cookie(client: FlaskClient
 def test_open_link_completes_once_and_next_visit_starts_fresh(client: FlaskClient) -> None:
     survey = _open_survey()
     url = f"/o/{survey.id}/SXD"
-    sent = _answer_everything(client, url)
+    sent = answer_everything(client, url)
     cleared = _resume_cookie(sent)
     assert "Expires=Thu, 01 Jan 1970" in cleared or "Max-Age=0" in cleared
 
@@ -126,8 +77,8 @@ def test_open_link_completes_once_and_next_visit_starts_fresh(client: FlaskClien
     assert response.survey_id == survey.id
 
     fresh = client.get(url)  # the next visit from this browser is a new respondent
-    assert _current_page(fresh.text) == "welcome"
-    _answer_everything(client, url)
+    assert current_page(fresh.text) == "welcome"
+    answer_everything(client, url)
     assert len(_submitted()) == 2
     assert db.session.scalar(select(func.count()).select_from(Response)) == 2
 
@@ -137,27 +88,27 @@ def test_open_link_resumes_from_the_cookie_and_only_there(client: FlaskClient, a
     url = f"/o/{survey.id}/SXD"
     _post(client, url, "next")
     assert _post(client, url, "next", **SCREEN).status_code == 303
-    where = _current_page(client.get(url).text)
+    where = current_page(client.get(url).text)
     assert where not in ("welcome", "screen")
     other_browser = app.test_client()
-    assert _current_page(other_browser.get(url).text) == "welcome"
-    assert _current_page(client.get(url).text) == where
+    assert current_page(other_browser.get(url).text) == "welcome"
+    assert current_page(client.get(url).text) == where
 
 
 def test_a_forged_or_copied_cookie_starts_fresh(client: FlaskClient, app: Any) -> None:
     survey = _open_survey()
     url = f"/o/{survey.id}/SXD"
     _post(client, url, "next")
-    assert _current_page(client.get(url).text) != "welcome"
+    assert current_page(client.get(url).text) != "welcome"
     value = client.get_cookie(f"surveyapp_open_{survey.id}_SXD", path=url)
     assert value is not None
     # The same value under the other agency's cookie is refused (signed per link).
     stranger = app.test_client()
     stranger.set_cookie(f"surveyapp_open_{survey.id}_STP", value.value, path=f"/o/{survey.id}/STP")
-    assert _current_page(stranger.get(f"/o/{survey.id}/STP").text) == "welcome"
+    assert current_page(stranger.get(f"/o/{survey.id}/STP").text) == "welcome"
     forged = app.test_client()
     forged.set_cookie(f"surveyapp_open_{survey.id}_SXD", value.value + "x", path=url)
-    assert _current_page(forged.get(url).text) == "welcome"
+    assert current_page(forged.get(url).text) == "welcome"
 
 
 def test_unknown_survey_agency_or_non_open_mode_is_404(client: FlaskClient) -> None:
@@ -180,7 +131,7 @@ def test_closed_open_link_shows_the_closed_page(client: FlaskClient) -> None:
 
 def test_anonymous_open_survey_keeps_no_link_to_anyone(client: FlaskClient) -> None:
     survey = _open_survey(anonymous=True)
-    _answer_everything(client, f"/o/{survey.id}/STP")
+    answer_everything(client, f"/o/{survey.id}/STP")
     (response,) = _submitted()
     assert response.invitation_id is None
     assert response.agency.code == "STP"
@@ -208,7 +159,7 @@ def test_kiosk_thank_you_returns_to_a_fresh_welcome_and_never_to_old_answers(
 ) -> None:
     survey = _open_survey()
     url = f"/o/{survey.id}/SXD/kiosk"
-    _answer_everything(client, url, applicant_type="2")
+    answer_everything(client, url, applicant_type="2")
     thanks = client.get(url)
     assert 'data-state="submitted"' in thanks.text
     assert re.search(
@@ -218,12 +169,12 @@ def test_kiosk_thank_you_returns_to_a_fresh_welcome_and_never_to_old_answers(
     # The back button, a reload, or the refresh: the next person's welcome, nothing older.
     for _ in range(2):
         again = client.get(url)
-        assert _current_page(again.text) == "welcome"
+        assert current_page(again.text) == "welcome"
         assert 'data-state="answering"' in again.text
     next_person = _post(client, url, "next")
     assert next_person.status_code == 303
     screen = client.get(url)
-    assert _current_page(screen.text) == "screen"
+    assert current_page(screen.text) == "screen"
     assert "checked" not in screen.text  # the previous person's answers are not shown
     (first,) = _submitted()
     assert first.channel is Channel.KIOSK

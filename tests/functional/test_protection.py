@@ -21,7 +21,7 @@ from surveyapp.extensions import db, limiter
 from surveyapp.models import Answer, Response, SurveyMode, SurveyStatus
 from tests import factories
 from tests.conftest import IsolatedClient
-from tests.functional.test_open_link import _answer_everything
+from tests.respondent import answer_everything
 
 REDIS_URL = os.environ.get("SURVEYAPP_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -163,7 +163,7 @@ def _walk_collecting(client: FlaskClient, url: str) -> list[Any]:
     seen.append(screen)
     seen.append(client.post(url, data={**factories.form_fields(screen.text), "action": "next"}))
     assert seen[-1].status_code == 200  # the screen page with its messages
-    _answer_everything(client, url)
+    answer_everything(client, url)
     seen.append(client.get(url))  # thank-you
     return seen
 
