@@ -352,14 +352,14 @@ def _answers_select(
     session: DbSession, survey: Survey, columns: list[str], scatter: _Scatter
 ) -> None:
     column = case({item: j for j, item in enumerate(columns)}, value=Answer.item_id)
-    # Plain DBAPI tuples: numpy would otherwise probe every SQLAlchemy Row as a sequence
-    # through its slow attribute fallbacks (seconds for a few hundred thousand answers).
+    # Stream the values into numpy: np.array() on Row objects probes each one through
+    # SQLAlchemy's slow attribute fallbacks (seconds for a few hundred thousand answers).
     found = session.execute(
         select(Answer.response_id, column, Answer.value_num)
         .join(Response, Response.id == Answer.response_id)
         .where(*_submitted(survey), Answer.position == 0, Answer.value_num.is_not(None))
         .where(Answer.item_id.in_(columns))
-    ).tuples()
+    )
     flat = np.fromiter(chain.from_iterable(found), dtype=np.float64)
     table = flat.reshape(-1, 3)
     scatter(table[:, 0], table[:, 1].astype(np.intp), table[:, 2])
