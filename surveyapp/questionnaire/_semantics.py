@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from surveyapp.questionnaire import rules
+from surveyapp.questionnaire.document import CHOICE_TYPES
 
 ITEM_ID = re.compile(r"[a-z][a-z0-9_]{0,31}")
-CHOICE_TYPES = ("likert", "single", "multi")
 CRITERION_TYPES = ("likert", "single")
 INDICATOR_TYPES = (*CHOICE_TYPES, "number")
 COMPARISON_OPS = ("eq", "ne", "lt", "le", "gt", "ge")

@@ -129,8 +129,8 @@ def build(
     domain = everyone.copy()
     if focus is not None:
         domain &= results.subtree_mask(session, arrays, focus)
-    positions = _positions(session, survey, arrays)
-    by = np.where((positions >= 0) & everyone, positions, np.nan)
+    positions = results.agency_labels(session, arrays, survey.agencies)
+    by = np.where(everyone, positions, np.nan)
     data = _Data(framework, arrays.answers, arrays.design(), by, everyone)
     result = score(framework, arrays.answers, data.design, domain=domain)
     scores = score_by(framework, arrays.answers, data.design, by).domains
@@ -196,20 +196,6 @@ def _channel_mask(
         )
     ).all()
     return np.isin(arrays.response_ids, np.asarray(ids, dtype=np.int64))
-
-
-def _positions(
-    session: DbSession, survey: Survey, arrays: results.ResponseArrays
-) -> npt.NDArray[np.float64]:
-    """Each row's survey agency (its position in ``survey.agencies``), −1 for none.
-
-    Like ``results.indices_by_agency``: a row counts for the agency whose subtree holds
-    it, the later one in the list when surveyed agencies nest.
-    """
-    positions = np.full(arrays.n, -1.0)
-    for pos, agency in enumerate(survey.agencies):
-        positions[results.subtree_mask(session, arrays, agency)] = pos
-    return positions
 
 
 def _rankings(data: _Data, scores: Mapping[Any, IndexResult]) -> dict[int, Ranking]:

@@ -13,7 +13,6 @@ from surveyapp.extensions import DbSession
 from surveyapp.models import Agency, Survey
 from surveyapp.scoring import Framework, IndexResult, SurveyDesign, score, score_by
 
-CHOICE_TYPES = ("likert", "single")
 NUMERIC_TYPES = ("likert", "single", "number")
 
 
@@ -65,13 +64,23 @@ def indices_by_agency(
 ) -> dict[Agency, IndexResult]:
     """One result per surveyed agency (its whole subtree), in one pass over the data."""
     wanted = [a for a in survey.agencies if scope is None or a.path.startswith(scope.path)]
-    labels = np.full(arrays.n, -1, dtype=np.int64)
-    for position, agency in enumerate(wanted):
-        labels[subtree_mask(session, arrays, agency)] = position
-    by = np.where(labels >= 0, labels, np.nan)
+    by = agency_labels(session, arrays, wanted)
     scores = score_by(_framework(survey), arrays.answers, arrays.design(), by)
     empty = indices(survey, arrays, np.zeros(arrays.n, dtype=bool))
     return {a: scores.domains.get(float(i), empty) for i, a in enumerate(wanted)}
+
+
+def agency_labels(
+    session: DbSession, arrays: ResponseArrays, agencies: list[Agency]
+) -> npt.NDArray[np.float64]:
+    """Each row's position in ``agencies`` (whose subtree holds it), NaN for none.
+
+    When surveyed agencies nest, a row counts for the later one in the list.
+    """
+    labels = np.full(arrays.n, np.nan)
+    for position, agency in enumerate(agencies):
+        labels[subtree_mask(session, arrays, agency)] = position
+    return labels
 
 
 def _framework(survey: Survey) -> Framework:
