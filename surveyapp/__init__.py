@@ -53,9 +53,9 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from surveyapp.views import api, auth, fieldwork, home, respond, results, surveys
+    from surveyapp.views import api, auth, downloads, fieldwork, home, respond, results, surveys
 
-    for module in (home, auth, surveys, fieldwork, respond, results, api):
+    for module in (home, auth, surveys, fieldwork, respond, results, downloads, api):
         app.register_blueprint(module.bp)
 
 

@@ -1,6 +1,7 @@
 """The data model, one module per aggregate."""
 
 from surveyapp.models.audit import AuditEvent
+from surveyapp.models.jobs import ExportJob, JobStatus
 from surveyapp.models.org import Agency, AgencyLevel, ApiToken, Role, User
 from surveyapp.models.questionnaire import (
     FrozenVersionError,
@@ -21,6 +22,7 @@ from surveyapp.models.sampling import (
 from surveyapp.models.survey import (
     Disposition,
     Invitation,
+    RaterAssignment,
     Survey,
     SurveyMode,
     SurveyStatus,
@@ -36,13 +38,16 @@ __all__ = [
     "AuditEvent",
     "Channel",
     "Disposition",
+    "ExportJob",
     "FrameChannel",
     "FrameContact",
     "FrameUnit",
     "FrozenVersionError",
     "Invitation",
+    "JobStatus",
     "Questionnaire",
     "QuestionnaireVersion",
+    "RaterAssignment",
     "Response",
     "ResponseStatus",
     "Role",

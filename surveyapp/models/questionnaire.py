@@ -46,6 +46,8 @@ class QuestionnaireVersion(Base):
     document: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(String(255))  # what changed, for the history
 
     questionnaire: Mapped[Questionnaire] = relationship(back_populates="versions")
 

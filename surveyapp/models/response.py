@@ -49,6 +49,14 @@ class Response(Base):
     )
     current_page: Mapped[str | None] = mapped_column(String(64))
     stratum: Mapped[str | None] = mapped_column(String(128))
+    # Kiosk: the dossier code (mã hồ sơ) a citizen may type, to match the records.
+    dossier_code: Mapped[str | None] = mapped_column(String(64))
+    # Officials: the rater assignment answered (one response each).
+    assignment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rater_assignments.id", ondelete="SET NULL"), unique=True
+    )
+    # Paper: the staff member who keyed the questionnaire in.
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     weight: Mapped[float] = mapped_column(Float, default=1.0)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Column, Float, ForeignKey, String, Table
+from sqlalchemy import Column, Float, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.extensions import Base
-from surveyapp.models._types import UTCDateTime, enum_column, utcnow
-from surveyapp.models.org import Agency
+from surveyapp.models._types import JSONDocument, UTCDateTime, enum_column, utcnow
+from surveyapp.models.org import Agency, User
 from surveyapp.models.questionnaire import QuestionnaireVersion
 
 
@@ -49,8 +50,16 @@ class Survey(Base):
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The same survey's previous round, for "change since last period".
+    previous_survey_id: Mapped[int | None] = mapped_column(
+        ForeignKey("surveys.id", ondelete="SET NULL")
+    )
+    # How final weights are made from base weights (nonresponse adjustment, raking
+    # targets); None = base weights as drawn. Applied when responses are loaded.
+    weighting: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
 
     version: Mapped[QuestionnaireVersion] = relationship()
+    previous: Mapped[Survey | None] = relationship(remote_side=[id])
     agencies: Mapped[list[Agency]] = relationship(secondary=survey_agencies, order_by=Agency.code)
 
     def is_open(self, now: datetime) -> bool:
@@ -83,14 +92,37 @@ class Invitation(Base):
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The token is re-derived from this salt and the server secret (letters, reminders):
+    # the database alone opens no survey. None for tokens handed out once (CSV only).
+    token_salt: Mapped[str | None] = mapped_column(String(32))
     stratum: Mapped[str | None] = mapped_column(String(128))
     base_weight: Mapped[float] = mapped_column(Float, default=1.0)
     disposition: Mapped[Disposition] = mapped_column(
         enum_column(Disposition), default=Disposition.NOT_SENT, index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminders: Mapped[int] = mapped_column(default=0, server_default="0")
 
     survey: Mapped[Survey] = relationship()
+    agency: Mapped[Agency] = relationship()
+
+
+class RaterAssignment(Base):
+    """An official asked to rate one agency in a PAR cross-evaluation (never their own)."""
+
+    __tablename__ = "rater_assignments"
+    __table_args__ = (UniqueConstraint("survey_id", "rater_id", "agency_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    rater_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    survey: Mapped[Survey] = relationship()
+    rater: Mapped[User] = relationship()
     agency: Mapped[Agency] = relationship()
