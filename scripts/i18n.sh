@@ -2,7 +2,7 @@
 # Message catalogs: English msgids in the code and templates, Vietnamese in vi/.
 #
 #   scripts/i18n.sh            extract + update + compile (what to run after changing strings)
-#   scripts/i18n.sh extract    code and templates -> surveyapp/translations/messages.pot
+#   scripts/i18n.sh extract    code and templates -> surveyapp/translations/messages.pot (not committed)
 #   scripts/i18n.sh update     messages.pot -> vi/LC_MESSAGES/messages.po (new strings empty,
 #                              never guessed from similar ones: --no-fuzzy-matching)
 #   scripts/i18n.sh compile    vi .po -> .mo (commit both; the .mo ships in the wheel)
@@ -26,6 +26,7 @@ extract() {
   mkdir -p "$DIR"
   "$PYBABEL" extract -F babel.cfg -k _l -k lazy_gettext \
     --project=surveyapp --version=0.1.0 --copyright-holder="surveyapp" \
+    --no-location --sort-output --omit-header \
     -o "$POT" .
 }
 
