@@ -174,6 +174,54 @@ def questionnaire_export(
     click.echo(f"written {output}", err=True)
 
 
+@questionnaire_group.command("diff")
+@click.argument("questionnaire_id")
+@click.option("--from", "from_version", type=int, required=True)
+@click.option("--to", "to_version", type=int, required=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@refusals
+def questionnaire_diff(questionnaire_id: str, from_version: int, to_version: int, fmt: str) -> None:
+    """What changed between two versions: items, sections, framework (one line each)."""
+    from dataclasses import asdict
+
+    from surveyapp.services import questionnaires
+
+    result = questionnaires.diff_versions(db.session, questionnaire_id, from_version, to_version)
+    if fmt == "json":
+        click.echo(json.dumps(asdict(result), ensure_ascii=False, indent=2))
+        return
+    for line in _diff_lines(result):
+        click.echo(line)
+    if result.unchanged:
+        click.echo("no changes", err=True)
+
+
+def _diff_lines(result: Any) -> list[str]:
+    lines = [f"added item {r.id} (section {r.section})" for r in result.added]
+    lines += [f"removed item {r.id} (section {r.section})" for r in result.removed]
+    for change in result.changed:
+        kinds = []
+        for kind in change.kinds:
+            if kind == "reworded":
+                kinds.append(f"reworded ({', '.join(change.reworded_languages)})")
+            elif kind == "moved":
+                kinds.append(f"moved ({change.before.section} -> {change.after.section})")
+            else:
+                kinds.append(str(kind))
+        lines.append(f"changed item {change.id}: {', '.join(kinds)}")
+    lines += [f"added section {s}" for s in result.sections_added]
+    lines += [f"removed section {s}" for s in result.sections_removed]
+    lines += [f"changed section {s.id}: {', '.join(s.kinds)}" for s in result.sections_changed]
+    for fc in result.framework:
+        where = f" (element {fc.element})" if fc.element else ""
+        values = ""
+        if fc.kind.endswith(("_weight", "_group", "target")):
+            values = f": {fc.before} -> {fc.after}"
+        lines.append(f"framework {fc.kind} {fc.subject}{where}{values}")
+    lines += [f"changed {key}" for key in result.metadata]
+    return lines
+
+
 @cli.group("survey")
 def survey_group() -> None:
     """Surveys."""

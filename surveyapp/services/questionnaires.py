@@ -16,6 +16,7 @@ from surveyapp.extensions import DbSession
 from surveyapp.models import Questionnaire, QuestionnaireVersion
 from surveyapp.models.audit import record
 from surveyapp.questionnaire import templates, validation
+from surveyapp.questionnaire.diff import QuestionnaireDiff, diff
 from surveyapp.services import surveys
 from surveyapp.services.problems import InputRefused, Problem
 
@@ -110,6 +111,19 @@ def export_document(session: DbSession, key: str, version: int | None = None) ->
     if version is not None and version != int(document.get("version", 1)):
         raise InputRefused([Problem("--version", f"questionnaire {key} has no version {version}")])
     return document
+
+
+def diff_versions(
+    session: DbSession, key: str, from_version: int, to_version: int
+) -> QuestionnaireDiff:
+    """What changed from one stored version of a questionnaire to another."""
+    documents = []
+    for number, flag in ((from_version, "--from"), (to_version, "--to")):
+        try:
+            documents.append(surveys.questionnaire_version(session, key, number).document)
+        except InputRefused as refused:  # say which of the two versions is missing
+            raise InputRefused([Problem(flag, p.message) for p in refused.problems]) from None
+    return diff(documents[0], documents[1])
 
 
 def _stored_questionnaire(session: DbSession, key: str) -> Questionnaire | None:

@@ -187,3 +187,39 @@ def test_import_refuses_other_file_types(app: Flask, tmp_path: Path) -> None:
     path.write_text("x", encoding="utf-8")
     code, out, _ = run(app, "questionnaire", "import", str(path))
     assert (code, out) == (1, f"{path}: expected a .json or .xlsx file\n")
+
+
+def test_diff_lists_changes_between_two_stored_versions(app: Flask, tmp_path: Path) -> None:
+    assert run(app, "questionnaire", "import", str(_write(tmp_path, _custom(1))))[0] == 0
+    second = _custom(2)
+    access = next(s for s in second["sections"] if s["id"] == "s_access")
+    reworded = access["items"][0]
+    reworded["label"] = {**reworded["label"], "vi": reworded["label"]["vi"] + " (sửa)"}
+    removed = access["items"].pop()
+    second["framework"]["elements"][0]["weight"] = 2
+    for element in second["framework"]["elements"]:
+        element["criteria"] = [c for c in element["criteria"] if c["item"] != removed["id"]]
+    assert run(app, "questionnaire", "import", str(_write(tmp_path, second, "v2.json")))[0] == 0
+
+    code, out, _ = run(app, "questionnaire", "diff", "my-survey", "--from", "1", "--to", "2")
+
+    element = second["framework"]["elements"][0]["id"]
+    assert code == 0
+    assert f"removed item {removed['id']} (section s_access)" in out.splitlines()
+    assert f"changed item {reworded['id']}: reworded (vi)" in out.splitlines()
+    assert f"framework element_weight {element}: 1 -> 2" in out.splitlines()
+
+    code, out, _ = run(
+        app, "questionnaire", "diff", "my-survey", "--from", "1", "--to", "2", "--format", "json"
+    )
+    result = json.loads(out)
+    assert [r["id"] for r in result["removed"]] == [removed["id"]]
+    assert result["changed"][0]["kinds"] == ["reworded"]
+    assert result["changed"][0]["reworded_languages"] == ["vi"]
+
+
+def test_diff_of_a_missing_version_names_the_option(app: Flask, tmp_path: Path) -> None:
+    assert run(app, "questionnaire", "import", str(_write(tmp_path, _custom(1))))[0] == 0
+    code, out, err = run(app, "questionnaire", "diff", "my-survey", "--from", "1", "--to", "7")
+    assert (code, out) == (1, "")
+    assert "--to" in err and "7" in err
