@@ -25,11 +25,12 @@ class Block:
 
 
 class SectionForm(Form):
-    """The fields of one page; ``validate`` honours ``show_when`` in page order."""
+    """The fields of one page; ``validate`` honours ``show_when`` and ``checks`` in page order."""
 
     questionnaire: Questionnaire
     section_id: str
     earlier: dict[str, Any]  # answers from earlier pages, on the respondent's path
+    lang: str  # of the checks' messages
 
     def item_fields(self) -> list[ItemField]:
         return [field for field in self if isinstance(field, ItemField)]
@@ -43,11 +44,24 @@ class SectionForm(Form):
                 field.answer = None  # hidden: neither validated nor stored
                 continue
             field.pre_validate(self)
+            if not field.errors and field.answer is not None:
+                known[field.name] = field.answer
+                field.errors.extend(self.failed_checks(field, known))
             if field.errors:
                 ok = False
-            elif field.answer is not None:
-                known[field.name] = field.answer
         return ok
+
+    def failed_checks(self, field: ItemField, known: Mapping[str, Any]) -> list[str]:
+        """The messages of the item's ``checks`` whose rule does not hold.
+
+        As ODK does with constraints, a check only judges an answer: a blank item is left
+        to ``required``. ``known`` holds the path answers up to and including this item.
+        """
+        return [
+            self.questionnaire.text(check["message"], self.lang)
+            for check in field.item.get("checks", [])
+            if not rules.evaluate(check["rule"], known)
+        ]
 
     def answers(self) -> dict[str, Answer]:
         """The typed answers of the shown items (None where left blank)."""
@@ -125,4 +139,5 @@ def build_section_form(
     form.questionnaire = questionnaire
     form.section_id = section_id
     form.earlier = dict(earlier)
+    form.lang = lang
     return form
