@@ -79,11 +79,12 @@ def allocate(
     if n < sum(floor.values()):
         raise ValueError(f"n = {n} is below the sum of the stratum minimums {sum(floor.values())}")
     basis = _basis(keys, cap, method, sd)
-    fixed, shares = _fix_breakers(keys, basis, cap, floor, n, together=True)
+    fixed, shares = _fix_breakers(keys, basis, cap, floor, n)
     if not shares and sum(fixed.values()) != n:
         # Fixing cap- and floor-breakers in the same round can fix every stratum and miss n
-        # (a cap's excess would have lifted the floor-breaker); then fix caps first.
-        fixed, shares = _fix_breakers(keys, basis, cap, floor, n, together=False)
+        # (a cap's excess would have lifted a floor-breaker, or the reverse); then solve
+        # the bounded allocation exactly.
+        fixed, shares = _water_fill(keys, basis, cap, floor, n)
     result = dict(fixed)
     base = {k: math.floor(shares[k]) for k in shares}
     left = n - sum(fixed.values()) - sum(base.values())
@@ -100,8 +101,6 @@ def _fix_breakers(
     cap: Mapping[Hashable, int],
     floor: Mapping[Hashable, int],
     n: int,
-    *,
-    together: bool,
 ) -> tuple[dict[Hashable, int], dict[Hashable, float]]:
     """Fixed strata and the shares of the free ones once no free stratum breaks a bound."""
     fixed: dict[Hashable, int] = {}
@@ -114,13 +113,43 @@ def _fix_breakers(
         else:
             shares = {k: remaining / len(free) for k in free}
         broken = {k: cap[k] for k in free if shares[k] > cap[k]}
-        if together or not broken:
-            broken.update({k: floor[k] for k in free if shares[k] < floor[k]})
+        broken.update({k: floor[k] for k in free if shares[k] < floor[k]})
         if not broken:
             return fixed, shares
         fixed.update(broken)
         free = [k for k in free if k not in broken]
     return fixed, {}
+
+
+def _water_fill(
+    keys: list[Hashable],
+    basis: Mapping[Hashable, float],
+    cap: Mapping[Hashable, int],
+    floor: Mapping[Hashable, int],
+    n: int,
+) -> tuple[dict[Hashable, int], dict[Hashable, float]]:
+    """x_k = clamp(λ·b_k, floor_k, cap_k) with λ such that Σ x_k = n.
+
+    Σ x_k grows continuously from Σ floor to Σ cap as λ grows, so bisection finds the
+    strata held at a bound; the others share what is left in proportion to b_k.
+    """
+
+    def total(lam: float) -> float:
+        return sum(min(max(lam * basis[k], floor[k]), cap[k]) for k in keys)
+
+    low, high = 0.0, max((cap[k] / basis[k] for k in keys if basis[k] > 0), default=0.0)
+    for _ in range(200):
+        middle = (low + high) / 2
+        low, high = (middle, high) if total(middle) < n else (low, middle)
+    fixed = {
+        k: floor[k] if high * basis[k] <= floor[k] else cap[k]
+        for k in keys
+        if not floor[k] < high * basis[k] < cap[k]
+    }
+    free = [k for k in keys if k not in fixed]
+    left = n - sum(fixed.values())
+    weight = sum(basis[k] for k in free)
+    return fixed, {k: left * basis[k] / weight for k in free}
 
 
 def _size(value: Any, key: Hashable) -> int:
