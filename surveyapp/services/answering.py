@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from surveyapp.extensions import DbSession
 from surveyapp.models import (
@@ -25,6 +26,7 @@ from surveyapp.models import (
     Channel,
     Disposition,
     Invitation,
+    QuestionnaireVersion,
     Response,
     ResponseStatus,
     Survey,
@@ -32,6 +34,7 @@ from surveyapp.models import (
 )
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.security import hash_token
+from surveyapp.services.surveys import document_of
 
 WELCOME = "welcome"
 CONFIRM = "confirm"
@@ -70,6 +73,7 @@ class Visit:
     resume_hash: str
     response: Response | None
     channel: Channel = Channel.WEB
+    opened_now: bool = False  # this request moved the invitation to "opened"
 
     @property
     def sent(self) -> bool:
@@ -94,20 +98,32 @@ def new_resume_key() -> str:
 
 
 def open_invitation(session: DbSession, token: str, secret_key: str, now: datetime) -> Visit:
-    invitation = session.scalar(
-        select(Invitation).where(Invitation.token_hash == hash_token(token))
-    )
-    if invitation is None:
+    key = resume_hash(secret_key, token)
+    # One round trip: the invitation, its survey, version and agency, and any response.
+    found = session.execute(
+        select(Invitation, Response)
+        .outerjoin(Response, Response.resume_hash == key)
+        .where(Invitation.token_hash == hash_token(token))
+        .options(
+            joinedload(Invitation.survey)
+            .joinedload(Survey.version)
+            .defer(QuestionnaireVersion.document),
+            joinedload(Invitation.agency),
+        )
+    ).first()
+    if found is None:
         raise InvitationNotFound(token)
+    invitation, response = found
     if invitation.disposition is Disposition.COMPLETE:
         raise AlreadySubmitted(token)
     survey = invitation.survey
     if not survey.is_open(now):
         raise SurveyClosed(survey.id)
-    visit = _visit(session, survey, invitation.agency, resume_hash(secret_key, token))
+    visit = _visit(survey, invitation.agency, key, response)
     visit.invitation = invitation
     if invitation.disposition in NOT_YET_OPENED:
         _move_invitation(session, invitation, NOT_YET_OPENED, Disposition.OPENED, opened_at=now)
+        visit.opened_now = True
     return visit
 
 
@@ -125,7 +141,11 @@ def open_link(
     Raises ``LinkNotFound`` (no such open-mode survey, or the agency is not in it),
     ``SurveyClosed``, or ``AlreadySubmitted`` when this key's response was sent.
     """
-    survey = session.get(Survey, survey_id)
+    survey = session.get(
+        Survey,
+        survey_id,
+        options=[joinedload(Survey.version).defer(QuestionnaireVersion.document)],
+    )
     if survey is None or survey.mode is not SurveyMode.OPEN:
         raise LinkNotFound(survey_id)
     agency = next((a for a in survey.agencies if a.code == agency_code), None)
@@ -133,17 +153,17 @@ def open_link(
         raise LinkNotFound(agency_code)
     if not survey.is_open(now):
         raise SurveyClosed(survey.id)
-    visit = _visit(session, survey, agency, resume_hash(secret_key, key))
+    resume = resume_hash(secret_key, key)
+    response = session.scalar(select(Response).where(Response.resume_hash == resume))
+    visit = _visit(survey, agency, resume, response)
     visit.channel = channel
     return visit
 
 
-def _visit(session: DbSession, survey: Survey, agency: Agency, key: str) -> Visit:
-    response = session.scalar(select(Response).where(Response.resume_hash == key))
+def _visit(survey: Survey, agency: Agency, key: str, response: Response | None) -> Visit:
     if response is not None and response.status is ResponseStatus.SUBMITTED:
         raise AlreadySubmitted(survey.id)
-    questionnaire = Questionnaire(survey.version.document)
-    return Visit(survey, questionnaire, agency, None, key, response)
+    return Visit(survey, document_of(survey.version), agency, None, key, response)
 
 
 def _move_invitation(

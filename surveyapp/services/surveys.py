@@ -21,6 +21,7 @@ from surveyapp.models import (
 )
 from surveyapp.models.audit import record
 from surveyapp.questionnaire import templates
+from surveyapp.questionnaire.document import Questionnaire as Document
 from surveyapp.services.problems import InputRefused, Problem
 
 
@@ -41,6 +42,23 @@ def questionnaire_version(
     found = session.scalar(query)
     if found is None:
         raise InputRefused([Problem("--version", f"questionnaire {key} has no version {version}")])
+    return found
+
+
+# Fielded versions never change, so each process reads their documents once. The key
+# carries created_at because SQLite may give a deleted version's id to a new one.
+_fielded: dict[tuple[int, datetime], Document] = {}
+
+
+def document_of(version: QuestionnaireVersion) -> Document:
+    """The questionnaire of a version; query the version with its ``document`` deferred
+    to skip reading it when this process has it already."""
+    if not version.frozen:
+        return Document(version.document)
+    key = (version.id, version.created_at)
+    found = _fielded.get(key)
+    if found is None:
+        found = _fielded[key] = Document(version.document)
     return found
 
 

@@ -85,7 +85,8 @@ def invitation(token: str) -> Any:
         return _done(place, "already-submitted")
     except answering.SurveyClosed:
         return _done(place, "closed")
-    db.session.commit()  # "opened" is a disposition worth keeping even if nothing follows
+    if visit.opened_now:
+        db.session.commit()  # "opened" is a disposition worth keeping even if nothing follows
     return _answer(visit, place)
 
 
