@@ -1,0 +1,60 @@
+"""``relevant`` and ``among`` expressions into JSON rules, choice names into our codes.
+
+Read after the whole survey sheet, so that a rule naming a later item is reported by
+validation ("comes later") rather than as an unknown name.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from surveyapp.questionnaire.xlsform.expressions import ExpressionError, parse_expression
+from surveyapp.questionnaire.xlsform.reading import Reading
+from surveyapp.questionnaire.xlsform.sheets import Where
+
+
+class _Unresolved(ValueError):
+    """A value in an expression names no choice of its item."""
+
+
+def read_pending(reading: Reading) -> None:
+    """Every expression queued while reading the survey sheet."""
+    for node, key, text, where in reading.pending:
+        read_expression(reading, node, key, text, where)
+
+
+def read_expression(
+    reading: Reading, node: dict[str, Any], key: str, text: str, where: Where
+) -> None:
+    """``node[key]`` = the rule ``text`` says, or an error at ``where``."""
+    try:
+        node[key] = _resolve(reading, parse_expression(text))
+    except (ExpressionError, _Unresolved) as error:
+        reading.error(where, f'cannot read "{text}": {error}')
+
+
+def _resolve(reading: Reading, rule: dict[str, Any]) -> dict[str, Any]:
+    """Choice names in a parsed rule as our integer codes."""
+    ((op, arg),) = rule.items()
+    if op in ("and", "or"):
+        return {op: [_resolve(reading, r) for r in arg]}
+    if op == "not":
+        return {op: _resolve(reading, arg)}
+    if op == "answered":
+        return rule
+    item, value = arg
+    codes = reading.codes.get(item)
+    if isinstance(value, str) and codes is not None:
+        if value in codes:
+            value = codes[value]
+        elif re.fullmatch(r"-?\d+", value):
+            value = int(value)
+        else:
+            raise _Unresolved(f'"{value}" is not a choice of {item}')
+    elif isinstance(value, str) and reading.types.get(item) == "number":
+        try:
+            value = int(value) if re.fullmatch(r"-?\d+", value) else float(value)
+        except ValueError:
+            raise _Unresolved(f'"{value}" is not a number') from None
+    return {op: [item, value]}

@@ -1,0 +1,214 @@
+"""The ``survey`` sheet: groups become sections, rows become items (types, required, ranges)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from surveyapp.questionnaire.xlsform.expressions import SELF, ExpressionError, parse_expression
+from surveyapp.questionnaire.xlsform.reading import Reading
+from surveyapp.questionnaire.xlsform.sheets import Table, Where
+
+SURVEY_COLUMNS = {"type", "name", "label", "hint", "required", "relevant", "constraint"}
+SURVEY_COLUMNS |= {"appearance"}
+# Collected by the phone, not asked: nothing to store in our document.
+IGNORED_TYPES = {"start", "end", "today", "deviceid", "subscriberid", "simserial", "audit"}
+IGNORED_TYPES |= {"phonenumber", "username", "email", "calculate", "hidden", "start-geopoint"}
+PLAIN_TYPES = {"integer": "number", "int": "number", "decimal": "number", "text": "text"}
+PLAIN_TYPES |= {"string": "text", "date": "date", "note": "info"}
+SELECT_TYPE = re.compile(
+    r"(select_one|select_multiple|select one from|select all that apply from|select one|"
+    r"select multiple|select all that apply) (\S+)( or_other)?"
+)
+GROUP_ROWS = ("begin_group", "begin group", "end_group", "end group")
+OTHER_LABEL = {"vi": "Khác", "en": "Other"}
+OTHER_TEXT = {"vi": "Ghi rõ", "en": "Please specify"}
+# our item key → survey column, to place validation problems
+ITEM_FIELDS = {"id": "name", "type": "type", "scale": "type", "options": "type"}
+ITEM_FIELDS |= {"label": "label", "hint": "hint", "required": "required"}
+ITEM_FIELDS |= {"min": "constraint", "max": "constraint", "show_when": "relevant"}
+SECTION_FIELDS = {"id": "name", "title": "label", "show_when": "relevant"}
+RANGE_BOUNDS = {"ge": ("min", 0), "gt": ("min", 1), "le": ("max", 0), "lt": ("max", -1)}
+
+
+def read_survey(reading: Reading, table: Table, doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Sections in sheet order; items outside any group go to a section of their own."""
+    default = doc["languages"][0]
+    sections: list[dict[str, Any]] = []
+    group: dict[str, Any] | None = None  # the open begin_group
+    loose: dict[str, Any] | None = None  # the default section taking ungrouped items
+    for row, values in table.rows:
+        kind = re.sub(r"\s+", " ", table.get(values, "type").lower())
+        name = table.get(values, "name")
+        where = table.where(row, "type")
+        if kind in GROUP_ROWS:
+            group = _group_row(reading, table, row, values, kind, group, sections, default)
+            if group is not None:
+                loose = None
+            continue
+        if kind in ("begin_repeat", "begin repeat"):
+            reading.error(where, "repeats are not supported")
+            continue
+        if kind in ("end_repeat", "end repeat") or kind in IGNORED_TYPES:
+            if kind in IGNORED_TYPES:
+                reading.warn(where, f'type "{kind}" is not supported; row ignored')
+            continue
+        if not kind:
+            if name or table.labels(values, "label", default):
+                reading.error(where, "type is missing")
+            continue
+        target = group or loose
+        if target is None:
+            section_id = "main" if not sections else f"main_{len(sections) + 1}"
+            target = loose = {"id": section_id, "title": dict(doc["title"]), "items": []}
+            reading.places[f"sections[{len(sections)}]"] = table.where(row, "name")
+            sections.append(target)
+        path = f"sections[{sections.index(target)}].items[{len(target['items'])}]"
+        for item in _items(reading, table, row, values, kind, name, default):
+            reading.place(path, table, row, ITEM_FIELDS)
+            target["items"].append(item)
+            path = f"sections[{sections.index(target)}].items[{len(target['items'])}]"
+    if group is not None:
+        reading.error(
+            reading.places[f"sections[{sections.index(group)}].items"],
+            f'group "{group["id"]}" has no end_group',
+        )
+    return sections
+
+
+def _group_row(
+    reading: Reading,
+    table: Table,
+    row: int,
+    values: tuple[Any, ...],
+    kind: str,
+    group: dict[str, Any] | None,
+    sections: list[dict[str, Any]],
+    default: str,
+) -> dict[str, Any] | None:
+    """A begin or end group row; returns the group open after it."""
+    name = table.get(values, "name")
+    where = table.where(row, "type")
+    if kind.startswith("begin") and group is not None:
+        reading.error(
+            where,
+            f'group "{name}" is inside group "{group["id"]}"; nested groups are not supported',
+        )
+        return group
+    if not kind.startswith("begin"):
+        if group is None:
+            reading.error(where, "end_group without a begin_group")
+        return None
+    opened: dict[str, Any] = {"id": name, "title": table.labels(values, "label", default)}
+    if not opened["title"]:
+        opened["title"] = {default: name}
+        reading.warn(table.where(row, "label"), "the group has no label; its name is the title")
+    path = f"sections[{len(sections)}]"
+    reading.place(path, table, row, SECTION_FIELDS)
+    reading.places[f"{path}.items"] = where
+    reading.later(opened, "show_when", table, row, values)
+    opened["items"] = []
+    sections.append(opened)
+    return opened
+
+
+def _items(
+    reading: Reading,
+    table: Table,
+    row: int,
+    values: tuple[Any, ...],
+    kind: str,
+    name: str,
+    default: str,
+) -> list[dict[str, Any]]:
+    """The item of a row, with the text follow-up of an ``or_other`` choice; [] if refused."""
+    item: dict[str, Any] = {
+        "id": name,
+        "type": "text",
+        "label": table.labels(values, "label", default),
+    }
+    hint = table.labels(values, "hint", default)
+    if hint:
+        item["hint"] = hint
+    select = SELECT_TYPE.fullmatch(kind)
+    follow_up: list[dict[str, Any]] = []
+    if select:
+        follow_up = _choice_item(reading, table, row, values, item, select)
+    elif kind in PLAIN_TYPES:
+        item["type"] = PLAIN_TYPES[kind]
+    else:
+        reading.error(table.where(row, "type"), f'type "{kind}" is not supported')
+        return []
+    reading.types[name] = item["type"]
+    required = table.get(values, "required").lower()
+    if required in ("yes", "true", "1", "true()"):
+        item["required"] = True
+    elif required in ("no", "false", "0", "false()"):
+        item["required"] = False
+    elif required:
+        reading.error(table.where(row, "required"), f'required must be yes or no, not "{required}"')
+    constraint = table.get(values, "constraint")
+    if constraint:
+        _constraint(reading, item, constraint, table.where(row, "constraint"))
+    reading.later(item, "show_when", table, row, values)
+    return [item, *follow_up]
+
+
+def _choice_item(
+    reading: Reading,
+    table: Table,
+    row: int,
+    values: tuple[Any, ...],
+    item: dict[str, Any],
+    select: re.Match[str],
+) -> list[dict[str, Any]]:
+    """Fill in a select item; returns the follow-up asking for the "other" text, if any."""
+    name, list_name = item["id"], select.group(2)
+    multi = "multiple" in select.group(1) or "all" in select.group(1)
+    likert = "likert" in table.get(values, "appearance").lower()
+    item["type"] = "multi" if multi else "likert" if likert else "single"
+    if list_name not in reading.lists:
+        reading.error(table.where(row, "type"), f'list "{list_name}" is not in the choices sheet')
+    codes = dict(reading.lists.get(list_name, {}))
+    reading.codes[name] = codes
+    if not (select.group(3) and list_name in reading.lists):
+        item["scale"] = list_name
+        return []
+    other = max(codes.values(), default=0) + 1
+    codes["other"] = other
+    scale = reading.scales[list_name]["options"]
+    item["options"] = [*scale, {"code": other, "label": reading.texts(OTHER_LABEL)}]
+    return [
+        {
+            "id": f"{name}_other",
+            "type": "text",
+            "label": reading.texts(OTHER_TEXT),
+            "show_when": {"eq": [name, other]},
+        }
+    ]
+
+
+def _constraint(reading: Reading, item: dict[str, Any], text: str, where: Where) -> None:
+    """A range constraint on a number item becomes min/max; anything else is ignored aloud."""
+    try:
+        rule = parse_expression(text, allow_self=True) if item["type"] == "number" else None
+    except ExpressionError:
+        rule = None
+    parts = (rule or {}).get("and", [rule] if rule else [])
+    bounds: dict[str, Any] = {}
+    for part in parts:
+        ((op, arg),) = part.items()
+        if op not in RANGE_BOUNDS or arg[0] != SELF or not isinstance(arg[1], int | float):
+            break
+        key, step = RANGE_BOUNDS[op]
+        if step and not isinstance(arg[1], int):
+            break  # "> 0.5" has no smallest allowed value
+        bounds[key] = arg[1] + step
+    else:
+        if bounds:
+            item.update(bounds)
+            return
+    reading.warn(
+        where,
+        f'constraint "{text}" is not supported (only ranges: ". >= 1 and . <= 20"); ignored',
+    )
