@@ -19,7 +19,7 @@ from flask import current_app
 from flask.cli import FlaskGroup
 
 from surveyapp.extensions import db
-from surveyapp.models import SurveyMode
+from surveyapp.models import Survey, SurveyMode
 from surveyapp.models._types import utcnow
 from surveyapp.services import agencies, invitations, results, surveys, users
 from surveyapp.services.problems import InputRefused
@@ -398,6 +398,71 @@ def score(survey_id: int, by: str | None, fmt: str) -> None:
         click.echo(json.dumps(body, ensure_ascii=False, indent=2))
     else:
         print_scores(body, fmt)
+
+
+@cli.command("weights")
+@click.argument("survey_id", type=int)
+@click.option("--nonresponse/--no-nonresponse", default=None,
+              help="Nonresponse adjustment within strata on or off.")  # fmt: skip
+@click.option("--classes", type=click.Choice(["stratum", "agency"]),
+              help="Adjustment classes for the nonresponse adjustment.")  # fmt: skip
+@click.option("--rake", "rake_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Rake to the totals in this CSV (variable,category,total).")  # fmt: skip
+@click.option("--no-rake", is_flag=True, help="Drop the raking targets.")
+@refusals
+def weights(
+    survey_id: int,
+    nonresponse: bool | None,
+    classes: str | None,
+    rake_file: Path | None,
+    no_rake: bool,
+) -> None:
+    """Final weights: change the settings (if asked), print the summary before/after."""
+    from flask_babel import force_locale
+
+    with force_locale("en"):  # messages in English, like every other command
+        _weights(_survey(survey_id), nonresponse, classes, rake_file, no_rake)
+
+
+def _weights(
+    survey: Survey,
+    nonresponse: bool | None,
+    classes: str | None,
+    rake_file: Path | None,
+    no_rake: bool,
+) -> None:
+    from dataclasses import replace
+
+    from surveyapp.services import weighting, weighting_targets
+
+    settings = weighting.Settings.from_json(survey.weighting)
+    changes: dict[str, Any] = {}
+    if nonresponse is not None:
+        changes["nonresponse"] = nonresponse
+    if classes is not None:
+        changes["classes"] = classes
+    if rake_file is not None:
+        text = rake_file.read_text(encoding="utf-8-sig")
+        changes["targets"] = tuple(weighting_targets.read_targets_csv(db.session, survey, text))
+    elif no_rake:
+        changes["targets"] = ()
+    if changes:
+        outcome = weighting.save_settings(
+            db.session, survey, replace(settings, **changes), actor_id=None
+        )
+        db.session.commit()
+    else:
+        outcome = weighting.compute(db.session, survey, settings)
+    stats = ("n", "min", "max", "mean", "cv", "deff", "n_eff")
+    click.echo("\t".join(["stratum", *(f"{s}_{w}" for w in ("before", "after") for s in stats)]))
+    for row in outcome.summary():
+        cells = [getattr(part, s) for part in (row.before, row.after) for s in stats]
+        label = "overall" if row.stratum is None else row.stratum or "-"
+        click.echo("\t".join([label, *(_stat(c) for c in cells)]))
+
+
+def _stat(value: float) -> str:
+    return str(value) if isinstance(value, int) else f"{value:.6f}"
 
 
 @cli.command("export")

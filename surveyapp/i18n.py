@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_decimal, format_percent, get_locale
 
 
 def select_locale() -> str:
     """``?lang=`` switches, then the remembered choice, then Accept-Language, then vi."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands and background jobs
+        return str(languages[0])
     chosen = request.args.get("lang", "")
     if chosen in languages:
         return chosen

@@ -25,6 +25,7 @@ from surveyapp.extensions import DbSession
 from surveyapp.models import Answer, QuestionnaireVersion, Response, ResponseStatus, Survey
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.services.results import NUMERIC_TYPES, ResponseArrays
+from surveyapp.services.weighting import final_weights
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -75,9 +76,11 @@ class LoadedArrays(ResponseArrays):
 
     ``versions``: questionnaire version number of each row. ``not_asked``: item id →
     version numbers (among those with submitted responses) whose questionnaire does not
-    ask it as a number; those rows are NaN for that item.
+    ask it as a number; those rows are NaN for that item. ``weights`` are the final
+    weights (``Survey.weighting`` applied), ``base_weights`` the drawn ones.
     """
 
+    base_weights: FloatArray = field(default_factory=lambda: np.empty(0, dtype=np.float64))
     versions: IntArray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     not_asked: dict[str, list[int]] = field(default_factory=dict)
 
@@ -124,10 +127,12 @@ def load_response_arrays(
             _answers_select(session, survey, columns, scatter)
     not_asked = _blank(matrix, columns, rows.version_ids, {v: versions[v] for v in present})
     numbers = np.array([versions[v].number for v in present], dtype=np.int64)
+    weights = final_weights(session, survey, rows.ids, rows.agency_ids, rows.strata, rows.weights)
     return LoadedArrays(
         response_ids=rows.ids,
         agency_ids=rows.agency_ids,
-        weights=rows.weights,
+        weights=weights,
+        base_weights=rows.weights,
         strata=rows.strata,
         answers={item: matrix[j] for j, item in enumerate(columns)},  # views, no copies
         versions=numbers[np.searchsorted(present, rows.version_ids)],
