@@ -73,8 +73,8 @@ def generate(
     for agency in survey.agencies:
         n = responses_per_agency[agency.code]
         invited = int(n * 1.25)  # a quarter of the sample does not (fully) answer
-        weight = population[agency.code] / n  # N_h / n_h, after non-response adjustment
-        invitation_ids = _invite(session, survey, agency.id, agency.code, invited, rng, n)
+        weight = population[agency.code] / invited  # base weight N_h / n_h of the draw
+        invitation_ids = _invite(session, survey, agency.id, agency.code, invited, rng, n, weight)
         rows: list[dict[str, Any]] = []
         answer_rows: list[dict[str, Any]] = []
         for invitation_id in invitation_ids[:n]:
@@ -122,15 +122,22 @@ def _invite(
     count: int,
     rng: np.random.Generator,
     completed: int,
+    weight: float,
 ) -> list[int]:
-    others = [Disposition.SENT, Disposition.OPENED, Disposition.REFUSED, Disposition.UNREACHABLE]
+    others = [
+        Disposition.SENT,
+        Disposition.OPENED,
+        Disposition.REFUSED,
+        Disposition.UNREACHABLE,
+        Disposition.INELIGIBLE,
+    ]
     rows = [
         {
             "survey_id": survey.id,
             "agency_id": agency_id,
             "token_hash": hash_token(new_token()),
             "stratum": stratum,
-            "base_weight": 1.0,
+            "base_weight": weight,
             "disposition": Disposition.COMPLETE
             if i < completed
             else others[rng.integers(len(others))],
