@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -233,7 +233,9 @@ def save_page(
     session.execute(
         delete(Answer).where(Answer.response_id == response.id, Answer.item_id.in_(item_ids))
     )
-    session.add_all(_answer_rows(response.id, page_answers))
+    rows = _answer_rows(response.id, page_answers)
+    if rows:  # one multi-row INSERT: a page is one statement, not one per answer
+        session.execute(insert(Answer).values(rows))
 
 
 def move_to(session: DbSession, visit: Visit, page: str, now: datetime) -> None:
@@ -326,20 +328,27 @@ def _ensure_response(session: DbSession, visit: Visit, now: datetime) -> Respons
     return response
 
 
-def _answer_rows(response_id: int, answers: dict[str, Any]) -> list[Answer]:
-    rows: list[Answer] = []
+def _answer_rows(response_id: int, answers: dict[str, Any]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
     for item_id, value in answers.items():
         if value is None:
             continue
         values = value if isinstance(value, list) else [value]
         for position, single in enumerate(values):
-            row = Answer(response_id=response_id, item_id=item_id, position=position)
+            row = {
+                "response_id": response_id,
+                "item_id": item_id,
+                "position": position,
+                "value_num": None,
+                "value_text": None,
+                "value_date": None,
+            }
             if isinstance(single, date):
-                row.value_date = single
+                row["value_date"] = single
             elif isinstance(single, str):
-                row.value_text = single
+                row["value_text"] = single
             else:
-                row.value_num = float(single)
+                row["value_num"] = float(single)
             rows.append(row)
     return rows
 
