@@ -12,10 +12,7 @@ browser is ever downloaded.
 from __future__ import annotations
 
 import importlib.util
-import logging
 import os
-import threading
-import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
+
+from tests.live import LiveServer, serve
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -84,44 +82,11 @@ TIMEOUT_MS = 10_000
 # --- the live server ------------------------------------------------------------------
 
 
-@dataclass
-class LiveServer:
-    url: str
-    errors: list[str] = field(default_factory=list)  # tracebacks raised inside requests
-
-    def __str__(self) -> str:
-        return self.url
-
-
-class _ErrorRecorder(logging.Handler):
-    def __init__(self, into: list[str]) -> None:
-        super().__init__(logging.ERROR)
-        self.into = into
-
-    def emit(self, record: logging.LogRecord) -> None:
-        text = record.getMessage()
-        if record.exc_info:
-            text += "\n" + "".join(traceback.format_exception(*record.exc_info))
-        self.into.append(text)
-
-
 @pytest.fixture(scope="session")
 def live_server(_app: Flask) -> Iterator[LiveServer]:
     """The session app served on 127.0.0.1 on a free port, in a background thread."""
-    server = make_server("127.0.0.1", 0, _app, threaded=True)
-    live = LiveServer(f"http://127.0.0.1:{server.server_port}")
-
-    recorder = _ErrorRecorder(live.errors)
-    _app.logger.addHandler(recorder)  # errors.py logs every unhandled exception there
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
+    with serve(_app) as live:
         yield live
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        _app.logger.removeHandler(recorder)
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import http.cookiejar
-import logging
 import threading
 import urllib.error
 import urllib.parse
@@ -22,11 +21,11 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from surveyapp.extensions import db
 from surveyapp.models import Disposition, Invitation, Response, ResponseStatus, SurveyMode
 from tests import factories
+from tests.live import LiveServer, serve
 from tests.respondent import SCREEN, walk_to_confirm
 
 N = 8
@@ -35,41 +34,14 @@ N = 8
 # --- a real server and real browsers --------------------------------------------------
 
 
-@dataclass
-class Server:
-    url: str
-    errors: list[str]
-
-
-class _Recorder(logging.Handler):
-    def __init__(self, into: list[str]) -> None:
-        super().__init__(logging.ERROR)
-        self.into = into
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.into.append(record.getMessage())
-
-
 @pytest.fixture(scope="module")
-def server(_app: Flask) -> Iterator[Server]:
-    """The session app on 127.0.0.1, one thread per request, as in production."""
-    httpd = make_server("127.0.0.1", 0, _app, threaded=True)
-    live = Server(f"http://127.0.0.1:{httpd.server_port}", [])
-    recorder = _Recorder(live.errors)
-    _app.logger.addHandler(recorder)
-    thread = threading.Thread(target=httpd.serve_forever, name="concurrency", daemon=True)
-    thread.start()
-    try:
+def server(_app: Flask) -> Iterator[LiveServer]:
+    with serve(_app) as live:
         yield live
-    finally:
-        httpd.shutdown()
-        thread.join(timeout=10)
-        httpd.server_close()
-        _app.logger.removeHandler(recorder)
 
 
 @pytest.fixture()
-def live(server: Server, app: Flask) -> Iterator[Server]:
+def live(server: LiveServer, app: Flask) -> Iterator[LiveServer]:
     """The server, failing the test if any request raised inside the app."""
     server.errors.clear()
     yield server
@@ -184,7 +156,7 @@ def _fresh_db_view() -> None:
 
 @pytest.mark.parametrize("anonymous", [False, True], ids=["named", "anonymous"])
 def test_simultaneous_submits_in_one_session_send_the_token_once(
-    live: Server, anonymous: bool
+    live: LiveServer, anonymous: bool
 ) -> None:
     factories.province()
     token = factories.tokens(factories.survey(anonymous=anonymous), "SXD")[0]
@@ -202,7 +174,7 @@ def test_simultaneous_submits_in_one_session_send_the_token_once(
     assert 'data-state="already-submitted"' in first.get(url).text
 
 
-def test_simultaneous_submits_from_separate_browsers_send_the_token_once(live: Server) -> None:
+def test_simultaneous_submits_from_separate_browsers_send_the_token_once(live: LiveServer) -> None:
     factories.province()
     token = factories.tokens(factories.survey(), "SXD")[0]
     url = f"/s/{token}"
@@ -220,7 +192,7 @@ def test_simultaneous_submits_from_separate_browsers_send_the_token_once(live: S
 
 
 @pytest.mark.parametrize("anonymous", [False, True], ids=["named", "anonymous"])
-def test_simultaneous_first_pages_create_one_response(live: Server, anonymous: bool) -> None:
+def test_simultaneous_first_pages_create_one_response(live: LiveServer, anonymous: bool) -> None:
     """Every request finds no response and inserts one: the unique index keeps one."""
     factories.province()
     token = factories.tokens(factories.survey(anonymous=anonymous), "SXD")[0]
@@ -244,7 +216,7 @@ def test_simultaneous_first_pages_create_one_response(live: Server, anonymous: b
 
 
 def test_pages_saved_while_another_request_submits_never_change_the_sent_answers(
-    live: Server,
+    live: LiveServer,
 ) -> None:
     """A "back" racing "send": either it lands before the send, or it is told it was sent."""
     factories.province()
@@ -273,7 +245,7 @@ def test_pages_saved_while_another_request_submits_never_change_the_sent_answers
 # --- open links -----------------------------------------------------------------------
 
 
-def test_simultaneous_submits_on_an_open_link_send_once(live: Server) -> None:
+def test_simultaneous_submits_on_an_open_link_send_once(live: LiveServer) -> None:
     factories.province()
     survey = factories.survey(mode=SurveyMode.OPEN)
     url = f"/o/{survey.id}/SXD/kiosk"
@@ -291,7 +263,7 @@ def test_simultaneous_submits_on_an_open_link_send_once(live: Server) -> None:
         assert 'data-page="welcome"' in tap.get(url).text
 
 
-def test_simultaneous_first_pages_on_an_open_link_create_one_response(live: Server) -> None:
+def test_simultaneous_first_pages_on_an_open_link_create_one_response(live: LiveServer) -> None:
     factories.province()
     survey = factories.survey(mode=SurveyMode.OPEN)
     url = f"/o/{survey.id}/SXD"
