@@ -467,29 +467,27 @@ def _stat(value: float) -> str:
 
 @cli.command("export")
 @click.argument("survey_id", type=int)
-@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), required=True)
-@click.option("--labels", is_flag=True, help="Option labels instead of codes.")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "sav", "dta"]), required=True)
+@click.option("--labels", is_flag=True, help="Option labels instead of codes (xlsx, csv).")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", help="Label language.")
+@click.option("--agency", "agency_code", help="Only this agency and the units under it.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
-def export(survey_id: int, fmt: str, labels: bool, output: Path) -> None:
-    """Completed responses, one row each."""
-    from surveyapp.exports import csvfile, xlsx
-    from surveyapp.exports.summary import index_rows
-    from surveyapp.exports.table import columns, response_rows
-    from surveyapp.questionnaire.document import Questionnaire
+@refusals
+def export(
+    survey_id: int, fmt: str, labels: bool, lang: str, agency_code: str | None, output: Path
+) -> None:
+    """Completed responses, one row each (sav/dta with variable and value labels)."""
+    from surveyapp.exports.build import ExportError, ExportSpec, write_export
 
     survey = _survey(survey_id)
-    questionnaire = Questionnaire(survey.version.document)
-    cols = columns(questionnaire, "vi")
-    rows = response_rows(db.session, survey, labels=labels)
-    if fmt == "csv":
-        with output.open("w", newline="", encoding="utf-8") as handle:
-            for chunk in csvfile.stream_responses(cols, rows):
-                handle.write(chunk)
-    else:
-        arrays = results.load_arrays(db.session, survey)
-        summary = index_rows(questionnaire, results.indices(survey, arrays), "vi")
-        xlsx.write_responses(str(output), cols, rows, summary)
-    click.echo(f"written {output}", err=True)
+    scope = agencies.by_codes(db.session, [agency_code])[0] if agency_code else None
+    spec = ExportSpec(fmt, labels=labels, lang=lang, scope=scope)
+    try:
+        written = write_export(db.session, survey, spec, output)
+    except ExportError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    click.echo(f"written {output}: {written} responses", err=True)
 
 
 # --- users -----------------------------------------------------------------------------

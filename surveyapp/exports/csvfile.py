@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 
-from surveyapp.exports.table import Cell, Column, needs_neutralising
+from surveyapp.exports.table import Column, needs_neutralising
 
 
-def stream_responses(cols: list[Column], rows: Iterable[list[Cell]]) -> Iterator[str]:
+def stream_responses(cols: list[Column], rows: Iterable[Sequence[object]]) -> Iterator[str]:
     """CSV text chunk by chunk (the first carries the BOM)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -23,7 +23,7 @@ def stream_responses(cols: list[Column], rows: Iterable[list[Cell]]) -> Iterator
         yield buffer.getvalue()
 
 
-def _text(value: Cell) -> str:
+def _text(value: object) -> str:
     if value is None:
         return ""
     if needs_neutralising(value):

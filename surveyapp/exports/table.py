@@ -7,16 +7,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, select
+from flask_babel import force_locale, gettext
+from sqlalchemy import Row, Select, func, select
 
 from surveyapp.extensions import DbSession
 from surveyapp.models import Agency, Answer, Channel, Response, ResponseStatus, Survey
 from surveyapp.questionnaire.document import Questionnaire
 
-# The per-response columns before the answers: id, agency code, channel, submitted, weight.
-Head = tuple[int, str, Channel, datetime | None, float]
-META_COLUMNS = ("response_id", "agency", "channel", "submitted_at", "weight")
+# The per-response columns before the answers.
+Head = tuple[int, str, str | None, Channel, datetime | None, float]
+META_COLUMNS = ("response_id", "agency", "stratum", "channel", "submitted_at", "weight")
 Cell = str | int | float | date | datetime | None
+# A multi item's ticked codes stay a tuple when the writer spreads them (sav, dta).
+RawCell = Cell | tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -26,20 +29,32 @@ class Column:
     item: dict[str, Any] | None = None
 
 
+def meta_labels(lang: str) -> dict[str, str]:
+    with force_locale(lang):
+        return {
+            "response_id": gettext("Response id"),
+            "agency": gettext("Agency code"),
+            "stratum": gettext("Sampling stratum"),
+            "channel": gettext("Channel"),
+            "submitted_at": gettext("Submitted at (UTC)"),
+            "weight": gettext("Weight"),
+        }
+
+
 def columns(questionnaire: Questionnaire, lang: str) -> list[Column]:
-    meta_labels = {
-        "response_id": "Response id",
-        "agency": "Agency code",
-        "channel": "Channel",
-        "submitted_at": "Submitted at (UTC)",
-        "weight": "Weight",
-    }
-    cols = [Column(name, meta_labels[name]) for name in META_COLUMNS]
+    labels = meta_labels(lang)
+    cols = [Column(name, labels[name]) for name in META_COLUMNS]
     cols += [
         Column(item["id"], questionnaire.label(item, lang), item)
         for item in questionnaire.answerable_items
     ]
     return cols
+
+
+def count_responses(session: DbSession, survey: Survey, agency: Agency | None = None) -> int:
+    """Submitted responses an export of this scope will hold."""
+    query = _heads(survey, agency).with_only_columns(func.count()).order_by(None)
+    return int(session.scalar(query) or 0)
 
 
 def response_rows(
@@ -50,15 +65,22 @@ def response_rows(
     lang: str = "vi",
     agency: Agency | None = None,
     batch: int = 2000,
-) -> Iterator[list[Cell]]:
-    """Rows of submitted responses in id order, streamed in batches (bounded memory)."""
+    spread_multi: bool = False,
+) -> Iterator[list[Cell]] | Iterator[list[RawCell]]:
+    """Rows of submitted responses in id order, streamed in batches (bounded memory).
+
+    A multi item's cell is its codes (or labels) joined by "; ", or with
+    ``spread_multi`` the tuple of ticked codes.
+    """
+    questionnaire = Questionnaire(survey.version.document)
+    cols = columns(questionnaire, lang)
     query = _heads(survey, agency)
     last_id = 0
     while True:
         heads = session.execute(query.where(Response.id > last_id).limit(batch)).all()
         if not heads:
             return
-        yield from _rows(session, survey, heads, labels, lang)
+        yield from _rows(session, questionnaire, cols, heads, labels, lang, spread_multi)
         last_id = heads[-1][0]
 
 
@@ -71,15 +93,25 @@ def response_page(
     agency: Agency | None = None,
 ) -> list[list[Cell]]:
     """One page of rows (codes), for the API."""
+    questionnaire = Questionnaire(survey.version.document)
+    cols = columns(questionnaire, "vi")
     query = _heads(survey, agency).offset((page - 1) * per_page).limit(per_page)
-    return list(_rows(session, survey, session.execute(query).all(), False, "vi"))
+    heads = session.execute(query).all()
+    return list(_rows(session, questionnaire, cols, heads, False, "vi", False))  # type: ignore[arg-type]
 
 
 def _heads(
     survey: Survey, agency: Agency | None
-) -> Select[int, str, Channel, datetime | None, float]:
+) -> Select[int, str, str | None, Channel, datetime | None, float]:
     query = (
-        select(Response.id, Agency.code, Response.channel, Response.submitted_at, Response.weight)
+        select(
+            Response.id,
+            Agency.code,
+            Response.stratum,
+            Response.channel,
+            Response.submitted_at,
+            Response.weight,
+        )
         .join(Agency, Agency.id == Response.agency_id)
         .where(Response.survey_id == survey.id, Response.status == ResponseStatus.SUBMITTED)
         .order_by(Response.id)
@@ -91,60 +123,72 @@ def _heads(
 
 def _rows(
     session: DbSession,
-    survey: Survey,
-    heads: Sequence[Row[int, str, Channel, datetime | None, float]],
+    questionnaire: Questionnaire,
+    cols: list[Column],
+    heads: Sequence[Row[int, str, str | None, Channel, datetime | None, float]],
     labels: bool,
     lang: str,
-) -> Iterator[list[Cell]]:
-    questionnaire = Questionnaire(survey.version.document)
-    cols = columns(questionnaire, lang)
+    spread_multi: bool,
+) -> Iterator[list[RawCell]]:
     item_index = {c.name: i for i, c in enumerate(cols) if c.item is not None}
-    rows: dict[int, list[Cell]] = {}
-    for rid, code, channel, submitted, weight in heads:
-        row: list[Cell] = [rid, code, channel.value, submitted, weight]
-        rows[rid] = row + [None] * (len(cols) - len(META_COLUMNS))
-    answers = session.scalars(
-        select(Answer).where(Answer.response_id.in_(list(rows))).order_by(Answer.position)
+    rows: dict[int, list[RawCell]] = {}
+    blanks = [None] * (len(cols) - len(META_COLUMNS))
+    for rid, code, stratum, channel, submitted, weight in heads:
+        rows[rid] = [rid, code, stratum, channel.value, submitted, weight, *blanks]
+    answers = session.execute(
+        select(
+            Answer.response_id,
+            Answer.item_id,
+            Answer.value_num,
+            Answer.value_text,
+            Answer.value_date,
+        )
+        .where(Answer.response_id.in_(list(rows)))
+        .order_by(Answer.response_id, Answer.position)
     )
-    for answer in answers:
-        index = item_index.get(answer.item_id)
-        if index is not None:
-            _put(rows[answer.response_id], index, cols[index], answer, questionnaire, labels, lang)
+    for rid, item_id, num, text, day in answers:
+        index = item_index.get(item_id)
+        if index is None:
+            continue
+        item = cols[index].item or {}
+        row = rows[rid]
+        value = _value(item, num, text, day, questionnaire, labels, lang)
+        if item.get("type") != "multi" or value is None:
+            row[index] = value
+        elif spread_multi:
+            previous = row[index]
+            row[index] = (*(previous if isinstance(previous, tuple) else ()), int(num or 0))
+        elif row[index] is not None:
+            row[index] = f"{row[index]}; {value}"  # multi choice: codes or labels joined
+        else:
+            row[index] = value
     yield from rows.values()
 
 
-def _put(
-    row: list[Cell],
-    index: int,
-    column: Column,
-    answer: Answer,
+def _value(
+    item: dict[str, Any],
+    num: float | None,
+    text: str | None,
+    day: date | None,
     questionnaire: Questionnaire,
     labels: bool,
     lang: str,
-) -> None:
-    item = column.item or {}
-    value: Cell
-    if answer.value_text is not None:
-        value = answer.value_text
-    elif answer.value_date is not None:
-        value = answer.value_date
-    elif answer.value_num is None:
-        value = None
-    elif item["type"] in ("likert", "single", "multi"):
-        code = int(answer.value_num)
-        value = questionnaire.option_label(item["id"], code, lang) if labels else code
-    else:
-        number = answer.value_num
-        value = int(number) if number.is_integer() else number
-    if item.get("type") == "multi" and row[index] is not None:
-        row[index] = f"{row[index]}; {value}"  # multi choice: codes or labels joined
-    else:
-        row[index] = value
+) -> Cell:
+    if text is not None:
+        return text
+    if day is not None:
+        return day
+    if num is None:
+        return None
+    if item["type"] in ("likert", "single", "multi"):
+        code = int(num)
+        return questionnaire.option_label(item["id"], code, lang) if labels else code
+    return int(num) if num.is_integer() else num
 
 
 INERT_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def needs_neutralising(value: Cell) -> bool:
+def needs_neutralising(value: object) -> bool:
     """Text a spreadsheet would run as a formula (CSV injection)."""
     return isinstance(value, str) and value.startswith(INERT_PREFIXES)

@@ -116,11 +116,9 @@ def test_results_and_xlsx_with_labels(client: FlaskClient) -> None:
     assert "acc_seats" in header and "trips" in header
     assert len(rows) == 3
     assert rows[1][header.index("acc_seats")] == "Hài lòng"
-    indices = list(workbook["indices"].iter_rows(values_only=True))
-    assert indices[0][:4] == ("level", "id", "label", "value")
-    overall = indices[1]
-    assert overall[0] == "overall" and overall[7] == 2
-    assert overall[3] is None and overall[8] == "suppressed"  # n < 10: no figure published
+    summary = dict(workbook["summary"].iter_rows(min_row=2, values_only=True))
+    assert summary["Phản hồi đã hoàn thành"] == 2
+    assert summary["Chỉ số chung"] is None  # n < 10: no figure published
 
 
 def test_department_analyst_sees_only_own_agency(client: FlaskClient) -> None:

@@ -1,0 +1,212 @@
+"""The analysis sheets of the XLSX workbook: summary, indices with CIs, agencies,
+codebook, weights and methodology notes, in the export's language and scope."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from flask_babel import force_locale, gettext
+from sqlalchemy import select
+
+from surveyapp.exports.summary import index_rows
+from surveyapp.exports.table import columns
+from surveyapp.exports.xlsx import Styled, Table, Workbook
+from surveyapp.extensions import DbSession
+from surveyapp.models import Agency, Survey
+from surveyapp.questionnaire.document import Questionnaire
+from surveyapp.scoring.design import SMALL_N, SUPPRESS_N
+from surveyapp.services import results
+
+if TYPE_CHECKING:
+    from surveyapp.exports.build import ExportSpec
+
+PERCENTS = {2: "percent", 3: "percent", 4: "percent", 5: "percent"}  # value, se, ci_low, ci_high
+
+
+def analysis_sheets(
+    session: DbSession, survey: Survey, q: Questionnaire, spec: ExportSpec, now: datetime
+) -> Workbook:
+    arrays = results.load_arrays(session, survey)
+    domain = results.subtree_mask(session, arrays, spec.scope) if spec.scope else None
+    result = results.indices(survey, arrays, domain)
+    by_agency = results.indices_by_agency(session, survey, arrays, spec.scope)
+    estimates = index_rows(q, result, spec.lang)
+    with force_locale(spec.lang):
+        heads = [
+            gettext("Id"),
+            gettext("Label"),
+            gettext("Value"),
+            gettext("Standard error"),
+            gettext("95% CI low"),
+            gettext("95% CI high"),
+            gettext("Valid answers"),
+            gettext("Flag"),
+        ]
+        levels = [
+            ("groups", "group", None),
+            ("elements", "element", gettext("Elements")),
+            ("criteria", "criterion", None),
+            ("indicators", "indicator", None),
+        ]
+        before = [_summary(survey, q, spec, result.overall, int(_n(arrays, domain)), now)]
+        for sheet, level, chart in levels:
+            rows = [row[1:] for row in estimates if row[0] == level]
+            if rows:
+                table = Table(sheet, heads, rows, PERCENTS)
+                table.chart = (chart, 1, 2) if chart else None
+                before.append(table)
+        agency_rows = sorted(
+            ([a.code, a.name(spec.lang), *_figures(r.overall)] for a, r in by_agency.items()),
+            key=lambda row: -1.0 if row[2] is None else -row[2],
+        )
+        agencies = Table(
+            "agencies",
+            [gettext("Agency code"), gettext("Agency"), *heads[2:]],
+            agency_rows,
+            {2: "percent", 3: "percent", 4: "percent", 5: "percent"},
+            (gettext("Overall index by agency"), 1, 2),
+        )
+        before.append(agencies)
+        after = [
+            _codebook(q, spec.lang),
+            _weights(session, arrays, domain),
+            _methodology(q, spec, now),
+        ]
+    return Workbook(before, after)
+
+
+def _n(arrays: results.ResponseArrays, domain: Any) -> int:
+    return arrays.n if domain is None else int(np.sum(domain))
+
+
+def _figures(estimate: Any) -> list[Any]:
+    values = estimate.as_dict()
+    if estimate.suppressed:
+        values.update(value=None, se=None, ci_low=None, ci_high=None)
+    return [
+        values["value"],
+        values["se"],
+        values["ci_low"],
+        values["ci_high"],
+        estimate.n,
+        estimate.flag or "",
+    ]
+
+
+def _summary(
+    survey: Survey, q: Questionnaire, spec: ExportSpec, overall: Any, n: int, now: datetime
+) -> Table:
+    figures = _figures(overall)
+    targets = q.framework.get("targets") or {}
+    rows: list[list[Any]] = [
+        [gettext("Survey"), survey.title],
+        [gettext("Questionnaire"), f"{q.title(spec.lang)} ({q.id}, v{q.version})"],
+        [gettext("Scope"), spec.scope.name(spec.lang) if spec.scope else gettext("All agencies")],
+        [gettext("Completed responses"), Styled(n, "integer")],
+        [gettext("Overall index"), Styled(figures[0], "percent")],
+        [gettext("95% CI low"), Styled(figures[2], "percent")],
+        [gettext("95% CI high"), Styled(figures[3], "percent")],
+        [gettext("Valid answers"), Styled(figures[4], "integer")],
+    ]
+    if figures[5]:
+        rows.append([gettext("Flag"), figures[5]])
+    if targets.get("overall") is not None:
+        rows.append([gettext("Target"), Styled(float(targets["overall"]), "percent")])
+    rows.append([gettext("Written at (UTC)"), now.strftime("%Y-%m-%d %H:%M")])
+    return Table("summary", [gettext("Item"), gettext("Value")], rows)
+
+
+def _codebook(q: Questionnaire, lang: str) -> Table:
+    rows: list[list[Any]] = []
+    for column in columns(q, lang):
+        item = column.item or {}
+        options = q.options(item["id"]) if item else []
+        values = "\n".join(f"{o['code']} = {q.label(o, lang)}" for o in options)
+        missing = ", ".join(str(c) for c in sorted(q.missing_codes(item["id"]))) if item else ""
+        rows.append([column.name, column.label, item.get("type", ""), values, missing])
+    heads = [
+        gettext("Variable"),
+        gettext("Label"),
+        gettext("Type"),
+        gettext("Values"),
+        gettext("Declared missing"),
+    ]
+    return Table("codebook", heads, rows)
+
+
+def _weights(session: DbSession, arrays: results.ResponseArrays, domain: Any) -> Table:
+    """Weights by agency and stratum, and Kish's design effect of weighting overall."""
+    keep = np.ones(arrays.n, dtype=bool) if domain is None else np.asarray(domain)
+    codes = {i: c for i, c in session.execute(select(Agency.id, Agency.code))}
+    groups: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for agency_id, stratum, weight in zip(
+        arrays.agency_ids[keep], arrays.strata[keep], arrays.weights[keep], strict=True
+    ):
+        groups[(codes.get(int(agency_id), "?"), str(stratum))].append(float(weight))
+    rows: list[list[Any]] = [
+        _weight_row(code, stratum, w) for (code, stratum), w in sorted(groups.items())
+    ]
+    every = [float(w) for w in arrays.weights[keep]]
+    if every:
+        rows.append(_weight_row(gettext("All"), "", every))
+    heads = [
+        gettext("Agency code"),
+        gettext("Stratum"),
+        gettext("Responses"),
+        gettext("Sum of weights"),
+        gettext("Smallest"),
+        gettext("Mean"),
+        gettext("Largest"),
+        gettext("Design effect of weighting (Kish)"),
+    ]
+    formats = {3: "decimal", 4: "decimal", 5: "decimal", 6: "decimal", 7: "decimal"}
+    return Table("weights", heads, rows, formats)
+
+
+def _weight_row(code: str, stratum: str, weights: list[float]) -> list[Any]:
+    w = np.asarray(weights)
+    total = float(w.sum())
+    deff = float(len(w) * (w**2).sum() / total**2) if total > 0 else None
+    return [code, stratum, len(w), total, float(w.min()), float(w.mean()), float(w.max()), deff]
+
+
+def _methodology(q: Questionnaire, spec: ExportSpec, now: datetime) -> Table:
+    satisfied = ", ".join(str(c) for c in q.framework.get("satisfied", []))
+    notes = [
+        gettext(
+            "Each criterion is the weighted share of valid answers in the satisfied codes "
+            "(%(codes)s); options marked as not applicable or no answer are left out.",
+            codes=satisfied,
+        ),
+        gettext(
+            "Elements, groups and the overall index combine criteria with the weights of the "
+            "questionnaire's framework."
+        ),
+        gettext(
+            "Standard errors use Taylor linearisation under the sampling design (strata and "
+            "weights); intervals are %(level)s confidence intervals.",
+            level="95%",
+        ),
+        gettext(
+            "Figures on fewer than %(suppress)s valid answers are suppressed (left empty); "
+            "fewer than %(small)s are flagged small.",
+            suppress=SUPPRESS_N,
+            small=SMALL_N,
+        ),
+        gettext(
+            "Responses: completed responses only, one row each; a multiple-choice item lists "
+            "its options separated by semicolons; an empty cell means not asked or skipped."
+        ),
+        gettext("Times are in UTC. Written at %(at)s.", at=now.strftime("%Y-%m-%d %H:%M")),
+    ]
+    if spec.scope is not None:
+        notes.append(
+            gettext(
+                "Only responses about %(agency)s and the units under it are included.",
+                agency=spec.scope.name(spec.lang),
+            )
+        )
+    return Table("methodology", [gettext("Note")], [[n] for n in notes])
