@@ -234,8 +234,8 @@ def save_page(
         delete(Answer).where(Answer.response_id == response.id, Answer.item_id.in_(item_ids))
     )
     rows = _answer_rows(response.id, page_answers)
-    if rows:  # one multi-row INSERT: a page is one statement, not one per answer
-        session.execute(insert(Answer).values(rows))
+    if rows:  # Core executemany: compiled once per process, sent in one round trip
+        session.execute(insert(Answer), rows)
 
 
 def move_to(session: DbSession, visit: Visit, page: str, now: datetime) -> None:
