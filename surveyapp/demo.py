@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
+from datetime import timedelta
 
 import click
 from flask import Flask
@@ -13,7 +15,7 @@ from werkzeug.serving import run_simple
 from surveyapp import MIGRATIONS_DIR, create_app
 from surveyapp.config import INSTANCE_DIR, env
 from surveyapp.extensions import db
-from surveyapp.models import Agency, Survey
+from surveyapp.models import Agency, Survey, SurveyStatus
 from surveyapp.models._types import utcnow
 from surveyapp.services import agencies, invitations, surveys, users
 from surveyapp.services.synthetic import AgencyProfile, generate
@@ -81,6 +83,26 @@ LOGINS = [
     ("fieldwork@example.org", "fieldwork", None, "invitations"),
 ]
 SURVEY_TITLE = "SIPAS 2026 – tỉnh An Hòa (dữ liệu mẫu)"
+PREVIOUS_TITLE = "SIPAS 2025 – tỉnh An Hòa (dữ liệu mẫu)"
+# Last year's round: most agencies a little worse, Construction clearly worse on late
+# results and Natural Resources better, so "change since last period" shows both ways.
+PREVIOUS_PROFILES = {
+    code: replace(p, satisfaction=p.satisfaction - 0.03) for code, p in PROFILES.items()
+} | {
+    "SXD": replace(PROFILES["SXD"], satisfaction=0.70, late=0.32),
+    "STNMT": replace(PROFILES["STNMT"], satisfaction=0.75, late=0.20),
+}
+# One-stop records give each dossier a service field (lĩnh vực), a dashboard filter.
+SERVICE_FIELDS = {
+    "SXD": ("Xây dựng", "Nhà ở"),
+    "STNMT": ("Đất đai", "Môi trường"),
+    "STP": ("Hộ tịch", "Lý lịch tư pháp"),
+    "SKHDT": ("Đăng ký doanh nghiệp", "Đầu tư"),
+    "SLDTBXH": ("Người có công", "Bảo trợ xã hội"),
+    "SGTVT": ("Đường bộ", "Giấy phép lái xe"),
+    "TPAH": ("Hộ tịch", "Đất đai"),
+    "HTP": ("Đất đai", "Hộ tịch"),
+}
 
 
 def run_demo(*, port: int, fresh: bool, serve: bool) -> None:
@@ -94,7 +116,7 @@ def run_demo(*, port: int, fresh: bool, serve: bool) -> None:
         upgrade(directory=str(MIGRATIONS_DIR))
         survey = db.session.scalar(select(Survey).where(Survey.title == SURVEY_TITLE))
         if survey is None:
-            click.echo("Seeding the demo province (about 3,000 responses)…", err=True)
+            click.echo("Seeding the demo province (two rounds, about 6,000 responses)…", err=True)
             survey = seed()
         links = _try_links(app, survey)
         survey_id = survey.id
@@ -117,14 +139,39 @@ def seed() -> Survey:
     for email, role, scope, _ in LOGINS:
         users.create_user(session, email, role, PASSWORD, by_code[scope] if scope else None)
     now = utcnow()
-    survey = surveys.create_survey(
-        session,
-        version=surveys.questionnaire_version(session, "sipas-2017"),
-        title=SURVEY_TITLE,
-        agencies=[by_code[code] for code, *_ in AGENCIES],
-        now=now,
+    version = surveys.questionnaire_version(session, "sipas-2017")
+    surveyed = [by_code[code] for code, *_ in AGENCIES]
+    last_year = now - timedelta(days=365)
+    previous = surveys.create_survey(
+        session, version=version, title=PREVIOUS_TITLE, agencies=surveyed, now=last_year
     )
-    generate(session, survey, PROFILES, POPULATION, SAMPLE, ELEMENT_SHIFT, now=now)
+    generate(
+        session,
+        previous,
+        PREVIOUS_PROFILES,
+        POPULATION,
+        SAMPLE,
+        ELEMENT_SHIFT,
+        now=last_year,
+        seed=2025,
+        service_fields=SERVICE_FIELDS,
+    )
+    previous.status = SurveyStatus.CLOSED
+    previous.closes_at = last_year
+    survey = surveys.create_survey(
+        session, version=version, title=SURVEY_TITLE, agencies=surveyed, now=now
+    )
+    generate(
+        session,
+        survey,
+        PROFILES,
+        POPULATION,
+        SAMPLE,
+        ELEMENT_SHIFT,
+        now=now,
+        service_fields=SERVICE_FIELDS,
+    )
+    survey.previous_survey_id = previous.id
     session.commit()
     return survey
 

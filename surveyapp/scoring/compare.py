@@ -160,6 +160,14 @@ def index_difference(
     return _difference(values[0], values[1], cov, runs[0].layout.df, level)
 
 
+def independent_difference(a: Estimate, b: Estimate, *, df: int, level: float = 0.95) -> Difference:
+    """a − b for estimates from independent samples (two survey rounds drawn apart):
+    se = sqrt(se_a² + se_b²), t test and interval with ``df`` degrees of freedom (pass
+    the smaller of the two designs' df: the conservative choice)."""
+    cov = np.array([[a.se**2, 0.0], [0.0, b.se**2]])
+    return _difference(a.value, b.value, cov, df, level)
+
+
 def domain_difference(
     design: SurveyDesign,
     y: Any,
@@ -286,6 +294,7 @@ __all__ = [
     "Gap",
     "Ranking",
     "domain_difference",
+    "independent_difference",
     "index_difference",
     "rank_domains",
     "target_gap",

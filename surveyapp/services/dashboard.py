@@ -1,9 +1,13 @@
 """The results dashboard of one survey: scoring results arranged for one page.
 
-Filters (an agency, a channel) are scoring domains over the whole design, never rows
-dropped from it (spec/scoring-api.md, "domains"). Scope: a user tied to an agency gets
-only figures computed from that agency's responses, plus its own rank ("3 of 8"); the
-province total and every other agency stay out of the model altogether.
+Filters (an agency, a channel, a service field, a period, respondent characteristics)
+are scoring domains over the whole design, never rows dropped from it
+(spec/scoring-api.md, "domains"; :mod:`.dashboard_filters`). Scope: a user tied to an
+agency gets only figures computed from that agency's responses, plus its own rank
+("3 of 8"); the province total and every other agency stay out of the model altogether.
+
+The model holds plain values only (agencies as :class:`AgencyRef`), so a built page can
+be cached and shared between workers (:mod:`.result_cache`).
 """
 
 from __future__ import annotations
@@ -15,11 +19,11 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from surveyapp.charts import Bar, estimate_bar
 from surveyapp.extensions import DbSession
-from surveyapp.models import Agency, Channel, Response, ResponseStatus, Survey
+from surveyapp.models import Agency, Disposition, Invitation, Survey
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.scoring import (
     Difference,
@@ -34,14 +38,35 @@ from surveyapp.scoring import (
     score_by,
     target_gap,
 )
-from surveyapp.services import results
+from surveyapp.services import dashboard_filters, period, results
+from surveyapp.services.dashboard_filters import CHANNELS, Filters
+from surveyapp.services.period import Change, PeriodScores
 
-CHANNELS = tuple(c.value for c in Channel)
+__all__ = ["CHANNELS", "Dashboard", "build"]
+
 DEFAULT_TARGETS = (0.85, 0.90)  # provincial plans: > 85 % now, 90 % next (SIPAS.md §6)
 RANK_SEED = 2026  # rank intervals are simulated: a fixed seed keeps pages stable
 RANK_DRAWS = 4000
 
 BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class AgencyRef:
+    """What a page needs of an agency, detached from the database session."""
+
+    id: int
+    code: str
+    path: str
+    name_vi: str
+    name_en: str | None
+
+    @classmethod
+    def of(cls, agency: Agency) -> AgencyRef:
+        return cls(agency.id, agency.code, agency.path, agency.name_vi, agency.name_en)
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" and self.name_en else self.name_vi
 
 
 @dataclass(frozen=True)
@@ -53,17 +78,19 @@ class Figure:
     estimate: Estimate
     parent: str = ""
     gaps: tuple[Gap, ...] = ()
+    change: Change | None = None
 
 
 @dataclass(frozen=True)
 class AgencyRow:
     """An agency's figure; ``versus_total`` compares it with the whole survey."""
 
-    agency: Agency
+    agency: AgencyRef
     estimate: Estimate
     ranking: Ranking | None = None
     versus_total: Difference | None = None
     focus: bool = False
+    change: Change | None = None
 
 
 @dataclass(frozen=True)
@@ -83,12 +110,35 @@ class IndicatorBlock:
     estimate: Estimate
     total: Estimate | None
     agencies: list[AgencyRow] = field(default_factory=list)
+    change: Change | None = None
+
+    def row(self, code: str) -> AgencyRow | None:
+        """This indicator's row for the agency with ``code`` (the overview matrix)."""
+        return next((r for r in self.agencies if r.agency.code == code), None)
+
+
+@dataclass(frozen=True)
+class ResponseRate:
+    """Completed responses over eligible invitations (all but those found ineligible)."""
+
+    completed: int
+    eligible: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.completed / self.eligible if self.eligible else None
+
+
+@dataclass(frozen=True)
+class PreviousPeriod:
+    survey_id: int
+    title: str
 
 
 @dataclass(frozen=True)
 class Dashboard:
-    focus: Agency | None
-    channel: str | None
+    focus: AgencyRef | None
+    filters: Filters
     scoped: bool
     responses: int  # submitted responses in the focus and filters
     targets: tuple[float, ...]
@@ -100,6 +150,11 @@ class Dashboard:
     compliance: list[IndicatorBlock]
     agencies: list[AgencyRow]  # ranked, only those the user may see
     ranked: int  # how many agencies the ranking has ("k of N")
+    previous: PreviousPeriod | None = None
+
+    @property
+    def channel(self) -> str | None:
+        return self.filters.channel
 
 
 @dataclass(frozen=True)
@@ -108,7 +163,7 @@ class _Data:
     answers: Mapping[str, Any]
     design: Any
     by: npt.NDArray[np.float64]  # survey agency position per row, NaN = none/filtered out
-    everyone: BoolArray  # every row the channel filter keeps
+    everyone: BoolArray  # every row the filters keep, whatever the agency
 
 
 def build(
@@ -117,15 +172,18 @@ def build(
     *,
     focus: Agency | None,
     user_root: Agency | None,
-    channel: str | None,
+    filters: Filters,
     lang: str,
+    timezone: str,
 ) -> Dashboard:
     """The dashboard of ``focus`` (None = every agency) as seen by a user scoped to
-    ``user_root`` (None = the province), optionally for one response ``channel``."""
+    ``user_root`` (None = the province), for the responses ``filters`` keep; dates are
+    days in ``timezone``."""
     q = Questionnaire(survey.version.document)
     framework = Framework.from_dict(q.framework)
     arrays = results.load_arrays(session, survey)
-    everyone = _channel_mask(session, survey, arrays, channel)
+    facts = dashboard_filters.row_facts(session, survey, arrays, timezone)
+    everyone = dashboard_filters.mask(filters, arrays, facts)
     domain = everyone.copy()
     if focus is not None:
         domain &= results.subtree_mask(session, arrays, focus)
@@ -141,27 +199,57 @@ def build(
     ]
     scoped = user_root is not None
     total = None if scoped else score(framework, arrays.answers, data.design, domain=everyone)
+    before = period.scores(
+        session,
+        survey,
+        focus=focus,
+        agencies=[a for _, a in visible],
+        filters=filters,
+        timezone=timezone,
+    )
+    df = min(data.design.df, before.df) if before else 0
     targets = _targets(framework)
     rankings = _rankings(data, scores)
     agencies = _agency_rows(data, visible, scores, "overall", total, focus, rankings)
+    agencies = [_with_change(r, before, df) for r in agencies]
     agencies.sort(key=lambda r: r.ranking.rank if r.ranking else math.inf)
     blocks = [
         _indicator_block(q, lang, data, ind, result, scores, visible, total, focus)
         for ind in framework.indicators
     ]
+    blocks = [
+        replace(b, change=_change(before, "indicators." + b.id, b.estimate, df)) for b in blocks
+    ]
+    overall_gaps = _gaps(result.overall, targets)
     return Dashboard(
-        focus=focus,
-        channel=channel,
+        focus=AgencyRef.of(focus) if focus is not None else None,
+        filters=filters,
         scoped=scoped,
         responses=int(domain.sum()),
         targets=targets,
-        overall=Figure("overall", "", result.overall, gaps=_gaps(result.overall, targets)),
+        overall=Figure(
+            "overall",
+            "",
+            result.overall,
+            gaps=overall_gaps,
+            change=_change(before, "overall", result.overall, df),
+        ),
         groups=[
-            Figure(g.id, q.text(g.label, lang) or g.id, result.groups[g.id])
+            Figure(
+                g.id,
+                q.text(g.label, lang) or g.id,
+                result.groups[g.id],
+                change=_change(before, "groups." + g.id, result.groups[g.id], df),
+            )
             for g in framework.groups
         ],
         elements=[
-            Figure(e.id, q.text(e.label, lang) or e.id, result.elements[e.id])
+            Figure(
+                e.id,
+                q.text(e.label, lang) or e.id,
+                result.elements[e.id],
+                change=_change(before, "elements." + e.id, result.elements[e.id], df),
+            )
             for e in framework.elements
         ],
         criteria=_criteria(q, lang, framework, result, targets),
@@ -169,7 +257,45 @@ def build(
         compliance=[b for b in blocks if b.higher_is_better],
         agencies=agencies,
         ranked=len(rankings),
+        previous=PreviousPeriod(before.survey_id, before.title) if before else None,
     )
+
+
+def response_rate(session: DbSession, survey: Survey, agencies: Sequence[Agency]) -> ResponseRate:
+    """Completed over eligible invitations of ``agencies`` (and the units under them)."""
+    paths = [a.path for a in agencies]
+    rows = session.execute(
+        select(Invitation.disposition, Agency.path, func.count())
+        .join(Agency, Agency.id == Invitation.agency_id)
+        .where(Invitation.survey_id == survey.id)
+        .group_by(Invitation.disposition, Agency.path)
+    ).all()
+    completed = eligible = 0
+    for disposition, path, count in rows:
+        if not any(path.startswith(p) for p in paths):
+            continue
+        if disposition is not Disposition.INELIGIBLE:
+            eligible += count
+        if disposition is Disposition.COMPLETE:
+            completed += count
+    return ResponseRate(completed, eligible)
+
+
+def _change(before: PeriodScores | None, figure: str, now: Estimate, df: int) -> Change | None:
+    if before is None:
+        return None
+    try:
+        was = _pick(before.focus, figure)
+    except KeyError:  # last period's questionnaire had no such figure
+        return None
+    return period.change(now, was, df)
+
+
+def _with_change(row: AgencyRow, before: PeriodScores | None, df: int) -> AgencyRow:
+    if before is None or row.agency.id not in before.agencies:
+        return row
+    was = before.agencies[row.agency.id].overall
+    return replace(row, change=period.change(row.estimate, was, df))
 
 
 def _targets(framework: Framework) -> tuple[float, ...]:
@@ -181,21 +307,6 @@ def _gaps(estimate: Estimate, targets: Iterable[float]) -> tuple[Gap, ...]:
     if estimate.suppressed or math.isnan(estimate.value):
         return ()
     return tuple(target_gap(estimate, t) for t in targets)
-
-
-def _channel_mask(
-    session: DbSession, survey: Survey, arrays: results.ResponseArrays, channel: str | None
-) -> BoolArray:
-    if channel is None:
-        return np.ones(arrays.n, dtype=bool)
-    ids = session.scalars(
-        select(Response.id).where(
-            Response.survey_id == survey.id,
-            Response.status == ResponseStatus.SUBMITTED,
-            Response.channel == Channel(channel),
-        )
-    ).all()
-    return np.isin(arrays.response_ids, np.asarray(ids, dtype=np.int64))
 
 
 def _rankings(data: _Data, scores: Mapping[Any, IndexResult]) -> dict[int, Ranking]:
@@ -231,7 +342,7 @@ def _agency_rows(
             versus = _versus_total(data, pos, figure)
         rows.append(
             AgencyRow(
-                agency,
+                AgencyRef.of(agency),
                 estimate,
                 (rankings or {}).get(pos),
                 versus,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from surveyapp.models import (
     Answer,
     Channel,
     Disposition,
+    FrameUnit,
     Invitation,
     Response,
     ResponseStatus,
@@ -60,8 +62,13 @@ def generate(
     *,
     now: datetime,
     seed: int = 2026,
+    service_fields: Mapping[str, Sequence[str]] | None = None,
 ) -> int:
-    """Insert invitations and submitted responses; returns the number of responses."""
+    """Insert invitations and submitted responses; returns the number of responses.
+
+    With ``service_fields`` (agency code → fields) each response gets a dossier code and
+    a one-stop record (frame unit) of one of its agency's fields, as if drawn from them.
+    """
     rng = np.random.default_rng(seed)
     questionnaire = Questionnaire(survey.version.document)
     shift = {
@@ -94,6 +101,21 @@ def generate(
                     "submitted_at": submitted,
                 }
             )
+        fields = (service_fields or {}).get(agency.code)
+        if fields:
+            units = []
+            for k, row in enumerate(rows):
+                row["dossier_code"] = f"{survey.id}-{agency.code}-{k + 1:05d}"
+                units.append(
+                    {
+                        "survey_id": survey.id,
+                        "dossier_code": row["dossier_code"],
+                        "agency_id": agency.id,
+                        "service_field": fields[int(rng.integers(len(fields)))],
+                        "received_at": (row["submitted_at"] - timedelta(days=20)).date(),
+                    }
+                )
+            session.execute(insert(FrameUnit), units)
         ids = session.scalars(insert(Response).returning(Response.id), rows).all()
         profile = profiles[agency.code]
         for response_id in ids:

@@ -1,10 +1,12 @@
-"""Results for analysts: indices with intervals, overall and by agency."""
+"""Results for analysts: the dashboard, one agency's view, its printable report."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from surveyapp import charts
@@ -12,7 +14,10 @@ from surveyapp.extensions import db
 from surveyapp.i18n import current_language, percent
 from surveyapp.models import Agency, Survey
 from surveyapp.security import in_scope, require_agency, requires, scope_root
-from surveyapp.services import dashboard
+from surveyapp.services import dashboard, dashboard_filters, period, surveys
+from surveyapp.services.dashboard_filters import Filters
+from surveyapp.services.problems import InputRefused
+from surveyapp.services.result_cache import ResultCache, freshness
 from surveyapp.views.surveys import visible_survey
 
 bp = Blueprint("results", __name__, url_prefix="/results")
@@ -39,26 +44,150 @@ def agency(survey_id: int, code: str) -> Any:
     return _render(found, require_agency(db.session, current_user, code))
 
 
-def _render(survey: Survey, focus: Agency | None) -> Any:
-    channel = request.args.get("channel") or None
-    if channel is not None and channel not in dashboard.CHANNELS:
-        abort(404)
-    lang = current_language()
+@bp.post("/<int:survey_id>/previous")
+@requires("design")
+def set_previous(survey_id: int) -> Any:
+    """Link the survey to its previous round (the survey page's form)."""
+    found = visible_survey(survey_id)
+    raw = request.form.get("previous", "")
+    chosen = None
+    if raw:
+        chosen = surveys.get_survey(db.session, int(raw)) if raw.isdigit() else None
+        if chosen is None or not any(in_scope(current_user, a) for a in chosen.agencies):
+            flash(_("Previous period: choose one of the surveys listed."), "error")
+            return redirect(url_for("surveys.detail", survey_id=found.id), 303)
+    try:
+        period.set_previous(db.session, found, chosen, actor_id=current_user.id)
+    except InputRefused:
+        db.session.rollback()
+        flash(
+            _(
+                "Previous period: it must use the same questionnaire "
+                "and must not follow this survey."
+            ),
+            "error",
+        )
+    else:
+        db.session.commit()
+        flash(_("Previous period saved.") if chosen else _("Previous period removed."), "success")
+    return redirect(url_for("surveys.detail", survey_id=found.id), 303)
+
+
+def result_cache() -> ResultCache:
+    """The app's cache of built dashboards (Redis when ``SURVEYAPP_REDIS_URL`` is set)."""
+    cache = current_app.extensions.get("surveyapp.result_cache")
+    if cache is None:
+        cache = ResultCache(current_app.config.get("REDIS_URL"))
+        current_app.extensions["surveyapp.result_cache"] = cache
+    return cache
+
+
+def dashboard_for(
+    survey: Survey, focus: Agency | None, filters: Filters, lang: str
+) -> dashboard.Dashboard:
+    """The dashboard model, from the cache when the data has not changed since."""
     user_root = scope_root(current_user)
-    model = dashboard.build(
-        db.session, survey, focus=focus, user_root=user_root, channel=channel, lang=lang
+    timezone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    key = ":".join(
+        [
+            "dashboard",
+            str(survey.id),
+            freshness(db.session, survey),
+            str(focus.id if focus else "-"),
+            str(user_root.id if user_root else "-"),
+            lang,
+            timezone,
+            filters.key(),
+        ]
     )
+    return result_cache().get_or_compute(
+        key,
+        lambda: dashboard.build(
+            db.session,
+            survey,
+            focus=focus,
+            user_root=user_root,
+            filters=filters,
+            lang=lang,
+            timezone=timezone,
+        ),
+    )
+
+
+def _refusal(refused: dashboard_filters.Refused) -> str:
+    what = {
+        "channel": _("Channel"),
+        "field": _("Service field"),
+        "from": _("Submitted from"),
+        "to": _("Submitted to"),
+    }.get(refused.parameter, _("Respondent characteristic"))
+    if refused.reason == "order":
+        return _("%(filter)s: the end date is before the start date; it was ignored.", filter=what)
+    if refused.reason == "date":
+        return _(
+            "%(filter)s: “%(value)s” is not a date (write YYYY-MM-DD); it was ignored.",
+            filter=what,
+            value=refused.value,
+        )
+    return _(
+        "%(filter)s: “%(value)s” is not one of the choices; it was ignored.",
+        filter=what,
+        value=refused.value,
+    )
+
+
+def filter_summary(
+    filters: Filters, known: dashboard_filters.FilterChoices
+) -> list[tuple[str, str]]:
+    """What is filtered, as (filter, value) pairs in the page's language."""
+    out = []
+    if filters.channel:
+        names = {"web": _("Web"), "kiosk": _("Kiosk"), "paper": _("Paper")}
+        out.append((_("Channel"), names[filters.channel]))
+    if filters.service_field:
+        out.append((_("Service field"), filters.service_field))
+    if filters.date_from or filters.date_to:
+        start = format_date(filters.date_from, "short") if filters.date_from else "…"
+        end = format_date(filters.date_to, "short") if filters.date_to else "…"
+        out.append((_("Submitted"), f"{start} – {end}"))
+    for item, code in filters.traits:
+        found = known.characteristic(item)
+        if found is not None:
+            out.append((found.label, dict(found.options)[code]))
+    return out
+
+
+def _clear_url() -> str:
+    """This page with only its agency kept: every other filter off."""
+    args: dict[str, Any] = dict(request.view_args or {})
+    if request.args.get("agency"):
+        args["agency"] = request.args["agency"]
+    return url_for(request.endpoint or "results.survey", **args)
+
+
+def _render(survey: Survey, focus: Agency | None) -> Any:
+    lang = current_language()
+    known = dashboard_filters.choices(db.session, survey, lang)
+    filters, refused = dashboard_filters.parse(request.args, known)
+    problems = [_refusal(r) for r in refused]
+    model = dashboard_for(survey, focus, filters, lang)
+    user_root = scope_root(current_user)
     choices = [a for a in survey.agencies if user_root is None or in_scope(current_user, a)]
+    rate_agencies = [focus] if focus else ([user_root] if user_root else survey.agencies)
     return render_template(
         "results/survey.html",
         survey=survey,
         scope=focus,
         d=model,
+        rate=dashboard.response_rate(db.session, survey, rate_agencies),
+        known=known,
+        problems=problems,
+        summary=filter_summary(filters, known),
+        clear_url=_clear_url(),
         agency_choices=choices,
-        channels=dashboard.CHANNELS,
         bar_chart=charts.bar_chart,
         nice_max=charts.nice_max,
         bars=dashboard,
         percent_fmt=percent,
         axis_fmt=lambda value: percent(value, 0),
-    )
+    ), (400 if problems else 200)

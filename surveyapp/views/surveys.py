@@ -16,7 +16,7 @@ from surveyapp.models import Survey, SurveyMode
 from surveyapp.models._types import utcnow
 from surveyapp.questionnaire.templates import list_templates
 from surveyapp.security import in_scope, requires, scoped_agencies
-from surveyapp.services import agencies, surveys
+from surveyapp.services import agencies, period, surveys
 from surveyapp.services.problems import InputRefused
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
@@ -64,11 +64,17 @@ def detail(survey_id: int) -> Any:
     survey = visible_survey(survey_id)
     invite_form = InviteForm()
     invite_form.agency.choices = agency_choices(survey)
+    previous_choices = [
+        s
+        for s in period.candidates(db.session, survey)
+        if any(in_scope(current_user, a) for a in s.agencies)
+    ]
     return render_template(
         "surveys/detail.html",
         survey=survey,
         submitted=surveys.count_submitted(db.session, survey),
         invite_form=invite_form,
+        previous_choices=previous_choices,
     )
 
 

@@ -141,7 +141,7 @@ def test_channel_filter_is_a_domain_of_the_whole_design(
     assert f"{expected.value * 100:.2f}%" in page
     assert f"{expected.ci_low * 100:.2f}%" in page  # the interval of the domain, not a subset
     assert 'value="kiosk" selected' in page
-    assert client.get(f"/results/{survey.id}?channel=fax").status_code == 404
+    assert client.get(f"/results/{survey.id}?channel=fax").status_code == 400
 
 
 def test_agency_filter_gives_that_agencys_figures(client: FlaskClient, survey: Survey) -> None:

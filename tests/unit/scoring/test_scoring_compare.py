@@ -21,6 +21,7 @@ from surveyapp.scoring import (
     IndexResult,
     SurveyDesign,
     domain_difference,
+    independent_difference,
     index_difference,
     rank_domains,
     score_by,
@@ -182,3 +183,21 @@ def test_target_gaps() -> None:
     ]
     assert gaps["criteria.q0"][0].status == "met"
     assert gaps["criteria.q1"][0].status == "missed"
+
+
+def test_independent_difference_of_two_rounds() -> None:
+    """Two rounds drawn apart: 0.80 (se 0.02) this year, 0.75 (se 0.015) last year.
+
+    By hand: d = 0.05, se = sqrt(0.02² + 0.015²) = sqrt(0.000625) = 0.025, t = 2.
+    With 100 df the two-sided p is 2·P(T₁₀₀ > 2) = 0.0482 (t tables), and the 95 %
+    interval is 0.05 ± 1.984·0.025 = [0.0004, 0.0996].
+    """
+    now = Estimate(0.80, 0.02, 0.76, 0.84, 400)
+    before = Estimate(0.75, 0.015, 0.72, 0.78, 500)
+    diff = independent_difference(now, before, df=100)
+    assert diff.value == pytest.approx(0.05)
+    assert diff.se == pytest.approx(0.025)
+    assert diff.t == pytest.approx(2.0)
+    assert diff.p_value == pytest.approx(0.0482, abs=5e-4)
+    assert diff.ci_low == pytest.approx(0.0004, abs=1e-4)
+    assert diff.ci_high == pytest.approx(0.0996, abs=1e-4)
