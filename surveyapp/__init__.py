@@ -53,9 +53,21 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from surveyapp.views import api, auth, downloads, fieldwork, home, respond, results, surveys
+    from surveyapp.views import (
+        api,
+        auth,
+        designer,
+        designer_versions,
+        downloads,
+        fieldwork,
+        home,
+        respond,
+        results,
+        surveys,
+    )
 
-    for module in (home, auth, surveys, fieldwork, respond, results, downloads, api):
+    blueprints = (home, auth, surveys, designer, designer_versions, fieldwork, respond, results)
+    for module in (*blueprints, downloads, api):
         app.register_blueprint(module.bp)
 
 

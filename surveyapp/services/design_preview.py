@@ -1,0 +1,80 @@
+"""The designer's preview: walk a draft's pages as a respondent would, storing nothing.
+
+The answers live in the designer's session only; the pages, forms and skip logic are the
+respondent's own (``forms.builder``, ``Questionnaire.path_answers``), so what the preview
+shows is what people will see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from surveyapp.forms.builder import SectionForm, build_section_form
+from surveyapp.questionnaire.document import Questionnaire
+
+WELCOME = "welcome"
+CONFIRM = "confirm"
+
+
+@dataclass
+class Step:
+    """Where a preview POST leads: a page (re-shown with ``form`` when it was refused)."""
+
+    page: str
+    answers: dict[str, Any]
+    form: SectionForm | None = None
+    finished: bool = False
+
+
+def pages(q: Questionnaire, answers: Mapping[str, Any]) -> list[str]:
+    """Welcome, the sections shown given the answers, confirm."""
+    shown = [s["id"] for s in q.sections if q.section_visible(s["id"], answers)]
+    return [WELCOME, *shown, CONFIRM]
+
+
+def answers_before(q: Questionnaire, answers: Mapping[str, Any], page: str) -> dict[str, Any]:
+    """Answers of the pages before ``page`` on the current path."""
+    earlier: dict[str, Any] = {}
+    for section in q.sections:
+        if section["id"] == page:
+            break
+        for item in section["items"]:
+            if item["id"] in answers:
+                earlier[item["id"]] = answers[item["id"]]
+    return q.path_answers(earlier)
+
+
+def post(q: Questionnaire, answers: dict[str, Any], page: str, formdata: Any, *, lang: str) -> Step:
+    """Apply a preview page's POST (``action`` next/back/submit) like the respondent pages."""
+    path = pages(q, answers)
+    if page not in path:
+        page = path[0]
+    action = formdata.get("action")
+    if page not in (WELCOME, CONFIRM):
+        earlier = answers_before(q, answers, page)
+        form = build_section_form(q, page, earlier, formdata=formdata, lang=lang)
+        valid = form.validate()
+        if action != "back" and not valid:
+            return Step(page, answers, form=form)
+        on_page = {item["id"] for item in q.section(page)["items"]}
+        kept = {k: v for k, v in answers.items() if k not in on_page}
+        answers = {**kept, **_storable(form.answers())}
+        path = pages(q, answers)
+    step = path.index(page)
+    if action == "back":
+        return Step(path[max(step - 1, 0)], answers)
+    if page == CONFIRM or (action == "submit" and path[step + 1] == CONFIRM):
+        return Step(CONFIRM, answers, finished=True)
+    return Step(path[min(step + 1, len(path) - 1)], answers)
+
+
+def _storable(answers: Mapping[str, Any]) -> dict[str, Any]:
+    # the session is JSON: dates as ISO text, blanks dropped
+    return {
+        key: value.isoformat() if isinstance(value, date) else value
+        for key, value in answers.items()
+        if value is not None
+    }

@@ -1,0 +1,666 @@
+"""The questionnaire designer: list, create, and edit a draft's sections, questions and scales.
+
+Every change is one POST handled by one function of ``services.designer``; a refused change
+shows its problems beside the form and keeps what was typed. Versions, preview, framework
+and publishing live in ``views/designer_versions.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from surveyapp.extensions import db
+from surveyapp.i18n import current_language
+from surveyapp.models import QuestionnaireVersion
+from surveyapp.models._types import utcnow
+from surveyapp.questionnaire.document import Questionnaire as Document
+from surveyapp.questionnaire.templates import list_templates
+from surveyapp.security import requires
+from surveyapp.services import design_logic, designer
+from surveyapp.services.design_edits import ITEM_TYPES, ItemInput, NotInDocument, OptionInput
+from surveyapp.services.problems import InputRefused, Problem
+
+bp = Blueprint("designer", __name__, url_prefix="/designer")
+
+BLANK_OPTION_ROWS = 3
+TYPE_NAMES = {
+    "likert": _l("Rating on a scale"),
+    "single": _l("One choice"),
+    "multi": _l("Several choices"),
+    "text": _l("Text"),
+    "number": _l("Number"),
+    "date": _l("Date"),
+    "info": _l("Information text (no answer)"),
+}
+
+
+# --- shared by the designer's views ---------------------------------------------------------
+
+
+def scope() -> designer.Scope:
+    return designer.scope_for(db.session, current_user)
+
+
+def load(key: str, number: int | None = None, *, edit: bool = False) -> QuestionnaireVersion:
+    """The version the address names, if the user's province sees it (else 404).
+
+    ``edit``: the user must also own it (a province can't change the built-ins: 403).
+    """
+    questionnaire = designer.get_questionnaire(db.session, scope(), key)
+    if questionnaire is None:
+        abort(404)
+    version = (
+        designer.latest(questionnaire)
+        if number is None
+        else designer.get_version(questionnaire, number)
+    )
+    if version is None:
+        abort(404)
+    if edit and not scope().edits(questionnaire):
+        abort(403)
+    return version
+
+
+def run(change: Callable[[], Any]) -> tuple[Any, list[Problem]]:
+    """Run one service call and commit; on refusal roll back and return the problems."""
+    try:
+        result = change()
+    except InputRefused as refused:
+        db.session.rollback()
+        return None, refused.problems
+    except NotInDocument:
+        db.session.rollback()
+        abort(404)
+    db.session.commit()
+    return result, []
+
+
+def flash_problems(problems: list[Problem]) -> None:
+    for problem in problems:
+        flash(problem.message, "error")
+
+
+def editor_url(version: QuestionnaireVersion, anchor: str | None = None) -> str:
+    return url_for(
+        "designer.edit",
+        key=version.questionnaire.key,
+        number=version.version,
+        _anchor=anchor,
+    )
+
+
+def page(template: str, version: QuestionnaireVersion, **context: Any) -> str:
+    """A designer page with what every one of them shows about the version."""
+    return render_template(
+        template,
+        version=version,
+        key=version.questionnaire.key,
+        q=Document(version.document),
+        editable=not version.frozen and scope().edits(version.questionnaire),
+        can_edit=scope().edits(version.questionnaire),
+        type_names=TYPE_NAMES,
+        where=lambda path: problem_url(version, path),
+        **context,
+    )
+
+
+_INDEX = re.compile(r"^sections\[(\d+)\](?:\.items\[(\d+)\])?")
+
+
+def problem_url(version: QuestionnaireVersion, path: str) -> str:
+    """The designer page where the problem at a JSON path is fixed."""
+    key, number = version.questionnaire.key, version.version
+    sections = version.document.get("sections", [])
+    found = _INDEX.match(path)
+    if found:
+        s_index, i_index = int(found.group(1)), found.group(2)
+        if s_index < len(sections):
+            section = sections[s_index]
+            items = section.get("items", [])
+            if i_index is not None and int(i_index) < len(items):
+                item_id = items[int(i_index)].get("id", "")
+                target = "designer.logic" if ".show_when" in path else "designer.item"
+                if target == "designer.logic":
+                    return url_for(target, key=key, number=number, kind="items", target_id=item_id)
+                return url_for(target, key=key, number=number, item_id=item_id)
+            return url_for(
+                "designer.section", key=key, number=number, section_id=section.get("id", "")
+            )
+    if path.startswith("scales."):
+        scale_id = path.split(".")[1].split("[")[0]
+        return url_for("designer.scale", key=key, number=number, scale_id=scale_id)
+    if path.startswith("framework"):
+        return url_for("designer_versions.framework", key=key, number=number)
+    if path.split(".")[0].split("[")[0] in ("title", "description", "estimated_minutes"):
+        return url_for("designer.metadata", key=key, number=number)
+    return editor_url(version)
+
+
+def errors_by_field(problems: list[Problem]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for problem in problems:
+        found.setdefault(problem.where.split(".")[0], []).append(problem.message)
+    return found
+
+
+# --- the list, creating and copying ---------------------------------------------------------
+
+
+@bp.get("/")
+@requires("design")
+def index() -> Any:
+    mine = scope()
+    lang = current_language()
+    rows = [
+        (q, designer.latest(q), designer.owner_name(db.session, q, lang) or _("Shared"))
+        for q in designer.list_questionnaires(db.session, mine)
+        if q.versions
+    ]
+    return render_template("designer/index.html", rows=rows, templates=list_templates())
+
+
+@bp.post("/create")
+@requires("design")
+def create() -> Any:
+    template = request.form.get("template", "")
+    version, problems = run(
+        lambda: designer.create_from_template(
+            db.session, scope(), template, actor_id=current_user.id, now=utcnow()
+        )
+    )
+    if problems:
+        flash_problems(problems)
+        return redirect(url_for(".index"), 303)
+    flash(_("Your copy is ready to edit."), "success")
+    return redirect(editor_url(version), 303)
+
+
+@bp.post("/<key>/<int:number>/copy")
+@requires("design")
+def copy(key: str, number: int) -> Any:
+    source = load(key, number)
+    version, _problems = run(
+        lambda: designer.copy_questionnaire(
+            db.session, scope(), source, actor_id=current_user.id, now=utcnow()
+        )
+    )
+    flash(_("Your copy is ready to edit."), "success")
+    return redirect(editor_url(version), 303)
+
+
+@bp.get("/<key>/")
+@requires("design")
+def latest(key: str) -> Any:
+    return redirect(editor_url(load(key)), 303)
+
+
+# --- the editor -------------------------------------------------------------------------------
+
+
+@bp.get("/<key>/<int:number>/")
+@requires("design")
+def edit(key: str, number: int) -> Any:
+    version = load(key, number)
+    lang = current_language()
+    return page(
+        "designer/edit.html",
+        version,
+        problems=designer.problems(version, lang),
+        describe=lambda rule: describe_rule(version, rule),
+    )
+
+
+def describe_rule(version: QuestionnaireVersion, rule: dict[str, Any] | None) -> str:
+    """A rule as a sentence ("q1 is Yes and q2 is at least 3")."""
+    if not rule:
+        return ""
+    read = design_logic.read(rule)
+    if not read.editable:
+        return _("a combined rule")
+    parts = [describe_condition(version, c) for c in read.conditions]
+    joiner = _("and") if read.combine == "all" else _("or")
+    return f" {joiner} ".join(parts)
+
+
+def describe_condition(version: QuestionnaireVersion, condition: design_logic.Condition) -> str:
+    """One condition in words, option codes shown as their labels."""
+    q = Document(version.document)
+    lang = current_language()
+    value = condition.value
+    if condition.item in {i["id"] for i in q.items} and q.options(condition.item):
+        codes = value if isinstance(value, list) else [value]
+        value = ", ".join(q.option_label(condition.item, c, lang) for c in codes)
+    elif isinstance(value, list):
+        value = ", ".join(map(str, value))
+    text = f"{condition.item} {design_logic.OPERATORS[condition.op]}"
+    return text if value is None else f"{text} {value}"
+
+
+@bp.route("/<key>/<int:number>/details", methods=["GET", "POST"])
+@requires("design")
+def metadata(key: str, number: int) -> Any:
+    version = load(key, number, edit=request.method == "POST")
+    problems: list[Problem] = []
+    fields = ("title_vi", "title_en", "description_vi", "description_en", "estimated_minutes")
+    if request.method == "POST":
+        values = {f: request.form.get(f, "") for f in fields}
+        _result, problems = run(
+            lambda: designer.set_metadata(db.session, version, current_user.id, **values)
+        )
+        if not problems:
+            flash(_("Saved."), "success")
+            return redirect(editor_url(version), 303)
+    else:
+        doc = version.document
+        values = {
+            "title_vi": doc.get("title", {}).get("vi", ""),
+            "title_en": doc.get("title", {}).get("en", ""),
+            "description_vi": doc.get("description", {}).get("vi", ""),
+            "description_en": doc.get("description", {}).get("en", ""),
+            "estimated_minutes": str(doc.get("estimated_minutes", "")),
+        }
+    return page("designer/metadata.html", version, values=values, errors=errors_by_field(problems))
+
+
+# --- sections ---------------------------------------------------------------------------------
+
+
+@bp.post("/<key>/<int:number>/sections")
+@requires("design")
+def add_section(key: str, number: int) -> Any:
+    version = load(key, number, edit=True)
+    section_id, problems = run(
+        lambda: designer.add_section(
+            db.session,
+            version,
+            current_user.id,
+            title_vi=request.form.get("title_vi", ""),
+            title_en=request.form.get("title_en", ""),
+        )
+    )
+    if problems:
+        flash_problems(problems)
+        return redirect(editor_url(version, "add-section"), 303)
+    flash(_("Section added. Now add its first question."), "success")
+    return redirect(url_for(".new_item", key=key, number=number, section_id=section_id), 303)
+
+
+@bp.route("/<key>/<int:number>/sections/<section_id>", methods=["GET", "POST"])
+@requires("design")
+def section(key: str, number: int, section_id: str) -> Any:
+    version = load(key, number, edit=request.method == "POST")
+    problems: list[Problem] = []
+    if request.method == "POST":
+        values = {f: request.form.get(f, "") for f in ("title_vi", "title_en")}
+        _result, problems = run(
+            lambda: designer.update_section(
+                db.session, version, current_user.id, section_id, **values
+            )
+        )
+        if not problems:
+            flash(_("Saved."), "success")
+            return redirect(editor_url(version, f"section-{section_id}"), 303)
+    else:
+        current = _section(version, section_id)
+        values = {
+            "title_vi": current["title"].get("vi", ""),
+            "title_en": current["title"].get("en", ""),
+        }
+    return page(
+        "designer/section.html",
+        version,
+        section=_section(version, section_id),
+        values=values,
+        errors=errors_by_field(problems),
+    )
+
+
+def _section(version: QuestionnaireVersion, section_id: str) -> dict[str, Any]:
+    for found in version.document.get("sections", []):
+        if found["id"] == section_id:
+            return dict(found)
+    abort(404)
+
+
+@bp.post("/<key>/<int:number>/sections/<section_id>/move")
+@requires("design")
+def move_section(key: str, number: int, section_id: str) -> Any:
+    version = load(key, number, edit=True)
+    direction = request.form.get("direction", "")
+    _result, problems = run(
+        lambda: designer.move_section(db.session, version, current_user.id, section_id, direction)
+    )
+    flash_problems(problems)
+    return redirect(editor_url(version, f"section-{section_id}"), 303)
+
+
+@bp.post("/<key>/<int:number>/sections/<section_id>/delete")
+@requires("design")
+def delete_section(key: str, number: int, section_id: str) -> Any:
+    version = load(key, number, edit=True)
+    _result, problems = run(
+        lambda: designer.delete_section(db.session, version, current_user.id, section_id)
+    )
+    flash_problems(problems)
+    if not problems:
+        flash(_("Section deleted."), "success")
+    return redirect(editor_url(version), 303)
+
+
+# --- questions ------------------------------------------------------------------------------
+
+
+def item_input(form: Any) -> ItemInput:
+    """The item form's fields; option rows come as parallel lists."""
+    codes = form.getlist("option_code")
+    vi = form.getlist("option_vi")
+    en = form.getlist("option_en")
+    missing = set(form.getlist("option_missing"))
+    rows = [
+        OptionInput(
+            code=codes[i] if i < len(codes) else "",
+            label_vi=vi[i] if i < len(vi) else "",
+            label_en=en[i] if i < len(en) else "",
+            missing=str(i) in missing,
+        )
+        for i in range(max(len(codes), len(vi), len(en)))
+    ]
+    return ItemInput(
+        id=form.get("id", "").strip(),
+        type=form.get("type", ""),
+        label_vi=form.get("label_vi", ""),
+        label_en=form.get("label_en", ""),
+        hint_vi=form.get("hint_vi", ""),
+        hint_en=form.get("hint_en", ""),
+        required=form.get("required") == "1",
+        scale="" if form.get("answers") == "options" else form.get("scale", ""),
+        options=rows,
+        min=form.get("min", ""),
+        max=form.get("max", ""),
+    )
+
+
+def item_values(item: dict[str, Any]) -> ItemInput:
+    """A stored item as the form shows it."""
+
+    def text(value: Any) -> str:
+        return "" if value is None else str(value)
+
+    return ItemInput(
+        id=item["id"],
+        type=item["type"],
+        label_vi=item.get("label", {}).get("vi", ""),
+        label_en=item.get("label", {}).get("en", ""),
+        hint_vi=item.get("hint", {}).get("vi", ""),
+        hint_en=item.get("hint", {}).get("en", ""),
+        required=bool(item.get("required")),
+        scale=item.get("scale", ""),
+        options=[
+            OptionInput(
+                str(o["code"]),
+                o["label"].get("vi", ""),
+                o["label"].get("en", ""),
+                bool(o.get("missing")),
+            )
+            for o in item.get("options", [])
+        ],
+        min=text(item.get("min")),
+        max=text(item.get("max")),
+    )
+
+
+def _item_page(
+    version: QuestionnaireVersion, values: ItemInput, problems: list[Problem], **context: Any
+) -> str:
+    rows = [*values.options, *[OptionInput("", "") for _ in range(BLANK_OPTION_ROWS)]]
+    return page(
+        "designer/item.html",
+        version,
+        values=values,
+        option_rows=rows,
+        item_types=ITEM_TYPES,
+        errors=errors_by_field(problems),
+        problems=[p for p in problems if "[" in p.where or p.where == "$"],
+        **context,
+    )
+
+
+@bp.route("/<key>/<int:number>/sections/<section_id>/new", methods=["GET", "POST"])
+@requires("design")
+def new_item(key: str, number: int, section_id: str) -> Any:
+    version = load(key, number, edit=True)
+    section = _section(version, section_id)
+    problems: list[Problem] = []
+    if request.method == "POST":
+        values = item_input(request.form)
+        item_id, problems = run(
+            lambda: designer.add_item(db.session, version, current_user.id, section_id, values)
+        )
+        if not problems:
+            flash(_("Question added."), "success")
+            if request.form.get("then") == "another":
+                return redirect(
+                    url_for(".new_item", key=key, number=number, section_id=section_id), 303
+                )
+            return redirect(editor_url(version, f"item-{item_id}"), 303)
+    else:
+        kind = request.args.get("type", "likert")
+        scales = list(version.document.get("scales", {}))
+        values = ItemInput(
+            id="",
+            type=kind if kind in ITEM_TYPES else "likert",
+            label_vi="",
+            scale=scales[0] if scales and kind == "likert" else "",
+        )
+    return _item_page(version, values, problems, section=section, item=None)
+
+
+@bp.route("/<key>/<int:number>/items/<item_id>", methods=["GET", "POST"])
+@requires("design")
+def item(key: str, number: int, item_id: str) -> Any:
+    version = load(key, number, edit=request.method == "POST")
+    current = _item(version, item_id)
+    problems: list[Problem] = []
+    if request.method == "POST":
+        values = item_input(request.form)
+        saved_id, problems = run(
+            lambda: designer.update_item(db.session, version, current_user.id, item_id, values)
+        )
+        if not problems:
+            flash(_("Saved."), "success")
+            return redirect(editor_url(version, f"item-{saved_id}"), 303)
+    else:
+        values = item_values(current)
+    return _item_page(
+        version,
+        values,
+        problems,
+        item=current,
+        rule_text=describe_rule(version, current.get("show_when")),
+    )
+
+
+def _item(version: QuestionnaireVersion, item_id: str) -> dict[str, Any]:
+    for found in version.document.get("sections", []):
+        for entry in found.get("items", []):
+            if entry["id"] == item_id:
+                return dict(entry)
+    abort(404)
+
+
+@bp.post("/<key>/<int:number>/items/<item_id>/move")
+@requires("design")
+def move_item(key: str, number: int, item_id: str) -> Any:
+    version = load(key, number, edit=True)
+    direction = request.form.get("direction", "")
+    _result, problems = run(
+        lambda: designer.move_item(db.session, version, current_user.id, item_id, direction)
+    )
+    flash_problems(problems)
+    return redirect(editor_url(version, f"item-{item_id}"), 303)
+
+
+@bp.post("/<key>/<int:number>/items/<item_id>/delete")
+@requires("design")
+def delete_item(key: str, number: int, item_id: str) -> Any:
+    version = load(key, number, edit=True)
+    _result, problems = run(
+        lambda: designer.delete_item(db.session, version, current_user.id, item_id)
+    )
+    flash_problems(problems)
+    if not problems:
+        flash(_("Question deleted."), "success")
+    return redirect(editor_url(version), 303)
+
+
+# --- skip logic -----------------------------------------------------------------------------
+
+KINDS = {"items": "item", "sections": "section"}
+
+
+@bp.route(
+    "/<key>/<int:number>/<any(items, sections):kind>/<target_id>/logic", methods=["GET", "POST"]
+)
+@requires("design")
+def logic(key: str, number: int, kind: str, target_id: str) -> Any:
+    version = load(key, number, edit=request.method == "POST")
+    which = KINDS[kind]
+    here = url_for(".logic", key=key, number=number, kind=kind, target_id=target_id)
+    problems: list[Problem] = []
+    if request.method == "POST":
+        action = request.form.get("action", "")
+        actor = current_user.id
+        calls: dict[str, Callable[[], Any]] = {
+            "add": lambda: designer.add_condition(
+                db.session,
+                version,
+                actor,
+                which,
+                target_id,
+                item=request.form.get("item", ""),
+                op=request.form.get("op", ""),
+                values=request.form.getlist("value"),
+                combine=request.form.get("combine", "all"),
+            ),
+            "remove": lambda: designer.remove_condition(
+                db.session,
+                version,
+                actor,
+                which,
+                target_id,
+                _int(request.form.get("index", "")),
+            ),
+            "combine": lambda: designer.set_combine(
+                db.session, version, actor, which, target_id, request.form.get("combine", "")
+            ),
+            "clear": lambda: designer.clear_rule(db.session, version, actor, which, target_id),
+        }
+        if action not in calls:
+            abort(400)
+        _result, problems = run(calls[action])
+        if not problems:
+            flash(_("Saved."), "success")
+            return redirect(here, 303)
+    try:
+        owner = design_logic.target(version.document, which, target_id)
+        earlier = design_logic.earlier_items(version.document, which, target_id)
+    except NotInDocument:
+        abort(404)
+    chosen = request.values.get("item", "")
+    source = next((i for i in earlier if i["id"] == chosen), None)
+    return page(
+        "designer/logic.html",
+        version,
+        kind=kind,
+        which=which,
+        target=owner,
+        target_id=target_id,
+        current=design_logic.read(owner.get("show_when")),
+        describe=lambda condition: describe_condition(version, condition),
+        rule_text=describe_rule(version, owner.get("show_when")),
+        earlier=earlier,
+        source=source,
+        operators=design_logic.operators_for(source) if source else [],
+        operator_names=design_logic.OPERATORS,
+        source_options=design_logic.options_of(version.document, source) if source else [],
+        errors=errors_by_field(problems),
+        problems=problems,
+    )
+
+
+def _int(text: str) -> int:
+    return int(text) if text.strip().lstrip("-").isdigit() else -1
+
+
+# --- answer scales --------------------------------------------------------------------------
+
+
+@bp.route("/<key>/<int:number>/scales/", methods=["GET", "POST"], defaults={"scale_id": None})
+@bp.route("/<key>/<int:number>/scales/<scale_id>", methods=["GET", "POST"])
+@requires("design")
+def scale(key: str, number: int, scale_id: str | None) -> Any:
+    version = load(key, number, edit=request.method == "POST")
+    scales = version.document.get("scales", {})
+    if scale_id is not None and scale_id not in scales:
+        abort(404)
+    problems: list[Problem] = []
+    if request.method == "POST":
+        if request.form.get("action") == "delete" and scale_id is not None:
+            _result, problems = run(
+                lambda: designer.delete_scale(db.session, version, current_user.id, scale_id)
+            )
+            if not problems:
+                flash(_("Scale deleted."), "success")
+                return redirect(url_for(".scale", key=key, number=number), 303)
+        else:
+            values = item_input(request.form)
+            name_vi, name_en = request.form.get("name_vi", ""), request.form.get("name_en", "")
+            saved, problems = run(
+                lambda: designer.set_scale(
+                    db.session,
+                    version,
+                    current_user.id,
+                    scale_id,
+                    name_vi=name_vi,
+                    name_en=name_en,
+                    options=values.options,
+                )
+            )
+            if not problems:
+                flash(_("Saved."), "success")
+                return redirect(url_for(".scale", key=key, number=number, scale_id=saved), 303)
+        options = item_input(request.form).options
+        name = {"vi": request.form.get("name_vi", ""), "en": request.form.get("name_en", "")}
+    else:
+        current = scales.get(scale_id, {}) if scale_id else {}
+        options = item_values({"id": "", "type": "single", **current}).options
+        name = dict(current.get("label", {}))
+    rows = [
+        *options,
+        *[OptionInput("", "") for _ in range(BLANK_OPTION_ROWS + (2 if not options else 0))],
+    ]
+    return page(
+        "designer/scales.html",
+        version,
+        scales=scales,
+        scale_id=scale_id,
+        name=name,
+        option_rows=rows,
+        errors=errors_by_field(problems),
+        users={
+            sid: [
+                i["id"]
+                for s in version.document["sections"]
+                for i in s["items"]
+                if i.get("scale") == sid
+            ]
+            for sid in scales
+        },
+    )

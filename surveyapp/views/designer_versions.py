@@ -1,0 +1,267 @@
+"""The designer's framework editor, live preview, publishing, version history and diff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from surveyapp.extensions import db
+from surveyapp.forms.builder import build_section_form
+from surveyapp.i18n import current_language
+from surveyapp.models import QuestionnaireVersion
+from surveyapp.models._types import utcnow
+from surveyapp.questionnaire.document import Questionnaire as Document
+from surveyapp.security import requires
+from surveyapp.services import design_preview, designer
+from surveyapp.services.problems import Problem
+from surveyapp.views.designer import editor_url, errors_by_field, flash_problems, load, page, run
+
+bp = Blueprint("designer_versions", __name__, url_prefix="/designer")
+
+# The preview frame may be shown by the designer's own pages, and nowhere else.
+PREVIEW_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self'; frame-ancestors 'self'; base-uri 'none'; object-src 'none'"
+)
+WIDTHS = ("phone", "desktop")
+
+# Form fields each framework change takes (lists are read with getlist).
+FRAMEWORK_FIELDS: dict[str, tuple[str, ...]] = {
+    "settings": ("satisfied", "aggregate"),
+    "add_group": ("label_vi", "label_en", "weight"),
+    "update_group": ("group_id", "label_vi", "label_en", "weight"),
+    "delete_group": ("group_id",),
+    "add_element": ("label_vi", "label_en", "weight", "group"),
+    "update_element": ("element_id", "label_vi", "label_en", "weight", "group"),
+    "move_element": ("element_id", "direction"),
+    "delete_element": ("element_id",),
+    "add_criterion": ("element_id", "item", "weight"),
+    "remove_criterion": ("element_id", "item"),
+    "add_indicator": ("label_vi", "label_en", "item", "codes", "min", "max"),
+    "delete_indicator": ("indicator_id",),
+    "set_targets": (),
+}
+LIST_FIELDS = {"codes"}
+
+
+# --- framework ------------------------------------------------------------------------------
+
+
+@bp.route("/<key>/<int:number>/framework", methods=["GET", "POST"])
+@requires("design")
+def framework(key: str, number: int) -> Any:
+    version = load(key, number, edit=request.method == "POST")
+    problems: list[Problem] = []
+    operation = request.form.get("operation", "")
+    if request.method == "POST":
+        if operation not in FRAMEWORK_FIELDS:
+            abort(400)
+        fields: dict[str, Any] = {
+            name: request.form.getlist(name) if name in LIST_FIELDS else request.form.get(name, "")
+            for name in FRAMEWORK_FIELDS[operation]
+        }
+        if operation == "set_targets":
+            fields["targets"] = {
+                name.removeprefix("target_"): value
+                for name, value in request.form.items()
+                if name.startswith("target_")
+            }
+        _result, problems = run(
+            lambda: designer.edit_framework(
+                db.session, version, current_user.id, operation, **fields
+            )
+        )
+        if not problems:
+            flash(_("Saved."), "success")
+            return redirect(url_for(".framework", key=key, number=number), 303)
+    q = Document(version.document)
+    lang = current_language()
+    used = {c["item"] for e in q.framework.get("elements", []) for c in e.get("criteria", [])}
+    target_rows = [
+        ("overall", _("Overall")),
+        *(
+            (g["id"], q.text(g.get("label"), lang) or g["id"])
+            for g in q.framework.get("groups", [])
+        ),
+        *(
+            (e["id"], q.text(e.get("label"), lang) or e["id"])
+            for e in q.framework.get("elements", [])
+        ),
+    ]
+    return page(
+        "designer/framework.html",
+        version,
+        fw=q.framework,
+        criterion_items=[
+            i for i in q.items if i["type"] in ("likert", "single") and i["id"] not in used
+        ],
+        indicator_items=[
+            i for i in q.items if i["type"] in ("likert", "single", "multi", "number")
+        ],
+        target_rows=target_rows,
+        known_items={i["id"] for i in q.items},
+        failed=operation if problems else "",
+        form=request.form,
+        errors=errors_by_field(problems),
+        problems=problems,
+    )
+
+
+# --- preview ----------------------------------------------------------------------------------
+
+
+@bp.get("/<key>/<int:number>/preview")
+@requires("design")
+def preview(key: str, number: int) -> Any:
+    version = load(key, number)
+    width = request.args.get("width", "phone")
+    shown = request.args.get("in", current_language())
+    return page(
+        "designer/preview.html",
+        version,
+        width=width if width in WIDTHS else "phone",
+        shown=shown if shown in ("vi", "en") else "vi",
+    )
+
+
+def _preview_key(version: QuestionnaireVersion) -> str:
+    return f"preview:{version.id}"
+
+
+@bp.route("/<key>/<int:number>/preview/<any(vi, en):shown>/", methods=["GET", "POST"])
+@requires("design")
+def preview_frame(key: str, number: int, shown: str) -> Any:
+    """The respondent pages of this version, answers kept only in the designer's session."""
+    version = load(key, number)
+    here = url_for(".preview_frame", key=key, number=number, shown=shown)
+    state = session.get(_preview_key(version)) or {}
+    if request.args.get("restart") or not isinstance(state, dict):
+        state = {}
+    q = Document(version.document)
+    answers: dict[str, Any] = dict(state.get("answers", {}))
+    current = str(state.get("page", design_preview.WELCOME))
+    with force_locale(shown):
+        if request.method == "POST":
+            step = design_preview.post(q, answers, current, request.form, lang=shown)
+            if step.form is None:
+                session[_preview_key(version)] = {"page": step.page, "answers": step.answers}
+                if step.finished:
+                    session.pop(_preview_key(version), None)
+                    return _framed(render_template("designer/preview_done.html", here=here, q=q))
+                return redirect(here, 303)
+            body = _render_page(q, step.page, step.answers, here, form=step.form)
+        else:
+            session[_preview_key(version)] = {"page": current, "answers": answers}
+            body = _render_page(q, current, answers, here)
+    return _framed(body)
+
+
+def _render_page(
+    q: Document, current: str, answers: dict[str, Any], here: str, form: Any = None
+) -> str:
+    path = design_preview.pages(q, answers)
+    if current not in path:
+        current = path[0]
+    if current not in (design_preview.WELCOME, design_preview.CONFIRM) and form is None:
+        earlier = design_preview.answers_before(q, answers, current)
+        form = build_section_form(q, current, earlier, saved=answers, lang=current_language())
+    sections = [s["id"] for s in q.sections]
+    step = (
+        0
+        if current == design_preview.WELCOME
+        else len(sections) + 1
+        if current == design_preview.CONFIRM
+        else sections.index(current) + 1
+    )
+    return render_template(
+        "respond/page.html",
+        q=q,
+        survey=None,
+        agency=None,
+        here=here,
+        kiosk=False,
+        open_link=False,
+        page=current,
+        section=None if form is None else q.section(current),
+        form=form,
+        step=step,
+        steps=len(sections) + 1,
+        first=current == design_preview.WELCOME,
+        last=current == design_preview.CONFIRM,
+        error=None,
+    )
+
+
+def _framed(body: str) -> Any:
+    response = make_response(body)
+    response.headers["Content-Security-Policy"] = PREVIEW_CSP
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- publishing and versions ------------------------------------------------------------------
+
+
+@bp.route("/<key>/<int:number>/publish", methods=["GET", "POST"])
+@requires("design")
+def publish(key: str, number: int) -> Any:
+    version = load(key, number, edit=True)
+    if request.method == "POST":
+        if request.form.get("confirm") != "1":
+            flash(_("Tick the box to confirm."), "error")
+            return redirect(url_for(".publish", key=key, number=number), 303)
+        _result, problems = run(
+            lambda: designer.publish(db.session, version, actor_id=current_user.id, now=utcnow())
+        )
+        if problems:
+            flash_problems(problems[:5])
+            return redirect(editor_url(version, "problems"), 303)
+        flash(_("Version %(n)s is published.", n=version.version), "success")
+        return redirect(url_for(".history", key=key), 303)
+    found = designer.problems(version, current_language())
+    return page(
+        "designer/publish.html", version, errors=[p for p in found if p.severity == "error"]
+    )
+
+
+@bp.post("/<key>/<int:number>/new-version")
+@requires("design")
+def new_version(key: str, number: int) -> Any:
+    source = load(key, number, edit=True)
+    created, problems = run(
+        lambda: designer.new_version(
+            db.session,
+            source,
+            note=request.form.get("note", ""),
+            actor_id=current_user.id,
+            now=utcnow(),
+        )
+    )
+    if problems:
+        flash_problems(problems)
+        return redirect(url_for(".history", key=key), 303)
+    flash(_("Version %(n)s is a new draft.", n=created.version), "success")
+    return redirect(editor_url(created), 303)
+
+
+@bp.get("/<key>/history")
+@requires("design")
+def history(key: str) -> Any:
+    version = load(key)
+    rows = designer.history(db.session, version.questionnaire)
+    return page("designer/history.html", version, rows=rows)
