@@ -5,15 +5,20 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_decimal, format_percent, get_locale
+from flask import Flask, current_app, has_app_context, has_request_context, request, session
+from flask_babel import force_locale, format_decimal, format_percent, get_locale
+from flask_babel.speaklater import LazyString
 
 
 def select_locale() -> str:
-    """``?lang=`` switches, then the remembered choice, then Accept-Language, then vi."""
+    """``?lang=`` switches, then the remembered choice, then Accept-Language, then vi.
+
+    Outside a request (command line, background jobs) it is English, the language of the
+    command line's messages; a job writing for a user renders under ``force_locale``.
+    """
+    if not has_request_context():
+        return "en"
     languages = current_app.config["LANGUAGES"]
-    if not has_request_context():  # CLI commands and background jobs
-        return str(languages[0])
     chosen = request.args.get("lang", "")
     if chosen in languages:
         return chosen
@@ -26,6 +31,14 @@ def select_locale() -> str:
 def current_language() -> str:
     locale = get_locale()
     return locale.language if locale else "vi"
+
+
+def in_language(text: str | LazyString, lang: str) -> str:
+    """A lazy message rendered in ``lang`` (English where no app, so no catalog, is loaded)."""
+    if not has_app_context():
+        return str(text)
+    with force_locale(lang):
+        return str(text)
 
 
 def percent(value: float | None, digits: int = 2) -> str:

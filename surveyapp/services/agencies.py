@@ -6,6 +6,8 @@ import csv
 import io
 from collections.abc import Iterable, Mapping
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 
 from surveyapp.extensions import DbSession
@@ -20,7 +22,8 @@ def read_csv(text: str) -> list[dict[str, str]]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = [c for c in COLUMNS[:3] if c not in (reader.fieldnames or [])]
     if missing:
-        raise InputRefused([Problem("row 1", f"missing column(s): {', '.join(missing)}")])
+        message = _l("missing column(s): %(columns)s", columns=", ".join(missing))
+        raise InputRefused([Problem(_l("row %(row)s", row=1), message)])
     return [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
 
 
@@ -32,24 +35,24 @@ def import_agencies(session: DbSession, rows: Iterable[Mapping[str, str]]) -> li
     seen: dict[str, int] = {}
     for number, row in enumerate(rows, start=2):
         code = row.get("code", "")
-        where = f"row {number}"
+        where = _cell(number, "code")
         if not code:
-            problems.append(Problem(f"{where}, column code", "empty code"))
+            problems.append(Problem(where, _l("empty code")))
         elif not code.replace("_", "").replace("-", "").isalnum() or len(code) > 32:
-            problems.append(Problem(f"{where}, column code", f'invalid code "{code}"'))
+            problems.append(Problem(where, _l('invalid code "%(code)s"', code=code)))
         elif code in seen:
-            problems.append(Problem(f"{where}, column code", f'"{code}" repeats row {seen[code]}'))
+            message = _l('"%(code)s" repeats row %(row)s', code=code, row=seen[code])
+            problems.append(Problem(where, message))
         else:
             seen[code] = number
         if not row.get("name_vi"):
-            problems.append(Problem(f"{where}, column name_vi", "empty name"))
+            problems.append(Problem(_cell(number, "name_vi"), _l("empty name")))
     codes = set(seen) | set(existing)
     for number, row in enumerate(rows, start=2):
         parent = row.get("parent", "")
         if parent and parent not in codes:
-            problems.append(
-                Problem(f"row {number}, column parent", f'unknown agency code "{parent}"')
-            )
+            message = _l('unknown agency code "%(code)s"', code=parent)
+            problems.append(Problem(_cell(number, "parent"), message))
     if problems:
         raise InputRefused(problems)
     by_code = dict(existing)
@@ -59,13 +62,20 @@ def import_agencies(session: DbSession, rows: Iterable[Mapping[str, str]]) -> li
         ready = [r for r in pending.values() if not r.get("parent") or r["parent"] in by_code]
         if not ready:
             cycle = ", ".join(sorted(pending))
-            raise InputRefused([Problem("column parent", f"agencies form a cycle: {cycle}")])
+            where = _l("column %(column)s", column="parent")
+            raise InputRefused(
+                [Problem(where, _l("agencies form a cycle: %(codes)s", codes=cycle))]
+            )
         for row in ready:
             agency = _upsert(session, by_code, row)
             imported.append(agency)
             del pending[row["code"]]
     session.flush()
     return imported
+
+
+def _cell(row: int, column: str) -> LazyString:
+    return _l("row %(row)s, column %(column)s", row=row, column=column)
 
 
 def _upsert(session: DbSession, by_code: dict[str, Agency], row: Mapping[str, str]) -> Agency:
@@ -97,7 +107,9 @@ def by_codes(session: DbSession, codes: Iterable[str]) -> list[Agency]:
     found = {a.code: a for a in session.scalars(select(Agency).where(Agency.code.in_(codes)))}
     unknown = [c for c in codes if c not in found]
     if unknown:
-        raise InputRefused([Problem("", f'unknown agency code "{c}"') for c in unknown])
+        raise InputRefused(
+            [Problem("", _l('unknown agency code "%(code)s"', code=c)) for c in unknown]
+        )
     return [found[c] for c in codes]
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+
 from surveyapp.extensions import DbSession
 from surveyapp.models import Agency, Invitation, Survey
 from surveyapp.models.audit import record
@@ -40,13 +42,19 @@ def create_invitations(
     if agency is None:
         if len(survey.agencies) != 1:
             codes = ", ".join(a.code for a in survey.agencies)
-            problems.append(Problem("--agency", f"choose one of the survey's agencies: {codes}"))
+            problems.append(
+                Problem(
+                    "--agency", _l("choose one of the survey's agencies: %(codes)s", codes=codes)
+                )
+            )
         else:
             agency = survey.agencies[0]
     elif agency not in survey.agencies:
-        problems.append(Problem("--agency", f'"{agency.code}" is not an agency of this survey'))
+        problems.append(
+            Problem("--agency", _l('"%(code)s" is not an agency of this survey', code=agency.code))
+        )
     if not 1 <= count <= MAX_BATCH:
-        problems.append(Problem("--count", f"between 1 and {MAX_BATCH:,}"))
+        problems.append(Problem("--count", _l("between 1 and %(n)s", n=f"{MAX_BATCH:,}")))
     if problems or agency is None:
         raise InputRefused(problems)
     links = []

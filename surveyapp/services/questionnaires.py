@@ -10,15 +10,19 @@ import json
 from pathlib import Path
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from surveyapp.extensions import DbSession
-from surveyapp.models import Questionnaire, QuestionnaireVersion
+from surveyapp.i18n import in_language
+from surveyapp.models import Questionnaire, QuestionnaireVersion, VersionStatus
 from surveyapp.models.audit import record
 from surveyapp.questionnaire import templates, validation
 from surveyapp.questionnaire.diff import QuestionnaireDiff, diff
 from surveyapp.services import surveys
 from surveyapp.services.problems import InputRefused, Problem
+
+FROZEN_STATUS = {VersionStatus.OPEN: _l("open"), VersionStatus.CLOSED: _l("closed")}
 
 
 def read_file(path: Path, lang: str = "en") -> tuple[dict[str, Any] | None, list[Any]]:
@@ -32,11 +36,13 @@ def read_file(path: Path, lang: str = "en") -> tuple[dict[str, Any] | None, list
 
         return xlsform.read_workbook(path, filename=name, lang=lang)
     if path.suffix.lower() != ".json":
-        return None, [validation.Problem(name, "expected a .json or .xlsx file")]
+        message = in_language(_l("expected a .json or .xlsx file"), lang)
+        return None, [validation.Problem(name, message)]
     try:
         doc = json.loads(path.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        return None, [validation.Problem(f"{name}:$", f"not valid JSON ({error})")]
+        message = in_language(_l("not valid JSON (%(error)s)", error=str(error)), lang)
+        return None, [validation.Problem(f"{name}:$", message)]
     problems = [
         validation.Problem(f"{name}:{p.path}", p.message, p.severity)
         for p in validation.validate(doc, lang)
@@ -80,8 +86,14 @@ def import_questionnaire(
             [
                 Problem(
                     "version",
-                    f"version {number} of {key} is {existing.status.value} and frozen; "
-                    f"give the document version {(latest or number) + 1}",
+                    _l(
+                        "version %(n)s of %(key)s is %(status)s and frozen; "
+                        "give the document version %(next)s",
+                        n=number,
+                        key=key,
+                        status=FROZEN_STATUS[existing.status],
+                        next=(latest or number) + 1,
+                    ),
                 )
             ]
         )
@@ -107,9 +119,11 @@ def export_document(session: DbSession, key: str, version: int | None = None) ->
     try:
         document = templates.load_template(key)
     except KeyError:
-        raise InputRefused([Problem("ID", f'unknown questionnaire "{key}"')]) from None
+        message = _l('unknown questionnaire "%(key)s"', key=key)
+        raise InputRefused([Problem(_l("questionnaire"), message)]) from None
     if version is not None and version != int(document.get("version", 1)):
-        raise InputRefused([Problem("--version", f"questionnaire {key} has no version {version}")])
+        message = _l("questionnaire %(key)s has no version %(n)s", key=key, n=version)
+        raise InputRefused([Problem(_l("version"), message)])
     return document
 
 
@@ -117,13 +131,9 @@ def diff_versions(
     session: DbSession, key: str, from_version: int, to_version: int
 ) -> QuestionnaireDiff:
     """What changed from one stored version of a questionnaire to another."""
-    documents = []
-    for number, flag in ((from_version, "--from"), (to_version, "--to")):
-        try:
-            documents.append(surveys.questionnaire_version(session, key, number).document)
-        except InputRefused as refused:  # say which of the two versions is missing
-            raise InputRefused([Problem(flag, p.message) for p in refused.problems]) from None
-    return diff(documents[0], documents[1])
+    before = surveys.questionnaire_version(session, key, from_version).document
+    after = surveys.questionnaire_version(session, key, to_version).document
+    return diff(before, after)
 
 
 def _stored_questionnaire(session: DbSession, key: str) -> Questionnaire | None:

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select
 
 from surveyapp.extensions import DbSession
@@ -127,11 +128,15 @@ def draw_sample(
     _check_arguments(size, margin, allocation, minimum, strata_columns, seed, reserve_fraction)
     strata = frame_strata(session, survey, strata_columns)
     if not strata:
-        raise InputRefused([Problem("", "the survey has no frame yet: import one first")])
+        raise InputRefused([Problem("", _l("the survey has no frame yet: import one first"))])
     too_long = [label for label in strata if len(label) > MAX_LABEL]
     if too_long:
-        message = f"stratum labels longer than {MAX_LABEL} characters: "
-        raise InputRefused([Problem("--strata", message + ", ".join(too_long[:3]))])
+        message = _l(
+            "stratum labels longer than %(n)s characters: %(labels)s",
+            n=MAX_LABEL,
+            labels=", ".join(too_long[:3]),
+        )
+        raise InputRefused([Problem("--strata", message)])
     sizes = {label: len(s.ids) for label, s in strata.items()}
     total = size if size is not None else slovin(sum(sizes.values()), margin or 0.0)
     allocated = _allocate(sizes, total, allocation, minimum, sd)
@@ -186,24 +191,29 @@ def _check_arguments(
 ) -> None:
     problems: list[Problem] = []
     if (size is None) == (margin is None):
-        problems.append(Problem("--size", "give either --size or --margin"))
+        problems.append(Problem("--size", _l("give either a sample size or a margin of error")))
     if size is not None and size < 1:
-        problems.append(Problem("--size", "at least 1"))
+        problems.append(Problem("--size", _l("at least 1")))
     if margin is not None and not 0 < margin < 1:
-        problems.append(Problem("--margin", "a proportion between 0 and 1, e.g. 0.05"))
+        problems.append(Problem("--margin", _l("a proportion between 0 and 1, e.g. 0.05")))
     if allocation not in {a.value for a in Allocation}:
         choices = ", ".join(a.value for a in Allocation)
-        problems.append(Problem("--allocation", f'unknown method "{allocation}"; use {choices}'))
+        problems.append(
+            Problem(
+                "--allocation",
+                _l('unknown method "%(method)s"; use %(known)s', method=allocation, known=choices),
+            )
+        )
     if minimum < 0:
-        problems.append(Problem("--min", "0 or more"))
+        problems.append(Problem("--min", _l("0 or more")))
     unknown = [c for c in strata_columns if c not in STRATA_COLUMNS]
     if unknown or not strata_columns:
         known = ", ".join(STRATA_COLUMNS)
-        problems.append(Problem("--strata", f"strata columns are among: {known}"))
+        problems.append(Problem("--strata", _l("strata columns are among: %(known)s", known=known)))
     if not 0 <= seed <= MAX_SEED:
-        problems.append(Problem("--seed", f"an integer from 0 to {MAX_SEED}"))
+        problems.append(Problem("--seed", _l("an integer from 0 to %(n)s", n=MAX_SEED)))
     if not 0 <= reserve_fraction <= 1:
-        problems.append(Problem("--reserve", "a proportion between 0 and 1"))
+        problems.append(Problem("--reserve", _l("a proportion between 0 and 1")))
     if problems:
         raise InputRefused(problems)
 
@@ -264,7 +274,7 @@ def _discard_earlier_samples(session: DbSession, survey: Survey) -> None:
         select(func.count()).select_from(Response).where(Response.invitation_id.in_(invited))
     )
     if fielded or answered:
-        message = "the survey's sample is already in the field; it cannot be drawn again"
+        message = _l("the survey's sample is already in the field; it cannot be drawn again")
         raise InputRefused([Problem("", message)])
     invitation_ids = list(session.scalars(invited))
     session.execute(delete(SampledUnit).where(SampledUnit.sample_id.in_(earlier)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from surveyapp.extensions import DbSession
@@ -41,7 +42,14 @@ def questionnaire_version(
         query = query.where(QuestionnaireVersion.version == version)
     found = session.scalar(query)
     if found is None:
-        raise InputRefused([Problem("--version", f"questionnaire {key} has no version {version}")])
+        raise InputRefused(
+            [
+                Problem(
+                    _l("version"),
+                    _l("questionnaire %(key)s has no version %(n)s", key=key, n=version),
+                )
+            ]
+        )
     return found
 
 
@@ -68,7 +76,16 @@ def _store_template(session: DbSession, key: str) -> Questionnaire:
     except KeyError:
         known = ", ".join(t.id for t in templates.list_templates())
         raise InputRefused(
-            [Problem("--questionnaire", f'unknown questionnaire "{key}" (built in: {known})')]
+            [
+                Problem(
+                    _l("questionnaire"),
+                    _l(
+                        'unknown questionnaire "%(key)s" (built in: %(known)s)',
+                        key=key,
+                        known=known,
+                    ),
+                )
+            ]
         ) from None
     questionnaire = Questionnaire(key=key)
     session.add(questionnaire)
@@ -98,9 +115,9 @@ def create_survey(
     """Create a survey and open it for answers; its questionnaire version freezes."""
     problems = []
     if not title.strip():
-        problems.append(Problem("title", "a survey needs a title"))
+        problems.append(Problem(_l("title"), _l("a survey needs a title")))
     if not agencies:
-        problems.append(Problem("agencies", "choose at least one agency"))
+        problems.append(Problem(_l("agencies"), _l("choose at least one agency")))
     if problems:
         raise InputRefused(problems)
     if version.status is VersionStatus.DRAFT:

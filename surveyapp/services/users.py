@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from surveyapp.extensions import DbSession
@@ -19,16 +20,22 @@ def create_user(
     try:
         email = validate_email(email, check_deliverability=False).normalized.lower()
     except EmailNotValidError as error:
-        problems.append(Problem("email", str(error)))
+        problems.append(
+            Problem(_l("e-mail"), _l("not a valid e-mail address (%(detail)s)", detail=str(error)))
+        )
     try:
         parsed_role = Role(role)
     except ValueError:
         roles = ", ".join(r.value for r in Role)
-        problems.append(Problem("role", f'unknown role "{role}" (one of {roles})'))
+        problems.append(
+            Problem(
+                _l("role"), _l('unknown role "%(role)s" (one of %(roles)s)', role=role, roles=roles)
+            )
+        )
     if len(password) < MIN_PASSWORD:
-        problems.append(Problem("password", f"at least {MIN_PASSWORD} characters"))
+        problems.append(Problem(_l("password"), _l("at least %(n)s characters", n=MIN_PASSWORD)))
     if not problems and find_user(session, email) is not None:
-        problems.append(Problem("email", f"{email} already has an account"))
+        problems.append(Problem(_l("e-mail"), _l("%(email)s already has an account", email=email)))
     if problems:
         raise InputRefused(problems)
     user = User(email=email, role=parsed_role, agency=agency)

@@ -176,7 +176,7 @@ def test_cli_draw_prints_the_table_and_writes_tokens(
     assert len(rows) == 40 and rows[0]["url"] == f"http://localhost/s/{rows[0]['token']}"
     code, _, err = run(app, "sample", "draw", str(survey.id), "--size", "5", "--margin", "0.1",
                        "--seed", "1")  # fmt: skip
-    assert code == 1 and "either --size or --margin" in err
+    assert code == 1 and "either a sample size or a margin of error" in err
 
 
 def test_contacts_never_reach_the_export(app: Flask, survey: Survey, tmp_path: Path) -> None:

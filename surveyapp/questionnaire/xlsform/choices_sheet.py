@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from surveyapp.questionnaire.xlsform.reading import Reading
 from surveyapp.questionnaire.xlsform.sheets import Table
 
@@ -20,7 +22,7 @@ def read_choices(reading: Reading, table: Table, default: str) -> dict[str, Any]
         list_name, name = table.get(values, "list_name"), table.get(values, "name")
         if not list_name or not name:
             missing = "list_name" if not list_name else "name"
-            reading.error(table.where(row, missing), f"{missing} is missing")
+            reading.error(table.where(row, missing), _l("%(column)s is missing", column=missing))
             continue
         option: dict[str, Any] = {"code": 0, "label": table.labels(values, "label", default)}
         if table.get(values, "missing").lower() in ("yes", "true", "1"):
@@ -30,7 +32,8 @@ def read_choices(reading: Reading, table: Table, default: str) -> dict[str, Any]
         entries = rows.setdefault(list_name, [])
         if any(name == seen for _, seen, _ in entries):
             reading.error(
-                table.where(row, "name"), f'choice "{name}" appears twice in list "{list_name}"'
+                table.where(row, "name"),
+                _l('choice "%(name)s" appears twice in list "%(list)s"', name=name, list=list_name),
             )
         entries.append((row, name, option))
     scales: dict[str, Any] = {}
@@ -41,7 +44,11 @@ def read_choices(reading: Reading, table: Table, default: str) -> dict[str, Any]
             listed = ", ".join(f"{name}={code}" for name, code in codes.items())
             reading.warn(
                 table.where(entries[0][0], "name"),
-                f'choice names in list "{list_name}" are not numbers; coded {listed}',
+                _l(
+                    'choice names in list "%(list)s" are not numbers; coded %(codes)s',
+                    list=list_name,
+                    codes=listed,
+                ),
             )
         for index, (row, name, option) in enumerate(entries):
             option["code"] = codes[name]

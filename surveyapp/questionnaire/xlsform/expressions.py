@@ -8,15 +8,30 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
 COMPARE = {"eq": "=", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 
 
-class ExpressionError(ValueError):
-    """An XLSForm expression outside the subset we read; ``offset`` is 0-based."""
+# Excel "smart quotes" typed into a formula bar, and its non-breaking spaces
+TYPOGRAPHY = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"'})
+TYPOGRAPHY |= str.maketrans({"„": '"', "\u00a0": " ", "\u2009": " ", "\u202f": " "})
 
-    def __init__(self, message: str, offset: int):
-        super().__init__(f"{message} (at character {offset + 1})")
+
+class ExpressionError(ValueError):
+    """An XLSForm expression outside the subset we read; ``offset`` is 0-based.
+
+    ``reason`` is lazy: it reads in the language current when it is turned into text.
+    """
+
+    def __init__(self, message: str | LazyString, offset: int):
+        self.reason = _l("%(problem)s (at character %(n)s)", problem=message, n=offset + 1)
+        super().__init__(self.reason)
         self.offset = offset
+
+    def __str__(self) -> str:
+        return str(self.reason)
 
 
 _TOKEN = re.compile(
@@ -41,7 +56,7 @@ def tokenize(text: str) -> list[tuple[str, Any, int]]:
         match = _TOKEN.match(text, pos)
         if match is None or match.end() == pos:
             at = len(text) - len(text[pos:].lstrip())
-            raise ExpressionError(f"unexpected {text[at]!r}", at)
+            raise ExpressionError(_l("unexpected %(char)s", char=repr(text[at])), at)
         kind = match.lastgroup if match.lastgroup != "name" else "ref"
         assert kind is not None
         start = match.start(kind)
@@ -60,8 +75,11 @@ def tokenize(text: str) -> list[tuple[str, Any, int]]:
 
 
 def parse_expression(text: str, *, allow_self: bool = False) -> dict[str, Any]:
-    """``${a} = 1 and not(selected(${b}, 'x'))`` → a JSON rule (values as written)."""
-    return _Parser(tokenize(text), allow_self).parse()
+    """``${a} = 1 and not(selected(${b}, 'x'))`` → a JSON rule (values as written).
+
+    Curly quotes count as straight ones: Excel puts them in when people type expressions.
+    """
+    return _Parser(tokenize(text.translate(TYPOGRAPHY)), allow_self).parse()
 
 
 class _Parser:
@@ -84,8 +102,11 @@ class _Parser:
     def expect(self, kind: str, value: Any = None) -> tuple[str, Any, int]:
         token = self.take()
         if token[0] != kind or (value is not None and token[1] != value):
-            wanted = repr(value) if value is not None else "the end" if kind == "end" else kind
-            raise ExpressionError(f"expected {wanted}, found {_found(token)}", token[2])
+            wanted = repr(value) if value is not None else _l("the end") if kind == "end" else kind
+            raise ExpressionError(
+                _l("expected %(wanted)s, found %(found)s", wanted=wanted, found=_found(token)),
+                token[2],
+            )
         return token
 
     def is_word(self, word: str) -> bool:
@@ -125,7 +146,9 @@ class _Parser:
             self.expect("op", ")")
             return rule
         if kind == "word" and self.tokens[self.pos + 1][1] == "(":
-            raise ExpressionError(f'the function "{value}()" is not supported', offset)
+            raise ExpressionError(
+                _l('the function "%(name)s()" is not supported', name=value), offset
+            )
         return self.comparison()
 
     def comparison(self) -> dict[str, Any]:
@@ -135,7 +158,9 @@ class _Parser:
         ops = {v: k for k, v in COMPARE.items()}
         if kind != "op" or symbol not in ops:
             found = _found((kind, symbol, offset))
-            raise ExpressionError(f"expected a comparison (= != < <= > >=), found {found}", offset)
+            raise ExpressionError(
+                _l("expected a comparison (= != < <= > >=), found %(found)s", found=found), offset
+            )
         op = ops[symbol]
         if left_ref:
             item, value = left, self.literal()
@@ -155,7 +180,8 @@ class _Parser:
         if kind == "dot" and self.allow_self:
             return SELF
         raise ExpressionError(
-            f"expected a question reference like ${{name}}, found {_found(token)}", offset
+            _l("expected a question reference like ${name}, found %(found)s", found=_found(token)),
+            offset,
         )
 
     def literal(self) -> Any:
@@ -167,11 +193,13 @@ class _Parser:
             self.take()
             self.expect("op", ")")
             return value == "true"
-        raise ExpressionError(f"expected a number or a quoted value, found {_found(token)}", offset)
+        raise ExpressionError(
+            _l("expected a number or a quoted value, found %(found)s", found=_found(token)), offset
+        )
 
 
-def _found(token: tuple[str, Any, int]) -> str:
-    return "the end" if token[0] == "end" else repr(str(token[1]))
+def _found(token: tuple[str, Any, int]) -> str | LazyString:
+    return _l("the end") if token[0] == "end" else repr(str(token[1]))
 
 
 def write_expression(rule: dict[str, Any], multi: set[str] | frozenset[str] = frozenset()) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from surveyapp.questionnaire.xlsform.layout import FRAMEWORK_COLUMNS
 from surveyapp.questionnaire.xlsform.reading import Reading
 from surveyapp.questionnaire.xlsform.relevance import read_expression
@@ -34,7 +36,9 @@ def read_framework(reading: Reading, table: Table, default: str) -> dict[str, An
             _setting(reading, table, row, values, node.get("id", ""), framework, points)
         elif kind == "criterion":
             if not framework["elements"]:
-                reading.error(table.where(row, "kind"), "a criterion needs an element row above it")
+                reading.error(
+                    table.where(row, "kind"), _l("a criterion needs an element row above it")
+                )
                 continue
             element = framework["elements"][-1]
             path = f"framework.elements[{len(framework['elements']) - 1}].criteria"
@@ -67,7 +71,10 @@ def read_framework(reading: Reading, table: Table, default: str) -> dict[str, An
             reading.place(f"framework.points.bands[{len(bands)}]", table, row, FIELDS, "min")
             bands.append({"min": node.get("min"), "label": label})
         else:
-            reading.error(table.where(row, "kind"), f'kind "{kind}" is not one of: {KINDS}')
+            reading.error(
+                table.where(row, "kind"),
+                _l('kind "%(kind)s" is not one of: %(kinds)s', kind=kind, kinds=KINDS),
+            )
     if points:
         framework["points"] = points
     return framework
@@ -93,4 +100,4 @@ def _setting(
         points[key.removeprefix("points_")] = reading.number(table, row, values, "value")
         reading.places[f"framework.points.{key.removeprefix('points_')}"] = where
     else:
-        reading.error(table.where(row, "id"), f'unknown setting "{key}"')
+        reading.error(table.where(row, "id"), _l('unknown setting "%(key)s"', key=key))

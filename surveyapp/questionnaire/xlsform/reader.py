@@ -12,8 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
 
+from surveyapp.i18n import in_language
 from surveyapp.questionnaire import validation
 from surveyapp.questionnaire.validation import Problem
 from surveyapp.questionnaire.xlsform.choices_sheet import (
@@ -36,7 +38,7 @@ def from_xlsform(
     Validation runs here too, its JSON paths mapped back to cells. The document is None
     when there is any error; warnings leave a usable document.
     """
-    reading = Reading(workbook, filename)
+    reading = Reading(workbook, filename, lang)
     doc = _read(reading)
     if doc is None:
         return None, reading.problems
@@ -56,7 +58,8 @@ def read_workbook(
     try:
         workbook = load_workbook(path, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a file that isn't xlsx
-        return None, [Problem(f"{filename}:survey:1:A", f"not a readable .xlsx workbook ({error})")]
+        message = _l("not a readable .xlsx workbook (%(error)s)", error=str(error))
+        return None, [Problem(f"{filename}:survey:1:A", in_language(message, lang))]
     return from_xlsform(workbook, filename=filename, lang=lang)
 
 
@@ -64,7 +67,7 @@ def _read(reading: Reading) -> dict[str, Any] | None:
     """The document as the sheets say it, before validation; None without a survey sheet."""
     survey = reading.table("survey", SURVEY_COLUMNS)
     if survey is None:
-        reading.error(("survey", 1, 0), 'the workbook has no "survey" sheet')
+        reading.error(("survey", 1, 0), _l('the workbook has no "survey" sheet'))
         return None
     choices = reading.table("choices", CHOICES_COLUMNS, CHOICES_ALIASES)
     settings = reading.table("settings", SETTINGS_COLUMNS)

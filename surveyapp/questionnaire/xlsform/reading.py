@@ -10,15 +10,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from openpyxl import Workbook
 
+from surveyapp.i18n import in_language
 from surveyapp.questionnaire.validation import Problem
 from surveyapp.questionnaire.xlsform.sheets import Table, Where, cell_text, column_letter
 
 
 class Reading:
-    def __init__(self, workbook: Workbook, filename: str):
-        self.book, self.filename = workbook, filename
+    def __init__(self, workbook: Workbook, filename: str, lang: str):
+        self.book, self.filename, self.lang = workbook, filename, lang
         self.problems: list[Problem] = []
         self.places: dict[str, Where] = {}  # JSON path → cell, to place validation problems
         self.codes: dict[str, dict[str, int]] = {}  # choice item → choice name → our code
@@ -33,11 +36,12 @@ class Reading:
         sheet, row, col = where
         return f"{self.filename}:{sheet}:{row}:{column_letter(col)}"
 
-    def error(self, where: Where, message: str) -> None:
-        self.problems.append(Problem(self.at(where), message))
+    def error(self, where: Where, message: str | LazyString) -> None:
+        self.problems.append(Problem(self.at(where), in_language(message, self.lang)))
 
-    def warn(self, where: Where, message: str) -> None:
-        self.problems.append(Problem(self.at(where), message, "warning"))
+    def warn(self, where: Where, message: str | LazyString) -> None:
+        text = in_language(message, self.lang)
+        self.problems.append(Problem(self.at(where), text, "warning"))
 
     def place(
         self, path: str, table: Table, row: int, fields: dict[str, str], key: str = "name"
@@ -88,7 +92,7 @@ class Reading:
         try:
             return float(text)
         except ValueError:
-            self.error(table.where(row, base), f'"{text}" is not a number')
+            self.error(table.where(row, base), _l('"%(value)s" is not a number', value=text))
             return None
 
     def numbers(self, table: Table, row: int, values: tuple[Any, ...], base: str) -> list[Any]:
@@ -101,5 +105,5 @@ class Reading:
             try:
                 found.append(int(part) if re.fullmatch(r"-?\d+", part) else float(part))
             except ValueError:
-                self.error(table.where(row, base), f'"{part}" is not a number')
+                self.error(table.where(row, base), _l('"%(value)s" is not a number', value=part))
         return found

@@ -9,13 +9,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from surveyapp.questionnaire.xlsform.expressions import ExpressionError, parse_expression
 from surveyapp.questionnaire.xlsform.reading import Reading
 from surveyapp.questionnaire.xlsform.sheets import Where
 
 
 class _Unresolved(ValueError):
-    """A value in an expression names no choice of its item."""
+    """A value in an expression names no choice of its item (the message is lazy)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 def read_pending(reading: Reading) -> None:
@@ -31,7 +36,7 @@ def read_expression(
     try:
         node[key] = _resolve(reading, parse_expression(text))
     except (ExpressionError, _Unresolved) as error:
-        reading.error(where, f'cannot read "{text}": {error}')
+        reading.error(where, _l('cannot read "%(text)s": %(reason)s', text=text, reason=error))
 
 
 def _resolve(reading: Reading, rule: dict[str, Any]) -> dict[str, Any]:
@@ -51,10 +56,10 @@ def _resolve(reading: Reading, rule: dict[str, Any]) -> dict[str, Any]:
         elif re.fullmatch(r"-?\d+", value):
             value = int(value)
         else:
-            raise _Unresolved(f'"{value}" is not a choice of {item}')
+            raise _Unresolved(_l('"%(value)s" is not a choice of %(item)s', value=value, item=item))
     elif isinstance(value, str) and reading.types.get(item) == "number":
         try:
             value = int(value) if re.fullmatch(r"-?\d+", value) else float(value)
         except ValueError:
-            raise _Unresolved(f'"{value}" is not a number') from None
+            raise _Unresolved(_l('"%(value)s" is not a number', value=value)) from None
     return {op: [item, value]}

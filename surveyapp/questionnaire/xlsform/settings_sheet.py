@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from surveyapp.questionnaire.xlsform.reading import Reading
 from surveyapp.questionnaire.xlsform.sheets import Table, Where, cell_text, lang_code
 
@@ -36,13 +38,15 @@ def read_settings(
     found += [*(choices.langs("label") if choices else []), *table.langs("form_title")]
     named = [code for code in found if code]
     if default is None and not named:
-        reading.warn(survey.where(1, "label"), "no language given; texts taken as Vietnamese (vi)")
+        reading.warn(
+            survey.where(1, "label"), _l("no language given; texts taken as Vietnamese (vi)")
+        )
     default = default or (named[0] if named else "vi")
     doc: dict[str, Any] = {"languages": list(dict.fromkeys([default, *named]))}
     form_id = get(values, "form_id")
     if not form_id:
         form_id = re.sub(r"[^a-z0-9_.-]+", "-", Path(reading.filename).stem.lower()).strip("-")
-        reading.warn(header, f'no form_id in settings; using "{form_id}"')
+        reading.warn(header, _l('no form_id in settings; using "%(id)s"', id=form_id))
     doc["id"] = form_id
     doc["version"] = _version(
         reading,
@@ -52,7 +56,7 @@ def read_settings(
     title = table.labels(values, "form_title", default) if settings else {}
     if not title:
         title = {default: form_id}
-        reading.warn(header, "no form_title in settings; using the form id")
+        reading.warn(header, _l("no form_title in settings; using the form id"))
     doc["title"] = title
     if get(values, "audience"):
         doc["audience"] = get(values, "audience")
@@ -67,9 +71,9 @@ def read_settings(
 def _version(reading: Reading, raw: Any, where: Where) -> int:
     text = cell_text(raw)
     if not text:
-        reading.warn(where, "no version in settings; using 1")
+        reading.warn(where, _l("no version in settings; using 1"))
         return 1
     if re.fullmatch(r"\d+", text):
         return int(text)
-    reading.error(where, f'version must be a whole number, not "{text}"')
+    reading.error(where, _l('version must be a whole number, not "%(value)s"', value=text))
     return 1

@@ -6,6 +6,8 @@ import re
 from collections.abc import Iterator
 from typing import Any, Protocol
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -16,8 +18,8 @@ ALIASES = {"relevance": "relevant", "listname": "list_name", "caption": "label"}
 
 
 class Reporter(Protocol):
-    def warn(self, where: Where, message: str) -> None: ...
-    def error(self, where: Where, message: str) -> None: ...
+    def warn(self, where: Where, message: str | LazyString) -> None: ...
+    def error(self, where: Where, message: str | LazyString) -> None: ...
 
 
 def column_letter(index: int) -> str:
@@ -60,7 +62,7 @@ class Table:
             raw = cell_text(cell)
             if not raw:
                 continue
-            parts = [p.strip() for p in raw.split("::")]
+            parts = [p.strip() for p in re.split(r"::?", raw)]  # label:English too
             if re.sub(r"\s+", "_", parts[0].lower()) in ("bind", "body") and len(parts) > 1:
                 parts = parts[1:]
             base = re.sub(r"[\s_]+", "_", parts[0].lower())
@@ -68,11 +70,13 @@ class Table:
             where = (self.name, 1, index)
             code = lang_code(parts[1]) if len(parts) > 1 else None
             if base not in known:
-                reader.warn(where, f'column "{raw}" is not supported; ignored')
+                reader.warn(where, _l('column "%(column)s" is not supported; ignored', column=raw))
             elif len(parts) > 1 and code is None:
-                reader.error(where, f'language "{parts[1]}" has no code; write it "Name (xx)"')
+                message = _l('language "%(name)s" has no code; write it "Name (xx)"', name=parts[1])
+                reader.error(where, message)
             elif (base, code) in self.columns:
-                reader.warn(where, f'column "{raw}" appears twice; the first one is used')
+                message = _l('column "%(column)s" appears twice; the first one is used', column=raw)
+                reader.warn(where, message)
             else:
                 self.columns[(base, code)] = index
         self.rows = list(iter_rows(sheet))

@@ -5,15 +5,22 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
 from surveyapp.questionnaire.xlsform.expressions import SELF, ExpressionError, parse_expression
 from surveyapp.questionnaire.xlsform.reading import Reading
 from surveyapp.questionnaire.xlsform.sheets import Table, Where
 
 SURVEY_COLUMNS = {"type", "name", "label", "hint", "required", "relevant", "constraint"}
-SURVEY_COLUMNS |= {"appearance"}
+SURVEY_COLUMNS |= {"appearance", "choice_filter"}
 # Collected by the phone, not asked: nothing to store in our document.
 IGNORED_TYPES = {"start", "end", "today", "deviceid", "subscriberid", "simserial", "audit"}
-IGNORED_TYPES |= {"phonenumber", "username", "email", "calculate", "hidden", "start-geopoint"}
+IGNORED_TYPES |= {"phonenumber", "username", "email", "hidden", "start-geopoint"}
+GEO_MEDIA_TYPES = {"geopoint", "geotrace", "geoshape", "image", "audio", "video", "file"}
+GEO_MEDIA_TYPES |= {"barcode", "background-audio", "signature"}
+EXTERNAL_SELECT = re.compile(r"select[_ ](one|multiple)[_ ](from[_ ]file|external)\b.*")
+USABLE_TYPES = "integer, decimal, text, date, select_one, select_multiple, note, begin_group"
 PLAIN_TYPES = {"integer": "number", "int": "number", "decimal": "number", "text": "text"}
 PLAIN_TYPES |= {"string": "text", "date": "date", "note": "info"}
 SELECT_TYPE = re.compile(
@@ -47,15 +54,20 @@ def read_survey(reading: Reading, table: Table, doc: dict[str, Any]) -> list[dic
                 loose = None
             continue
         if kind in ("begin_repeat", "begin repeat"):
-            reading.error(where, "repeats are not supported")
+            reading.error(
+                where, _l("repeats are not supported: each question is asked once per respondent")
+            )
             continue
         if kind in ("end_repeat", "end repeat") or kind in IGNORED_TYPES:
             if kind in IGNORED_TYPES:
-                reading.warn(where, f'type "{kind}" is not supported; row ignored')
+                message = _l(
+                    'type "%(type)s" is recorded by the phone, not asked; row ignored', type=kind
+                )
+                reading.warn(where, message)
             continue
         if not kind:
             if name or table.labels(values, "label", default):
-                reading.error(where, "type is missing")
+                reading.error(where, _l("type is missing"))
             continue
         target = group or loose
         if target is None:
@@ -71,7 +83,7 @@ def read_survey(reading: Reading, table: Table, doc: dict[str, Any]) -> list[dic
     if group is not None:
         reading.error(
             reading.places[f"sections[{sections.index(group)}].items"],
-            f'group "{group["id"]}" has no end_group',
+            _l('group "%(id)s" has no end_group', id=group["id"]),
         )
     return sections
 
@@ -92,17 +104,21 @@ def _group_row(
     if kind.startswith("begin") and group is not None:
         reading.error(
             where,
-            f'group "{name}" is inside group "{group["id"]}"; nested groups are not supported',
+            _l(
+                'group "%(name)s" is inside group "%(outer)s"; nested groups are not supported',
+                name=name,
+                outer=group["id"],
+            ),
         )
         return group
     if not kind.startswith("begin"):
         if group is None:
-            reading.error(where, "end_group without a begin_group")
+            reading.error(where, _l("end_group without a begin_group"))
         return None
     opened: dict[str, Any] = {"id": name, "title": table.labels(values, "label", default)}
     if not opened["title"]:
         opened["title"] = {default: name}
-        reading.warn(table.where(row, "label"), "the group has no label; its name is the title")
+        reading.warn(table.where(row, "label"), _l("the group has no label; its name is the title"))
     path = f"sections[{len(sections)}]"
     reading.place(path, table, row, SECTION_FIELDS)
     reading.places[f"{path}.items"] = where
@@ -137,7 +153,7 @@ def _items(
     elif kind in PLAIN_TYPES:
         item["type"] = PLAIN_TYPES[kind]
     else:
-        reading.error(table.where(row, "type"), f'type "{kind}" is not supported')
+        reading.error(table.where(row, "type"), _refused_type(kind))
         return []
     reading.types[name] = item["type"]
     required = table.get(values, "required").lower()
@@ -146,7 +162,18 @@ def _items(
     elif required in ("no", "false", "0", "false()"):
         item["required"] = False
     elif required:
-        reading.error(table.where(row, "required"), f'required must be yes or no, not "{required}"')
+        reading.error(
+            table.where(row, "required"),
+            _l('required must be yes or no, not "%(value)s"', value=required),
+        )
+    if table.get(values, "choice_filter"):
+        reading.error(
+            table.where(row, "choice_filter"),
+            _l(
+                "choice_filter is not supported: every choice of the list would be shown; "
+                "make a separate list for each case instead"
+            ),
+        )
     constraint = table.get(values, "constraint")
     if constraint:
         _constraint(reading, item, constraint, table.where(row, "constraint"))
@@ -168,7 +195,10 @@ def _choice_item(
     likert = "likert" in table.get(values, "appearance").lower()
     item["type"] = "multi" if multi else "likert" if likert else "single"
     if list_name not in reading.lists:
-        reading.error(table.where(row, "type"), f'list "{list_name}" is not in the choices sheet')
+        reading.error(
+            table.where(row, "type"),
+            _l('list "%(list)s" is not in the choices sheet', list=list_name),
+        )
     codes = dict(reading.lists.get(list_name, {}))
     reading.codes[name] = codes
     if not (select.group(3) and list_name in reading.lists):
@@ -210,5 +240,30 @@ def _constraint(reading: Reading, item: dict[str, Any], text: str, where: Where)
             return
     reading.warn(
         where,
-        f'constraint "{text}" is not supported (only ranges: ". >= 1 and . <= 20"); ignored',
+        _l(
+            'constraint "%(text)s" is not supported (only ranges: ". >= 1 and . <= 20"); ignored',
+            text=text,
+        ),
     )
+
+
+def _refused_type(kind: str) -> LazyString:
+    """Why a row type can't be honoured, in plain words."""
+    if kind == "calculate":
+        return _l(
+            "calculate rows are not supported: surveyapp does not compute values while people "
+            "answer; remove the row and every ${name} that uses it"
+        )
+    if kind in GEO_MEDIA_TYPES:
+        return _l(
+            'type "%(type)s" is not supported: surveyapp collects no locations, photos, sound, '
+            "video, files, barcodes or signatures",
+            type=kind,
+        )
+    if EXTERNAL_SELECT.fullmatch(kind):
+        return _l(
+            'type "%(type)s" is not supported: choices from another file are not read; '
+            "put them in the choices sheet",
+            type=kind,
+        )
+    return _l('type "%(type)s" is not supported (use: %(usable)s)', type=kind, usable=USABLE_TYPES)

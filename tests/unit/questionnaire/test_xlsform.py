@@ -245,7 +245,8 @@ def test_a_messy_real_world_workbook_imports_with_warnings() -> None:
         'messy.xlsx:survey:1:I: warning: column "calculation" is not supported; ignored',
         'messy.xlsx:Choices:2:B: warning: choice names in list "yesno" are not numbers; '
         "coded yes=1, no=2",
-        'messy.xlsx:survey:2:A: warning: type "start" is not supported; row ignored',
+        'messy.xlsx:survey:2:A: warning: type "start" is recorded by the phone, not asked; '
+        "row ignored",
         'messy.xlsx:settings:2:C: warning: no "vi" translation',
         'messy.xlsx:survey:3:B: warning: no "vi" translation',
         'messy.xlsx:survey:8:E: warning: no "vi" translation',  # the hint
@@ -325,7 +326,8 @@ def test_every_problem_is_located_at_its_cell() -> None:
         '(only ranges: ". >= 1 and . <= 20"); ignored',
         'bad.xlsx:survey:4:A: list "nolist" is not in the choices sheet',
         "bad.xlsx:survey:5:A: type is missing",
-        'bad.xlsx:survey:6:A: type "geopoint" is not supported',
+        'bad.xlsx:survey:6:A: type "geopoint" is not supported: surveyapp collects no '
+        "locations, photos, sound, video, files, barcodes or signatures",
         "bad.xlsx:survey:10:A: end_group without a begin_group",
         "bad.xlsx:survey:3:D: cannot read \"${q1} = 'y' and ${q1} =\": expected a number or a "
         "quoted value, found the end (at character 24)",
@@ -343,3 +345,195 @@ def test_no_survey_sheet_is_one_problem() -> None:
     assert [str(p) for p in problems] == [
         'empty.xlsx:survey:1:A: the workbook has no "survey" sheet'
     ]
+
+
+# --- the issue's list of messy inputs, one by one -------------------------------------------
+
+YN = [["list_name", "name", "label"], ["yn", 1, "Có"], ["yn", 2, "Không"]]
+
+
+def _errors(problems: list[Any]) -> list[str]:
+    return [str(p) for p in problems if p.severity == "error"]
+
+
+def test_label_headers_in_every_spelling_people_use() -> None:
+    survey = [
+        ["TYPE ", "name\n", "label:English", " LABEL::Vietnamese (vi)\n", "Hint::English(en)"],
+        ["integer", "age", "Age", "Tuổi", "In years"],
+    ]
+    choices = [["List Name", "Name", "Label::English", "label:Tiếng Việt"], ["yn", 1, "Yes", "Có"]]
+    doc, problems = from_xlsform(_book(survey, choices), filename="h.xlsx")
+    assert doc is not None, problems
+    assert doc["languages"] == ["en", "vi"]
+    (age,) = doc["sections"][0]["items"]
+    assert age["label"] == {"en": "Age", "vi": "Tuổi"}
+    assert age["hint"] == {"en": "In years"}
+    assert doc["scales"]["yn"]["options"] == [{"code": 1, "label": {"en": "Yes", "vi": "Có"}}]
+    assert not any("column" in str(p) for p in problems)
+
+
+def test_choice_names_typed_as_excel_numbers_or_with_trailing_spaces() -> None:
+    survey = [
+        ["type", "name", "label", "relevant"],
+        ["select_one yn ", " q1 ", "Q1"],
+        ["text", "q2", "Q2", "${q1} = '1'"],
+    ]
+    choices = [["list_name", "name", "label"], ["yn", 1.0, "Có"], ["yn ", "2 ", "Không"]]
+    doc, problems = from_xlsform(_book(survey, choices), filename="n.xlsx")
+    assert doc is not None, problems
+    assert [o["code"] for o in doc["scales"]["yn"]["options"]] == [1, 2]
+    q1, q2 = doc["sections"][0]["items"]
+    assert q1["id"] == "q1" and q1["scale"] == "yn"
+    assert q2["show_when"] == {"eq": ["q1", 1]}
+    assert not any("not numbers" in str(p) for p in problems)  # 1.0 is the number 1
+
+
+def test_blank_rows_and_extra_sheets_are_passed_over() -> None:
+    survey = [
+        ["type", "name", "label"],
+        [None, None, None],
+        ["text", "q1", "Q1"],
+        ["", "  ", None],
+        ["text", "q2", "Q2"],
+    ]
+    choices = [["list_name", "name", "label"], [None], ["yn", 1, "Có"]]
+    book = _book(survey, choices)
+    notes = book.create_sheet("Hướng dẫn")
+    notes.append(["Điền câu hỏi vào sheet survey"])
+    doc, problems = from_xlsform(_reloaded(book), filename="b.xlsx")
+    assert doc is not None
+    assert [i["id"] for i in doc["sections"][0]["items"]] == ["q1", "q2"]
+    assert [str(p) for p in problems] == [
+        "b.xlsx:survey:1:C: warning: no language given; texts taken as Vietnamese (vi)",
+        'b.xlsx:survey:1:A: warning: no form_id in settings; using "b"',
+        "b.xlsx:survey:1:A: warning: no version in settings; using 1",
+        "b.xlsx:survey:1:A: warning: no form_title in settings; using the form id",
+    ]
+
+
+@pytest.mark.parametrize(
+    "relevant",
+    [
+        "${q1} = ‘2’",  # Excel's single smart quotes
+        "${q1} = “2”",  # and double ones
+        "${q1}\u00a0=\u00a0'2'",  # non-breaking spaces
+        "${q1}\n  =\n  '2'",  # over several lines
+    ],
+)
+def test_curly_quotes_and_line_breaks_in_expressions(relevant: str) -> None:
+    survey = [
+        ["type", "name", "label", "relevant"],
+        ["select_one yn", "q1", "Q1"],
+        ["text", "q2", "Q2", relevant],
+    ]
+    doc, problems = from_xlsform(_book(survey, YN), filename="q.xlsx")
+    assert _errors(problems) == []
+    assert doc is not None
+    assert doc["sections"][0]["items"][1]["show_when"] == {"eq": ["q1", 2]}
+
+
+@pytest.mark.parametrize(
+    "kind", ["start", "end", "today", "deviceid", "username", "audit", "phonenumber"]
+)
+def test_metadata_rows_are_skipped_with_a_warning_at_their_cell(kind: str) -> None:
+    survey = [["type", "name", "label"], ["text", "q1", "Q1"], [kind, kind]]
+    doc, problems = from_xlsform(_book(survey, YN), filename="m.xlsx")
+    assert doc is not None
+    assert [i["id"] for i in doc["sections"][0]["items"]] == ["q1"]
+    assert (
+        f'm.xlsx:survey:3:A: warning: type "{kind}" is recorded by the phone, not asked; '
+        "row ignored"
+    ) in [str(p) for p in problems]
+
+
+def test_what_cannot_be_honoured_is_refused_in_one_pass_naming_each_cell() -> None:
+    survey = [
+        ["type", "name", "label", "relevant", "choice_filter", "calculation"],
+        ["select_one yn", "q1", "Q1"],
+        ["calculate", "total", None, None, None, "${q1} * 2"],
+        ["begin_repeat", "people", "People"],
+        ["text", "person", "Person"],
+        ["end_repeat"],
+        ["select_one yn", "q2", "Q2", None, "filter = ${q1}"],
+        ["text", "q3", "Q3", "pulldata('fruits', 'name', 'key', ${q1}) = 'x'"],
+        ["select_one_from_file cities.csv", "city", "City"],
+        ["select_one_external district", "district", "District"],
+        ["image", "photo", "Photo"],
+        ["range", "slider", "Slider"],
+    ]
+    doc, problems = from_xlsform(_book(survey, YN), filename="r.xlsx")
+    assert doc is None
+    assert _errors(problems) == [
+        "r.xlsx:survey:3:A: calculate rows are not supported: surveyapp does not compute values "
+        "while people answer; remove the row and every ${name} that uses it",
+        "r.xlsx:survey:4:A: repeats are not supported: each question is asked once per respondent",
+        "r.xlsx:survey:7:E: choice_filter is not supported: every choice of the list would be "
+        "shown; make a separate list for each case instead",
+        'r.xlsx:survey:9:A: type "select_one_from_file cities.csv" is not supported: choices '
+        "from another file are not read; put them in the choices sheet",
+        'r.xlsx:survey:10:A: type "select_one_external district" is not supported: choices '
+        "from another file are not read; put them in the choices sheet",
+        'r.xlsx:survey:11:A: type "image" is not supported: surveyapp collects no locations, '
+        "photos, sound, video, files, barcodes or signatures",
+        'r.xlsx:survey:12:A: type "range" is not supported (use: integer, decimal, text, date, '
+        "select_one, select_multiple, note, begin_group)",
+        "r.xlsx:survey:8:D: cannot read \"pulldata('fruits', 'name', 'key', ${q1}) = 'x'\": "
+        'the function "pulldata()" is not supported (at character 1)',
+    ]
+    assert 'r.xlsx:survey:1:F: warning: column "calculation" is not supported; ignored' in [
+        str(p) for p in problems
+    ]
+
+
+def _with_cached_values(book: Workbook, cached: dict[tuple[int, str], Any]) -> bytes:
+    """The workbook as Excel saves it: each formula cell also carries its last result.
+
+    ``cached`` maps (sheet number from 1, cell) to that result; openpyxl itself never
+    computes formulas, so the XML is patched the way Excel writes it.
+    """
+    import re
+    import zipfile
+
+    buffer = BytesIO()
+    book.save(buffer)
+    source = zipfile.ZipFile(buffer)
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for entry in source.infolist():
+            data = source.read(entry)
+            for (sheet, ref), value in cached.items():
+                if entry.filename == f"xl/worksheets/sheet{sheet}.xml":
+                    kind = ' t="str"' if isinstance(value, str) else ""
+                    data = re.sub(
+                        rf'<c r="{ref}"><f>(.*?)</f><v\s*/>'.encode(),
+                        lambda m, k=kind, r=ref, v=value: (
+                            f'<c r="{r}"{k}><f>'.encode() + m.group(1) + f"</f><v>{v}</v>".encode()
+                        ),
+                        data,
+                    )
+            target.writestr(entry, data)
+    return out.getvalue()
+
+
+def test_formulas_are_read_as_the_values_excel_last_computed(tmp_path: Any) -> None:
+    from surveyapp.questionnaire.xlsform import read_workbook
+
+    book = Workbook()
+    survey = book.active
+    assert survey is not None
+    survey.title = "survey"
+    survey.append(["type", "name", "label::Vietnamese (vi)"])
+    survey.append(["select_one yn", "q1", '=CONCATENATE("Câu ", "một")'])
+    choices = book.create_sheet("choices")
+    choices.append(["list_name", "name", "label::Vietnamese (vi)"])
+    choices.append(["yn", "=ROW()-1", "Có"])
+    choices.append(["yn", "=ROW()-1", "Không"])
+    path = tmp_path / "formulas.xlsx"
+    path.write_bytes(_with_cached_values(book, {(1, "C2"): "Câu một", (2, "B2"): 1, (2, "B3"): 2}))
+
+    doc, problems = read_workbook(path, filename="formulas.xlsx")
+
+    assert _errors(problems) == []
+    assert doc is not None
+    assert doc["sections"][0]["items"][0]["label"] == {"vi": "Câu một"}
+    assert [o["code"] for o in doc["scales"]["yn"]["options"]] == [1, 2]
