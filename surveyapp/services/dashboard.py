@@ -19,11 +19,11 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import func, select
+from sqlalchemy import or_, select
 
 from surveyapp.charts import Bar, estimate_bar
 from surveyapp.extensions import DbSession
-from surveyapp.models import Agency, Disposition, Invitation, Survey
+from surveyapp.models import Agency, Survey
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.scoring import (
     Difference,
@@ -38,8 +38,9 @@ from surveyapp.scoring import (
     score_by,
     target_gap,
 )
-from surveyapp.services import dashboard_filters, period, results
+from surveyapp.services import dashboard_filters, monitoring, period, results
 from surveyapp.services.dashboard_filters import CHANNELS, Filters
+from surveyapp.services.monitoring import ResponseRates
 from surveyapp.services.period import Change, PeriodScores
 
 __all__ = ["CHANNELS", "Dashboard", "build"]
@@ -118,18 +119,6 @@ class IndicatorBlock:
 
 
 @dataclass(frozen=True)
-class ResponseRate:
-    """Completed responses over eligible invitations (all but those found ineligible)."""
-
-    completed: int
-    eligible: int
-
-    @property
-    def rate(self) -> float | None:
-        return self.completed / self.eligible if self.eligible else None
-
-
-@dataclass(frozen=True)
 class PreviousPeriod:
     survey_id: int
     title: str
@@ -197,7 +186,8 @@ def build(
         for pos, a in enumerate(survey.agencies)
         if user_root is None or a.path.startswith(user_root.path)
     ]
-    scoped = user_root is not None
+    # A user tied to the province (every surveyed agency under it) sees it all.
+    scoped = len(visible) < len(survey.agencies)
     total = None if scoped else score(framework, arrays.answers, data.design, domain=everyone)
     before = period.scores(
         session,
@@ -261,24 +251,15 @@ def build(
     )
 
 
-def response_rate(session: DbSession, survey: Survey, agencies: Sequence[Agency]) -> ResponseRate:
-    """Completed over eligible invitations of ``agencies`` (and the units under them)."""
-    paths = [a.path for a in agencies]
-    rows = session.execute(
-        select(Invitation.disposition, Agency.path, func.count())
-        .join(Agency, Agency.id == Invitation.agency_id)
-        .where(Invitation.survey_id == survey.id)
-        .group_by(Invitation.disposition, Agency.path)
+def response_rate(session: DbSession, survey: Survey, agencies: Sequence[Agency]) -> ResponseRates:
+    """AAPOR counts and rates (RR1, RR2) of the invitations of ``agencies`` and the
+    units under them (:mod:`.monitoring`)."""
+    ids = session.scalars(
+        select(Agency.id).where(
+            or_(*[Agency.path.startswith(a.path, autoescape=True) for a in agencies])
+        )
     ).all()
-    completed = eligible = 0
-    for disposition, path, count in rows:
-        if not any(path.startswith(p) for p in paths):
-            continue
-        if disposition is not Disposition.INELIGIBLE:
-            eligible += count
-        if disposition is Disposition.COMPLETE:
-            completed += count
-    return ResponseRate(completed, eligible)
+    return monitoring.fieldwork_rates(session, survey.id, ids).overall
 
 
 def _change(before: PeriodScores | None, figure: str, now: Estimate, df: int) -> Change | None:

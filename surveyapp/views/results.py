@@ -14,8 +14,9 @@ from surveyapp.extensions import db
 from surveyapp.i18n import current_language, percent
 from surveyapp.models import Agency, Survey
 from surveyapp.security import in_scope, require_agency, requires, scope_root
-from surveyapp.services import dashboard, dashboard_filters, period, surveys
+from surveyapp.services import agency_report, dashboard, dashboard_filters, period, surveys
 from surveyapp.services.dashboard_filters import Filters
+from surveyapp.services.monitoring import AaporCategory
 from surveyapp.services.problems import InputRefused
 from surveyapp.services.result_cache import ResultCache, freshness
 from surveyapp.views.surveys import visible_survey
@@ -42,6 +43,27 @@ def survey(survey_id: int) -> Any:
 def agency(survey_id: int, code: str) -> Any:
     found = visible_survey(survey_id)
     return _render(found, require_agency(db.session, current_user, code))
+
+
+@bp.get("/<int:survey_id>/agencies/<code>/report")
+@requires("analyse")
+def report(survey_id: int, code: str) -> Any:
+    """One agency's printable report (A4; the browser's print gives the PDF)."""
+    found = visible_survey(survey_id)
+    target = require_agency(db.session, current_user, code)
+    lang = current_language()
+    model = dashboard_for(found, target, Filters(), lang)
+    return render_template(
+        "results/report.html",
+        survey=found,
+        agency=target,
+        r=agency_report.build(db.session, found, target, model, lang),
+        d=model,
+        rate=dashboard.response_rate(db.session, found, [target]),
+        aapor=AaporCategory,
+        rate_points_max=agency_report.RATE_POINTS,
+        format_date=format_date,
+    )
 
 
 @bp.post("/<int:survey_id>/previous")
@@ -180,6 +202,7 @@ def _render(survey: Survey, focus: Agency | None) -> Any:
         scope=focus,
         d=model,
         rate=dashboard.response_rate(db.session, survey, rate_agencies),
+        aapor=AaporCategory,
         known=known,
         problems=problems,
         summary=filter_summary(filters, known),

@@ -229,3 +229,26 @@ def test_built_pages_are_reused_until_the_data_changes(
     value = _expected(survey, np.ones(len(_ids(survey)), dtype=bool))
     assert f"{value * 100:.2f}%" in again
     assert not math.isnan(value)
+
+
+def test_agency_report_is_printable_with_points_priorities_and_change(
+    client: FlaskClient, survey: Survey, previous: Survey
+) -> None:
+    factories.user()
+    factories.login(client)
+    survey.previous_survey_id = previous.id
+    db.session.commit()
+    arrays = results.load_arrays(db.session, survey)
+    construction = next(a for a in survey.agencies if a.code == "SXD")
+    index = _expected(survey, arrays.agency_ids == construction.id)
+    page = client.get(f"/results/{survey.id}/agencies/SXD/report?lang=en")
+    assert page.status_code == 200
+    assert "css/report.css" in page.text and "js/print.js" in page.text
+    assert f"{index * 100:.2f}%" in page.text
+    # QĐ 766: 6 × min(index / 0.90, 1), two decimals.
+    points = re.search(r'data-metric="rate-points">([\d.]+) / 6<', page.text)
+    assert points and float(points.group(1)) == pytest.approx(round(6 * min(index / 0.9, 1), 2))
+    priorities = page.text[page.text.index('id="priorities"') : page.text.index('id="elements"')]
+    assert len(re.findall(r'<th scope="row">', priorities)) == 5
+    assert re.search(r'data-metric="change">\+\d', page.text)  # better than last year
+    assert "Justice" not in priorities
