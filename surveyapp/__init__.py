@@ -61,13 +61,15 @@ def _register_blueprints(app: Flask) -> None:
         downloads,
         fieldwork,
         home,
+        officials,
+        paper,
         respond,
         results,
         surveys,
     )
 
     blueprints = (home, auth, surveys, designer, designer_versions, fieldwork, respond, results)
-    for module in (*blueprints, downloads, api):
+    for module in (*blueprints, officials, paper, downloads, api):
         app.register_blueprint(module.bp)
 
 

@@ -531,5 +531,33 @@ def users_token(email: str) -> None:
     click.echo(token)
 
 
+# --- officials (PAR cross-evaluation) ----------------------------------------------------
+
+
+@cli.group("officials")
+def officials_group() -> None:
+    """Officials rating agencies."""
+
+
+@officials_group.command("assign")
+@click.argument("survey_id", type=int)
+@click.option("--per-agency", type=click.IntRange(min=1), required=True, help="Raters per agency.")
+@click.option("--seed", type=int, default=1, show_default=True)
+@refusals
+def officials_assign(survey_id: int, per_agency: int, seed: int) -> None:
+    """Assign officials to rate the survey's agencies; prints AGENCY<TAB>EMAIL lines."""
+    from surveyapp.services import assignments
+
+    survey = _survey(survey_id)
+    made = assignments.assign(
+        db.session, survey, per_agency, seed=seed, actor_id=None, now=utcnow()
+    )
+    db.session.commit()
+    for row in assignments.survey_assignments(db.session, survey):
+        click.echo(f"{row.assignment.agency.code}\t{row.assignment.rater.email}")
+    raters = {a.rater_id for a in made}
+    click.echo(f"{len(made)} assignments over {len(raters)} officials", err=True)
+
+
 def main() -> None:
     cli.main(prog_name="surveyapp")

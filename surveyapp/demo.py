@@ -15,9 +15,9 @@ from werkzeug.serving import run_simple
 from surveyapp import MIGRATIONS_DIR, create_app
 from surveyapp.config import INSTANCE_DIR, env
 from surveyapp.extensions import db
-from surveyapp.models import Agency, Survey, SurveyStatus
+from surveyapp.models import Agency, Survey, SurveyMode, SurveyStatus
 from surveyapp.models._types import utcnow
-from surveyapp.services import agencies, invitations, surveys, users
+from surveyapp.services import agencies, assignments, invitations, surveys, users
 from surveyapp.services.synthetic import AgencyProfile, generate
 
 PROVINCE = ("AH", "", "Ủy ban nhân dân tỉnh An Hòa", "An Hoa Provincial People's Committee")
@@ -103,6 +103,13 @@ SERVICE_FIELDS = {
     "TPAH": ("Hộ tịch", "Đất đai"),
     "HTP": ("Đất đai", "Hộ tịch"),
 }
+PAR_TITLE = "PAR INDEX 2026 – đánh giá chéo của cán bộ (dữ liệu mẫu)"
+# Officials of five agencies; each of the eight agencies is rated by three of them.
+OFFICIALS = [
+    (f"official-{code.lower()}@example.org", code)
+    for code in ("SXD", "STP", "SGTVT", "TPAH", "HTP")
+]
+RATERS_PER_AGENCY = 3
 
 
 def run_demo(*, port: int, fresh: bool, serve: bool) -> None:
@@ -118,6 +125,8 @@ def run_demo(*, port: int, fresh: bool, serve: bool) -> None:
         if survey is None:
             click.echo("Seeding the demo province (two rounds, about 6,000 responses)…", err=True)
             survey = seed()
+        if db.session.scalar(select(Survey).where(Survey.title == PAR_TITLE)) is None:
+            seed_officials()
         links = _try_links(app, survey)
         survey_id = survey.id
     _print_welcome(port, survey_id, links)
@@ -176,6 +185,26 @@ def seed() -> Survey:
     return survey
 
 
+def seed_officials() -> Survey:
+    """A PAR cross-evaluation of the departments and districts, officials assigned."""
+    session = db.session
+    by_code = {a.code: a for a in session.scalars(select(Agency))}
+    for email, code in OFFICIALS:
+        users.create_user(session, email, "official", PASSWORD, by_code[code])
+    now = utcnow()
+    survey = surveys.create_survey(
+        session,
+        version=surveys.questionnaire_version(session, "par-officials"),
+        title=PAR_TITLE,
+        agencies=[by_code[code] for code, *_ in AGENCIES],
+        mode=SurveyMode.OFFICIALS,
+        now=now,
+    )
+    assignments.assign(session, survey, RATERS_PER_AGENCY, seed=2026, actor_id=None, now=now)
+    session.commit()
+    return survey
+
+
 def _try_links(app: Flask, survey: Survey) -> list[str]:
     """Fresh links to try answering (tokens are stored hashed, so new ones each run)."""
     agency = survey.agencies[0]
@@ -199,6 +228,8 @@ def _print_welcome(port: int, survey_id: int, links: list[str]) -> None:
         f"  results:  {base}/results/{survey_id}",
         f"  logins (password for all: {PASSWORD}):",
         *[f"    {email:<24} {role:<10} {what}" for email, role, _, what in LOGINS],
+        f"  officials rating other agencies (PAR INDEX; their list: {base}/officials):",
+        *[f"    {email:<28} official of {code}" for email, code in OFFICIALS],
         "  answer as a citizen (each link works once):",
         *[f"    {url}" for url in links],
         "Press Ctrl-C to stop.",

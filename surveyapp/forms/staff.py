@@ -52,3 +52,24 @@ class InviteForm(FlaskForm):
             NumberRange(min=1, max=10_000, message=_l("Enter a number from %(min)s to %(max)s.")),
         ],
     )
+
+
+class AssignForm(FlaskForm):
+    per_agency = IntegerField(
+        _l("Raters per agency"),
+        default=3,
+        validators=[
+            InputRequired(REQUIRED),
+            NumberRange(min=1, max=100, message=_l("Enter a number from %(min)s to %(max)s.")),
+        ],
+    )
+    seed = IntegerField(
+        _l("Seed"),
+        default=1,
+        validators=[
+            InputRequired(REQUIRED),
+            NumberRange(
+                min=0, max=2**31 - 1, message=_l("Enter a number from %(min)s to %(max)s.")
+            ),
+        ],
+    )

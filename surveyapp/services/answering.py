@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,11 +28,13 @@ from surveyapp.models import (
     Disposition,
     Invitation,
     QuestionnaireVersion,
+    RaterAssignment,
     Response,
     ResponseStatus,
     Survey,
     SurveyMode,
 )
+from surveyapp.models.audit import record
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.security import hash_token
 from surveyapp.services.surveys import document_of
@@ -41,6 +44,7 @@ CONFIRM = "confirm"
 # Dispositions an invitation may still move on from when the respondent acts.
 NOT_YET_OPENED = (Disposition.NOT_SENT, Disposition.SENT)
 NOT_YET_STARTED = (*NOT_YET_OPENED, Disposition.OPENED)
+DOSSIER_CODE = re.compile(r"[A-Z0-9][A-Z0-9./_-]{0,63}")
 
 
 class InvitationNotFound(LookupError):
@@ -59,11 +63,17 @@ class AlreadySubmitted(RuntimeError):
     """This response (or invitation) was submitted before."""
 
 
+class EntryNotFound(LookupError):
+    """No paper entry with this key for this survey and agency."""
+
+
 @dataclass
 class Visit:
     """Everything a respondent page needs: the survey, its questionnaire, the response.
 
     ``invitation`` is None on open links; the response is None until the first save.
+    ``assignment`` is set for an official's rating, ``entered_by_id`` for a paper
+    questionnaire keyed in by staff (who skip the welcome page).
     """
 
     survey: Survey
@@ -74,6 +84,8 @@ class Visit:
     response: Response | None
     channel: Channel = Channel.WEB
     opened_now: bool = False  # this request moved the invitation to "opened"
+    assignment: RaterAssignment | None = None
+    entered_by_id: int | None = None
 
     @property
     def sent(self) -> bool:
@@ -81,9 +93,13 @@ class Visit:
         return self.response is not None and self.response.status is ResponseStatus.SUBMITTED
 
     @property
+    def skips_welcome(self) -> bool:
+        return self.channel is Channel.PAPER
+
+    @property
     def page(self) -> str:
         if self.response is None or not self.response.current_page:
-            return WELCOME
+            return self.questionnaire.sections[0]["id"] if self.skips_welcome else WELCOME
         return self.response.current_page
 
 
@@ -154,10 +170,56 @@ def open_link(
     if not survey.is_open(now):
         raise SurveyClosed(survey.id)
     resume = resume_hash(secret_key, key)
-    response = session.scalar(select(Response).where(Response.resume_hash == resume))
-    visit = _visit(survey, agency, resume, response)
+    visit = _visit(survey, agency, resume, _find(session, resume))
     visit.channel = channel
     return visit
+
+
+def open_assignment(
+    session: DbSession, assignment: RaterAssignment, secret_key: str, now: datetime
+) -> Visit:
+    """An official's rating of one agency; its response is unique per assignment.
+
+    The caller has checked that the assignment is the signed-in official's.
+    """
+    survey = assignment.survey
+    if survey.mode is not SurveyMode.OFFICIALS or not survey.is_open(now):
+        raise SurveyClosed(survey.id)
+    key = resume_hash(secret_key, f"assignment:{assignment.id}")
+    visit = _visit(survey, assignment.agency, key, _find(session, key))
+    visit.assignment = assignment
+    return visit
+
+
+def open_paper_entry(
+    session: DbSession,
+    survey: Survey,
+    agency: Agency,
+    key: str,
+    secret_key: str,
+    entered_by_id: int,
+) -> Visit:
+    """A paper questionnaire being keyed in; ``key`` is the entry's random id in its URL.
+
+    Raises ``EntryNotFound`` when the key's response belongs to another survey or agency,
+    ``AlreadySubmitted`` once it was saved.
+    """
+    resume = resume_hash(secret_key, "paper:" + key)
+    visit = _visit(survey, agency, resume, _find(session, resume))
+    found = visit.response
+    if found is not None and (
+        found.survey_id != survey.id
+        or found.agency_id != agency.id
+        or found.channel is not Channel.PAPER
+    ):
+        raise EntryNotFound(key)
+    visit.channel = Channel.PAPER
+    visit.entered_by_id = entered_by_id
+    return visit
+
+
+def _find(session: DbSession, key: str) -> Response | None:
+    return session.scalar(select(Response).where(Response.resume_hash == key))
 
 
 def _visit(survey: Survey, agency: Agency, key: str, response: Response | None) -> Visit:
@@ -207,7 +269,7 @@ def pages(visit: Visit, answers: dict[str, Any]) -> list[str]:
     """The respondent's path: welcome, the sections shown given the answers, confirm."""
     q = visit.questionnaire
     shown = [s["id"] for s in q.sections if q.section_visible(s["id"], answers)]
-    return [WELCOME, *shown, CONFIRM]
+    return [*([] if visit.skips_welcome else [WELCOME]), *shown, CONFIRM]
 
 
 def answers_before(visit: Visit, answers: dict[str, Any], page: str) -> dict[str, Any]:
@@ -236,6 +298,25 @@ def save_page(
     rows = _answer_rows(response.id, page_answers)
     if rows:  # Core executemany: compiled once per process, sent in one round trip
         session.execute(insert(Answer), rows)
+
+
+def clean_dossier_code(raw: str) -> str | None:
+    """The dossier code as stored (None when left blank); ``ValueError`` when malformed.
+
+    One-stop dossier codes look like ``000.00.12.H56-240115-0001``: letters, digits and
+    ``. - / _``, at most 64 characters.
+    """
+    code = raw.strip().upper()
+    if not code:
+        return None
+    if not DOSSIER_CODE.fullmatch(code):
+        raise ValueError(code)
+    return code
+
+
+def set_dossier_code(session: DbSession, visit: Visit, code: str | None, now: datetime) -> None:
+    response = _ensure_response(session, visit, now)
+    _hold(session, response, dossier_code=code, updated_at=now)
 
 
 def move_to(session: DbSession, visit: Visit, page: str, now: datetime) -> None:
@@ -269,6 +350,8 @@ def submit(session: DbSession, visit: Visit, now: datetime) -> None:
         updated_at=now,
         current_page=None,
     )
+    if visit.entered_by_id is not None:
+        record(session, visit.entered_by_id, "response.paper_entry", response)
     kept = visit.questionnaire.path_answers(saved_answers(session, visit))
     session.execute(
         delete(Answer).where(
@@ -309,6 +392,8 @@ def _ensure_response(session: DbSession, visit: Visit, now: datetime) -> Respons
         invitation_id=None if survey.anonymous or invitation is None else invitation.id,
         resume_hash=visit.resume_hash,
         channel=visit.channel,
+        assignment_id=None if visit.assignment is None else visit.assignment.id,
+        entered_by_id=visit.entered_by_id,
         stratum=None if invitation is None else invitation.stratum,
         weight=1.0 if invitation is None else invitation.base_weight,
         started_at=now,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user, login_required
 
 from surveyapp.extensions import db
+from surveyapp.models import Role
 from surveyapp.security import can
 from surveyapp.services import surveys
 
@@ -22,5 +23,7 @@ def _permissions() -> dict[str, Any]:
 @bp.get("/")
 @login_required
 def index() -> Any:
+    if current_user.role is Role.OFFICIAL:  # officials only rate agencies: their list is home
+        return redirect(url_for("officials.assigned"), 303)
     rows = [(s, surveys.count_submitted(db.session, s)) for s in surveys.list_surveys(db.session)]
     return render_template("home/index.html", rows=rows)

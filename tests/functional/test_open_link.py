@@ -199,3 +199,40 @@ def test_kiosk_resubmit_of_the_previous_person_is_already_submitted(
     assert re.search(r'http-equiv="refresh"', again.text)
     assert len(_submitted()) == 1
     assert db.session.scalar(select(func.count()).select_from(Answer)) > 0
+
+
+def test_kiosk_dossier_code_is_optional_checked_and_stored(app: Any) -> None:
+    survey = _open_survey()
+    url = f"/o/{survey.id}/SXD/kiosk"
+    tablet = app.test_client()
+    welcome = tablet.get(url + "?lang=en")
+    assert re.search(r'<label for="dossier_code">Dossier code \(optional\)</label>', welcome.text)
+    refused = _post(tablet, url, "next", dossier_code="<script>")
+    assert refused.status_code == 200
+    assert current_page(refused.text) == "welcome"
+    assert 'id="err-dossier_code"' in refused.text
+    assert 'value="&lt;script&gt;"' in refused.text  # what was typed, shown back escaped
+    assert db.session.scalar(select(func.count()).select_from(Response)) == 0
+    moved = _post(tablet, url, "next", dossier_code=" 000.00.12.h56-240115-0001 ")
+    assert moved.status_code == 303
+    answer_everything(tablet, url)
+    (first,) = _submitted()
+    assert first.dossier_code == "000.00.12.H56-240115-0001"
+    assert first.channel is Channel.KIOSK
+
+    # The next citizen leaves it empty: nothing is carried over from the previous one.
+    assert 'data-state="submitted"' in tablet.get(url).text
+    fresh = tablet.get(url)
+    assert 'name="dossier_code"' in fresh.text and 'value=""' in fresh.text
+    answer_everything(tablet, url)
+    second = [r for r in _submitted() if r.id != first.id]
+    assert len(second) == 1 and second[0].dossier_code is None
+
+
+def test_dossier_code_is_only_asked_on_the_kiosk(client: FlaskClient) -> None:
+    survey = _open_survey()
+    page = client.get(f"/o/{survey.id}/SXD")
+    assert 'name="dossier_code"' not in page.text
+    _post(client, f"/o/{survey.id}/SXD", "next", dossier_code="ABC-1")
+    (response,) = db.session.scalars(select(Response)).all()
+    assert response.dossier_code is None  # a web respondent can't set it by posting it

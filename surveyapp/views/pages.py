@@ -1,0 +1,185 @@
+"""The questionnaire pages every way of answering shares: render, save, move, send.
+
+Invitation and open links (views/respond.py), officials' ratings (views/officials.py)
+and paper entry (views/paper.py) each make a ``Visit`` and a ``Place``, then hand over
+here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import flash, redirect, render_template, request, session
+from flask_babel import gettext as _
+
+from surveyapp.extensions import db
+from surveyapp.forms.builder import build_section_form
+from surveyapp.i18n import current_language
+from surveyapp.models._types import utcnow
+from surveyapp.services import answering
+from surveyapp.services.answering import CONFIRM, WELCOME, AlreadySubmitted, Visit
+
+ACTIONS = ("next", "back", "submit")
+JUST_SUBMITTED = "just_submitted"
+# How long a counter tablet shows the thank-you page before the next person's welcome.
+KIOSK_RESET_SECONDS = 10
+
+
+@dataclass
+class Place:
+    """Where a respondent answers: the URL forms post back to, and how it remembers them."""
+
+    here: str
+    marker: str  # the session value meaning "this browser has just submitted here"
+    kiosk: bool = False
+    cookie: str | None = None  # open links: the cookie holding this browser's resume key
+    cookie_path: str = "/"
+    submitted: bool = False  # set once the answers are sent: an open link forgets its key
+    template: str = "respond/page.html"
+    home: str | None = None  # officials: their list of agencies, linked from every page
+    next_entry: str | None = None  # paper: after saving, straight to a blank questionnaire
+
+
+def just_submitted(place: Place) -> bool:
+    if request.method == "GET" and session.get(JUST_SUBMITTED) == place.marker:
+        session.pop(JUST_SUBMITTED)
+        return True
+    return False
+
+
+def answer(visit: Visit, place: Place) -> Any:
+    """The page a GET shows, or what a POST of it leads to."""
+    if request.method == "POST":
+        return _post(visit, place)
+    return _render(visit, place, answering.saved_answers(db.session, visit), visit.page)
+
+
+def done(place: Place, state: str, agency: Any = None) -> Any:
+    """The thank-you, already-submitted, closed or busy page."""
+    return render_template(
+        "respond/done.html",
+        state=state,
+        kiosk=place.kiosk,
+        open_link=place.cookie is not None,
+        here=place.here,
+        home=place.home,
+        reset_seconds=KIOSK_RESET_SECONDS,
+        agency=agency,
+    )
+
+
+def _post(visit: Visit, place: Place) -> Any:
+    if visit.sent:  # sent by a concurrent request since this one opened the visit
+        place.submitted = True
+        return done(place, "already-submitted", visit.agency)
+    answers = answering.saved_answers(db.session, visit)
+    path = answering.pages(visit, answers)
+    page = visit.page if visit.page in path else path[0]
+    if request.form.get("page", page) != page:
+        return redirect(place.here, 303)  # a stale tab or a double click: show where we are
+    action = request.form.get("action")
+    if action not in ACTIONS:
+        error = _("Please use the buttons on the page.")
+        return _render(visit, place, answers, page, error=error)
+    now = utcnow()
+    try:
+        if page == WELCOME and place.kiosk and action == "next":
+            try:
+                code = answering.clean_dossier_code(request.form.get("dossier_code", ""))
+            except ValueError:
+                return _render(visit, place, answers, page, dossier_error=True)
+            if code is not None or visit.response is not None:
+                answering.set_dossier_code(db.session, visit, code, now)
+        elif page not in (WELCOME, CONFIRM):
+            form = _form(visit, answers, page, formdata=request.form)
+            valid = form.validate()
+            if action != "back" and not valid:
+                return _render(visit, place, answers, page, form=form)
+            answering.save_page(db.session, visit, page, form.answers(), now)
+            answers = {**answers, **form.answers()}
+            path = answering.pages(visit, answers)
+        step = path.index(page)
+        if action == "back":
+            target = path[max(step - 1, 0)]
+        elif page == CONFIRM or (action == "submit" and path[step + 1] == CONFIRM):
+            return _submit(visit, place, now)
+        else:
+            target = path[min(step + 1, len(path) - 1)]
+        answering.move_to(db.session, visit, target, now)
+    except AlreadySubmitted:  # another request sent these answers a moment ago
+        db.session.rollback()
+        place.submitted = True
+        return done(place, "already-submitted", visit.agency)
+    db.session.commit()
+    return redirect(place.here, 303)
+
+
+def _submit(visit: Visit, place: Place, now: Any) -> Any:
+    answering.submit(db.session, visit, now)  # AlreadySubmitted is the caller's to show
+    place.submitted = True
+    if place.next_entry is not None:
+        flash(_("Questionnaire saved. The next one is ready to key in."), "success")
+        db.session.commit()
+        return redirect(place.next_entry, 303)
+    db.session.commit()
+    session[JUST_SUBMITTED] = place.marker
+    return redirect(place.here, 303)
+
+
+def _form(visit: Visit, answers: dict[str, Any], page: str, **kwargs: Any) -> Any:
+    earlier = answering.answers_before(visit, answers, page)
+    return build_section_form(
+        visit.questionnaire, page, earlier, saved=answers, lang=current_language(), **kwargs
+    )
+
+
+def _render(
+    visit: Visit,
+    place: Place,
+    answers: dict[str, Any],
+    page: str,
+    form: Any = None,
+    error: str | None = None,
+    dossier_error: bool = False,
+) -> Any:
+    path = answering.pages(visit, answers)
+    if page not in path:
+        page = path[0]
+    if page not in (WELCOME, CONFIRM) and form is None:
+        form = _form(visit, answers, page)
+    dossier = request.form.get("dossier_code", "") if dossier_error else None
+    if dossier is None and visit.response is not None:
+        dossier = visit.response.dossier_code
+    return render_template(
+        place.template,
+        q=visit.questionnaire,
+        survey=visit.survey,
+        agency=visit.agency,
+        here=place.here,
+        kiosk=place.kiosk,
+        home=place.home,
+        official=visit.assignment is not None,
+        paper=visit.skips_welcome,
+        open_link=place.cookie is not None,
+        page=page,
+        section=None if form is None else visit.questionnaire.section(page),
+        form=form,
+        # Progress over every page, so that it never shrinks when a rule skips one.
+        step=_position(visit, page),
+        steps=len(visit.questionnaire.sections) + 1,
+        first=page == WELCOME,
+        last=page == CONFIRM,
+        error=error,
+        dossier_code=dossier or "",
+        dossier_error=dossier_error,
+    )
+
+
+def _position(visit: Visit, page: str) -> int:
+    sections = [s["id"] for s in visit.questionnaire.sections]
+    if page == WELCOME:
+        return 0
+    if page == CONFIRM:
+        return len(sections) + 1
+    return sections.index(page) + 1

@@ -1,0 +1,88 @@
+"""Every respondent page, with the stylesheet and script it loads, weighs under 60 KB.
+
+Citizens answer on cheap phones over slow connections: the weight is the HTML as sent
+plus every same-site CSS and JS file the page links (measured uncompressed, the worst
+case), for the welcome page, each SIPAS 2017 section page, the confirm page and the
+thank-you page, in Vietnamese (the longer labels) and on the counter tablet.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask.testing import FlaskClient
+
+from surveyapp.models import SurveyMode
+from tests import factories
+from tests.respondent import current_page
+
+LIMIT = 60 * 1024
+SECTIONS = [
+    "screen",
+    "s_access",
+    "s_procedures",
+    "s_civil_servants",
+    "s_results",
+    "s_feedback",
+    "negative",
+    "background",
+    "closing",
+]
+
+
+def _weight(client: FlaskClient, html: str, body: bytes) -> int:
+    assets = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
+    assets += re.findall(r'<script src="([^"]+)"', html)
+    assert assets, "a respondent page links its stylesheet and script"
+    total = len(body)
+    for url in assets:
+        assert url.startswith("/"), f"{url}: only same-site assets (no CDN)"
+        asset = client.get(url)
+        assert asset.status_code == 200
+        total += len(asset.data)
+        asset.close()
+    return total
+
+
+def _walk(client: FlaskClient, url: str) -> dict[str, int]:
+    """Weigh each page while answering so that every section is shown (late result too)."""
+    weights: dict[str, int] = {}
+    for _ in range(20):
+        page = client.get(url)
+        name = current_page(page.text)
+        weights[name] = _weight(client, page.text, page.data)
+        if name == "confirm":
+            sent = client.post(url, data={**factories.form_fields(page.text), "action": "submit"})
+            assert sent.status_code == 303
+            thanks = client.get(url)
+            assert 'data-state="submitted"' in thanks.text
+            weights["thank-you"] = _weight(client, thanks.text, thanks.data)
+            return weights
+        answers = {}
+        for item, code in re.findall(r'name="([a-z][a-z0-9_]*)" value="(\d+)"', page.text):
+            answers.setdefault(item, code)
+        for name_ in re.findall(r'<input id="([a-z0-9_]+)" name="\1" type="text"', page.text):
+            answers[name_] = "1"
+        # Received late (3), so that the late-result questions are on the page too.
+        answers.update({"result_received": "1", "result_timing": "3", "gave_feedback": "1"})
+        moved = client.post(
+            url, data={**factories.form_fields(page.text), "action": "next", **answers}
+        )
+        assert moved.status_code == 303, moved.text
+    raise AssertionError("never reached the confirm page")
+
+
+@pytest.mark.parametrize("kind", ["invitation", "kiosk"])
+def test_every_respondent_page_weighs_under_60_kb(client: FlaskClient, kind: str) -> None:
+    factories.province()
+    if kind == "invitation":
+        survey = factories.survey()
+        url = f"/s/{factories.tokens(survey, 'SXD')[0]}"
+    else:
+        survey = factories.survey(mode=SurveyMode.OPEN)
+        url = f"/o/{survey.id}/SXD/kiosk"
+    weights = _walk(client, url + "?lang=vi")
+    assert set(weights) == {"welcome", *SECTIONS, "confirm", "thank-you"}
+    heavy = {page: size for page, size in weights.items() if size >= LIMIT}
+    assert not heavy, f"pages over {LIMIT} bytes: {heavy}"
