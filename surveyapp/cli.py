@@ -298,7 +298,10 @@ def frame_import(survey_id: int, file: Path, skip_invalid: bool) -> None:
     survey = _survey(survey_id)
     report = csv.writer(sys.stdout, lineterminator="\n")
     try:
-        summary = frames.import_frame(db.session, survey, file, skip_invalid=skip_invalid)
+        # Every problem is printed, so every problem is kept (memory grows with bad rows only).
+        summary = frames.import_frame(
+            db.session, survey, file, skip_invalid=skip_invalid, keep_problems=None
+        )
     except InputRefused as refused:
         db.session.rollback()
         report.writerows(_problem_row(problem) for problem in refused.problems)
@@ -316,6 +319,23 @@ def frame_import(survey_id: int, file: Path, skip_invalid: bool) -> None:
 def _problem_row(problem: Any) -> list[Any]:
     return [getattr(problem, "row", ""), getattr(problem, "column", ""),
             getattr(problem, "value", ""), problem.message]  # fmt: skip
+
+
+@cli.group("contacts")
+def contacts_group() -> None:
+    """Contact details of the frame (names, phones, e-mails), kept apart from answers."""
+
+
+@contacts_group.command("purge")
+@click.argument("survey_id", type=int)
+def contacts_purge(survey_id: int) -> None:
+    """Delete the survey's contact details after fieldwork (frame and sample stay)."""
+    from surveyapp.services import frames
+
+    survey = _survey(survey_id)
+    removed = frames.purge_contacts(db.session, survey)
+    db.session.commit()
+    click.echo(f"{removed} contact rows removed from survey {survey.id}", err=True)
 
 
 @cli.group("sample")

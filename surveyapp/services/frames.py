@@ -1,61 +1,50 @@
 """Sampling frames from one-stop records: CSV or XLSX streamed in, every row checked.
 
-The file is read twice, row by row: a first pass validates every row and collects every
-problem (row, column, value, message); only then does a second pass write, in batches of
-``BATCH_ROWS`` inside the caller's transaction, so memory stays bounded by a batch plus
-one short string per dossier code (duplicates have to be found across the whole file).
-Contact details go to their own table, ``frame_contacts``.
+One streaming pass: rows are read, checked and written in batches of ``BATCH_ROWS``
+(binary COPY on PostgreSQL, multi-row inserts elsewhere) inside a SAVEPOINT of the
+caller's transaction. The first bad row stops the writing, the pass goes on to find every
+problem, and a refusal rolls the savepoint back: nothing is half-written. Memory is
+bounded by a batch, the first ``KEEP_PROBLEMS`` problems and 20 bytes per dossier code
+(``frame_store.SeenCodes``); contact details go to their own table, ``frame_contacts``.
 """
 
 from __future__ import annotations
 
-import csv
 import re
-import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, func, select
 
 from surveyapp.extensions import DbSession
-from surveyapp.models import Agency, FrameChannel, FrameContact, FrameUnit, Survey
+from surveyapp.models import Agency, AuditEvent, FrameContact, FrameUnit, Survey
 from surveyapp.models.audit import record
-from surveyapp.services.problems import InputRefused, Problem
+from surveyapp.services.frame_files import (
+    N_,
+    REQUIRED,
+    FrameProblem,
+    Layout,
+    blank,
+    cell_text,
+    map_columns,
+    normalize_phone,
+    parse_channel,
+    parse_date,
+    read_rows,
+)
+from surveyapp.services.frame_store import Row, SeenCodes, writer_for
+from surveyapp.services.problems import InputRefused
 
 BATCH_ROWS = 5_000
-FIELDS = ("dossier_code", "agency", "service_field", "procedure", "received_at", "due_at",
-          "returned_at", "channel", "citizen_name", "phone", "email", "district",
-          "stratum")  # fmt: skip
-REQUIRED = ("dossier_code", "agency", "received_at")
+KEEP_PROBLEMS = 1_000  # shown and carried in memory; the full report is streamed again
 CONTACT_FIELDS = ("citizen_name", "phone", "email")
 TEXT_FIELDS = ("dossier_code", "service_field", "procedure", "district", "stratum", "citizen_name")
 DATE_FIELDS = ("received_at", "due_at", "returned_at")
-# Header names as one-stop systems and Excel templates write them (compared case-folded).
-_ALIASES = {
-    "dossier_code": ("mã hồ sơ", "số hồ sơ"),
-    "agency": ("cơ quan", "mã cơ quan", "đơn vị"),
-    "service_field": ("lĩnh vực",),
-    "procedure": ("thủ tục", "thủ tục hành chính", "tên thủ tục"),
-    "received_at": ("ngày tiếp nhận", "ngày nhận"),
-    "due_at": ("ngày hẹn trả", "ngày hẹn trả kết quả"),
-    "returned_at": ("ngày trả kết quả", "ngày trả"),
-    "channel": ("hình thức", "hình thức nộp", "kênh"),
-    "citizen_name": ("họ tên", "họ và tên", "tên người nộp"),
-    "phone": ("số điện thoại", "điện thoại", "sđt"),
-    "email": ("thư điện tử", "e-mail"),
-    "district": ("quận/huyện", "quận huyện", "huyện"),
-    "stratum": ("tầng",),
-}
-ALIASES = {alias: name for name, aliases in _ALIASES.items() for alias in aliases}
-_CHANNELS = {
-    FrameChannel.ONLINE: ("online", "trực tuyến", "truc tuyen", "dịch vụ công trực tuyến"),
-    FrameChannel.COUNTER: ("counter", "trực tiếp", "truc tiep", "tại quầy", "một cửa"),
-}
-CHANNELS = {alias: channel for channel, aliases in _CHANNELS.items() for alias in aliases}
 MAX_LENGTH = {
     "dossier_code": 64,
     "service_field": 128,
@@ -65,156 +54,165 @@ MAX_LENGTH = {
     "citizen_name": 255,
     "email": 255,
 }
-_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
-_PHONE_PUNCTUATION = str.maketrans("", "", " .-()")
-
-
-@dataclass(frozen=True)
-class FrameProblem(Problem):
-    """A problem in one cell: ``row`` as in the spreadsheet (header = 1), ``column`` its header."""
-
-    row: int = 0
-    column: str = ""
-    value: str = ""
-
-    @classmethod
-    def at(cls, row: int, column: str, value: Any, message: str) -> FrameProblem:
-        where = f"row {row}, column {column}" if column else f"row {row}"
-        return cls(where, message, row, column, "" if value is None else str(value))
+DUPLICATE_IN_FILE = N_('duplicate dossier code "%(code)s", already in row %(row)s')
+DUPLICATE_IN_FRAME = N_('duplicate dossier code "%(code)s", already in the survey\'s frame')
+_DUPLICATE = (DUPLICATE_IN_FILE, DUPLICATE_IN_FRAME)
+PURGE_ACTION = "frame.contacts_purge"
 
 
 @dataclass
 class FrameImport:
-    """What an import did: rows read (blank rows aside), imported, skipped, duplicates."""
+    """What a check or an import found: rows read (blank rows aside), imported, skipped
+    (bad rows), duplicates (rows whose dossier code came earlier), every problem counted
+    and the first ``KEEP_PROBLEMS`` kept."""
 
     rows_read: int = 0
     imported: int = 0
     skipped: int = 0
     duplicates: int = 0
+    problem_count: int = 0
     problems: list[FrameProblem] = field(default_factory=list)
+    contacts_kept: bool = True
+    keep: int | None = KEEP_PROBLEMS  # None: keep every problem
+
+    @property
+    def good(self) -> int:
+        return self.rows_read - self.skipped
+
+    @property
+    def complete(self) -> bool:
+        """Every problem is in ``problems`` (none was left out to bound memory)."""
+        return self.problem_count == len(self.problems)
+
+    def _add(self, problems: list[FrameProblem]) -> None:
+        self.skipped += 1
+        self.problem_count += len(problems)
+        self.duplicates += any(p.template in _DUPLICATE for p in problems)
+        if self.keep is None:
+            self.problems.extend(problems)
+        elif len(self.problems) < self.keep:
+            self.problems.extend(problems[: self.keep - len(self.problems)])
 
 
-@dataclass(frozen=True)
-class _Layout:
-    """Which file column holds each field, and the header text it had."""
+class FrameRefused(InputRefused):
+    """Bad rows and no ``skip_invalid``: nothing was imported; ``summary`` has the counts."""
 
-    index: dict[str, int]
-    header: dict[str, str]
-
-
-def normalize_header(text: Any) -> str:
-    """Case-folded NFC text with single spaces and none around '/'."""
-    folded = unicodedata.normalize("NFC", str(text or "")).casefold()
-    return " ".join(folded.split()).replace(" /", "/").replace("/ ", "/")
+    def __init__(self, summary: FrameImport):
+        super().__init__(list(summary.problems))
+        self.summary = summary
 
 
-def map_columns(header: Sequence[Any], mapping: Mapping[str, str] | None = None) -> _Layout:
-    """Field → column index from the header row; ``mapping`` (field → header) wins."""
-    names = [normalize_header(h) for h in header]
-    index: dict[str, int] = {}
-    problems: list[FrameProblem] = []
-    for field_name, wanted in (mapping or {}).items():
-        if field_name not in FIELDS:
-            problems.append(FrameProblem.at(1, wanted, wanted, f'unknown field "{field_name}"'))
-        elif normalize_header(wanted) not in names:
-            problems.append(FrameProblem.at(1, wanted, wanted, "no such column in the file"))
-        else:
-            index[field_name] = names.index(normalize_header(wanted))
-    explicit = dict(index)
-    for position, name in enumerate(names):
-        found = name.replace(" ", "_") if name.replace(" ", "_") in FIELDS else ALIASES.get(name)
-        if found is None or found in explicit or position in explicit.values():
-            continue
-        if found in index:
-            message = f'"{header[index[found]]}" already gives {found}'
-            problems.append(FrameProblem.at(1, str(header[position]), header[position], message))
-        else:
-            index[found] = position
-    for missing in (f for f in REQUIRED if f not in index):
-        problems.append(FrameProblem.at(1, missing, "", f"missing column {missing}"))
-    if problems:
-        raise InputRefused(list(problems))
-    return _Layout(index, {f: str(header[i]) for f, i in index.items()})
+def check_frame(
+    session: DbSession,
+    survey: Survey,
+    path: Path,
+    *,
+    mapping: Mapping[str, str] | None = None,
+    guess: bool = True,
+) -> FrameImport:
+    """Check every row of ``path`` as ``import_frame`` would, writing nothing."""
+    summary = FrameImport()
+    for _ in _scan(session, survey, path, mapping, guess, summary):
+        pass
+    return summary
 
 
-def read_rows(path: Path) -> Iterator[tuple[int, Sequence[Any]]]:
-    """(row number, cells) of the first sheet or the CSV, header included, streamed."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        yield from _xlsx_rows(path)
-    else:
-        yield from _csv_rows(path)
+def iter_problems(
+    session: DbSession,
+    survey: Survey,
+    path: Path,
+    *,
+    mapping: Mapping[str, str] | None = None,
+    guess: bool = True,
+) -> Iterator[FrameProblem]:
+    """Every problem of ``path`` in row order, streamed (the full error report)."""
+    summary = FrameImport()
+    for problems in _scan(session, survey, path, mapping, guess, summary, keep=False):
+        yield from problems
 
 
-def _xlsx_rows(path: Path) -> Iterator[tuple[int, Sequence[Any]]]:
-    from openpyxl import load_workbook
+def import_frame(
+    session: DbSession,
+    survey: Survey,
+    path: Path,
+    *,
+    mapping: Mapping[str, str] | None = None,
+    guess: bool = True,
+    skip_invalid: bool = False,
+    actor_id: int | None = None,
+    file_name: str | None = None,
+    keep_problems: int | None = KEEP_PROBLEMS,
+) -> FrameImport:
+    """Add the one-stop records in ``path`` to the survey's frame; all or nothing.
 
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        yield from enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1)
-    finally:
-        workbook.close()
-
-
-def _csv_rows(path: Path) -> Iterator[tuple[int, Sequence[Any]]]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        try:
-            first = handle.readline()
-            delimiter = ";" if first.count(";") > first.count(",") else ","
-            handle.seek(0)  # the utf-8-sig decoder drops the BOM again
-            yield from enumerate(csv.reader(handle, delimiter=delimiter), start=1)
-        except UnicodeDecodeError as error:
-            message = f"the file is not UTF-8 text (byte {error.start}); save it as CSV UTF-8"
-            raise InputRefused([FrameProblem.at(1, "", "", message)]) from None
-
-
-def cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def parse_date(value: Any) -> date | None:
-    """dd/mm/yyyy (time ignored), ISO 8601, or a spreadsheet date; None when empty."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = cell_text(value)
-    if not text:
-        return None
-    match = _DMY.fullmatch(text)
-    if match:
-        day, month, year = map(int, match.groups())
-        return date(year, month, day)
-    if not re.match(r"\d{4}-\d{2}-\d{2}", text):
-        raise ValueError("not a date: write dd/mm/yyyy or yyyy-mm-dd")
-    return datetime.fromisoformat(text).date()
+    Refused (``FrameRefused``, a ``FrameProblem`` per bad cell, nothing written) when any
+    row is bad, unless ``skip_invalid``: then the good rows are imported and the problems
+    come back in the summary. Header problems always refuse. ``keep_problems`` bounds the
+    problems carried (None: all). After a contacts purge the frame is still imported,
+    without contact details.
+    """
+    purged = contacts_purged_at(session, survey) is not None
+    summary = FrameImport(contacts_kept=not purged, keep=keep_problems)
+    event = record(session, actor_id, "frame.import", survey, file=file_name or path.name)
+    # pysqlite opens a transaction only at a write: without this one, the SAVEPOINT would
+    # be the outermost and releasing it would commit on its own.
+    session.flush()
+    writer = writer_for(session, contacts=summary.contacts_kept)
+    with session.begin_nested():
+        for rows in _scan(session, survey, path, mapping, guess, summary):
+            if skip_invalid or not summary.problem_count:
+                summary.imported += writer.write(rows)
+        if summary.problem_count and not skip_invalid:
+            raise FrameRefused(summary)
+    event.details = {
+        "file": file_name or path.name,
+        "imported": summary.imported,
+        "skipped": summary.skipped,
+        "duplicates": summary.duplicates,
+    }
+    return summary
 
 
-def normalize_phone(value: Any) -> str | None:
-    """A Vietnamese number as 0 + 9 or 10 digits (+84 and lost leading zeros restored)."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        digits = cell_text(value)
-        if len(digits) in (9, 10) and not digits.startswith("0"):
-            digits = "0" + digits
-    else:
-        digits = cell_text(value).translate(_PHONE_PUNCTUATION)
-        if digits.startswith("+84"):
-            digits = "0" + digits[3:]
-        elif digits.startswith("84") and len(digits) in (11, 12):
-            digits = "0" + digits[2:]
-    if not digits:
-        return None
-    if not (digits.isdigit() and digits.startswith("0") and len(digits) in (10, 11)):
-        raise ValueError("not a phone number: 10 or 11 digits starting with 0 (or +84)")
-    return digits
-
-
-def _date(value: Any) -> date | None:
-    return _date_text(value) if type(value) is str else parse_date(value)
+def _scan(
+    session: DbSession,
+    survey: Survey,
+    path: Path,
+    mapping: Mapping[str, str] | None,
+    guess: bool,
+    summary: FrameImport,
+    *,
+    keep: bool = True,
+) -> Iterator[Any]:
+    """Check the file batch by batch, counting into ``summary``; yields each batch's good
+    rows, or (``keep=False``) each batch's problems."""
+    stream = read_rows(path)
+    first = next(stream, None)
+    if first is None:
+        raise InputRefused([FrameProblem.at(1, "", "", N_("the file is empty"))])
+    layout = map_columns(first[1], mapping, guess=guess)
+    checker = _Checker(session, survey, layout)
+    seen = SeenCodes()
+    existing = select(FrameUnit.dossier_code).where(FrameUnit.survey_id == survey.id)
+    for codes in session.scalars(existing.execution_options(yield_per=BATCH_ROWS)).partitions():
+        seen.add(list(codes), [0] * len(codes))
+    code_at = layout.index["dossier_code"]
+    data = ((n, cells) for n, cells in stream if not blank(cells))
+    while chunk := list(islice(data, BATCH_ROWS)):
+        codes = [cell_text(c[code_at]) if code_at < len(c) else "" for _, c in chunk]
+        firsts = seen.add(codes, [n for n, _ in chunk])
+        good: list[Row] = []
+        bad: list[FrameProblem] = []
+        for (number, cells), earlier in zip(chunk, firsts, strict=True):
+            row, problems = checker.check(number, cells, earlier)
+            if problems:
+                if keep:
+                    summary._add(problems)
+                bad += problems
+            else:
+                good.append(row)
+        summary.rows_read += len(chunk)
+        yield good if keep else bad
 
 
 @lru_cache(maxsize=8192)  # a frame holds a few hundred distinct days
@@ -223,23 +221,15 @@ def _date_text(value: str) -> date | None:
 
 
 @lru_cache(maxsize=256)
-def _channel_text(value: str) -> FrameChannel | None:
-    return parse_channel(value)
-
-
-def parse_channel(value: Any) -> FrameChannel | None:
-    text = normalize_header(cell_text(value))
-    if not text:
-        return None
-    if text not in CHANNELS:
-        raise ValueError('unknown channel: "online" (trực tuyến) or "counter" (trực tiếp)')
-    return CHANNELS[text]
+def _channel_text(value: str) -> str | None:
+    channel = parse_channel(value)
+    return None if channel is None else channel.value
 
 
 class _Checker:
-    """Turns the cells of one row into column values, or into problems."""
+    """Turns the cells of one row into a ``Row``, or into problems."""
 
-    def __init__(self, session: DbSession, survey: Survey, layout: _Layout) -> None:
+    def __init__(self, session: DbSession, survey: Survey, layout: Layout) -> None:
         self.survey_id = survey.id
         self.layout = layout
         roots = tuple(a.path for a in survey.agencies)
@@ -249,165 +239,112 @@ class _Checker:
                 select(Agency.code, Agency.id, Agency.path)
             )
         }
-        existing = select(FrameUnit.dossier_code).where(FrameUnit.survey_id == survey.id)
-        self.seen: dict[str, int] = dict.fromkeys(session.scalars(existing), 0)
 
-    def check(self, number: int, cells: Sequence[Any]) -> tuple[dict[str, Any], list[FrameProblem]]:
+    def check(
+        self, number: int, cells: Sequence[Any], earlier: int | None
+    ) -> tuple[Row, list[FrameProblem]]:
+        """``earlier``: the row that first had this dossier code (0: the frame), or None."""
         width = len(cells)
         raw = {f: cells[i] if i < width else None for f, i in self.layout.index.items()}
         text = {f: v.strip() if type(v) is str else cell_text(v) for f, v in raw.items()}
-        errors: list[tuple[str, str]] = []  # (field, message): most rows have none
-        values: dict[str, Any] = {"survey_id": self.survey_id}
+        errors: list[tuple[str, str, dict[str, Any]]] = []  # most rows have none
         for name in TEXT_FIELDS:
-            value = text.get(name, "")
-            if len(value) > MAX_LENGTH[name]:
-                errors.append((name, f"longer than {MAX_LENGTH[name]} characters"))
-            values[name] = value or None
-        errors += [(name, "required") for name in REQUIRED if not text[name]]
-        code = values["dossier_code"]
-        if code is not None:
-            first = self.seen.setdefault(code, number)
-            if first != number:
-                where = f"row {first}" if first else "the survey's frame"
-                errors.append(
-                    ("dossier_code", f'duplicate dossier code "{code}", already in {where}')
-                )
-        if text["agency"]:
-            errors += self._agency(text["agency"], values)
+            if len(text.get(name, "")) > MAX_LENGTH[name]:
+                limit = {"max": MAX_LENGTH[name]}
+                errors.append((name, N_("longer than %(max)s characters"), limit))
+        errors += [(name, N_("required"), {}) for name in REQUIRED if not text[name]]
+        code = text["dossier_code"]
+        if earlier is not None:
+            template = DUPLICATE_IN_FILE if earlier else DUPLICATE_IN_FRAME
+            errors.append(("dossier_code", template, {"code": code, "row": earlier}))
+        agency_id = self._agency(text["agency"], errors) if text["agency"] else None
+        days: dict[str, date | None] = {}
         for name in DATE_FIELDS:
+            value = raw.get(name)
             try:
-                values[name] = _date(raw[name]) if name in raw else None
+                days[name] = _date_text(value) if type(value) is str else parse_date(value)
             except ValueError as error:
-                values[name] = None
-                errors.append(
-                    (name, str(error) if "not a date" in str(error) else "not a real date")
-                )
-        received = values["received_at"]
-        for name, label in (("due_at", "due date"), ("returned_at", "return date")):
-            if received and values[name] and values[name] < received:
-                errors.append((name, f"{label} is before the received date {received:%d/%m/%Y}"))
-        try:
-            values["channel"] = _channel_text(text.get("channel", ""))
-        except ValueError as error:
-            errors.append(("channel", str(error)))
-        try:
-            values["phone"] = normalize_phone(raw.get("phone"))
-        except ValueError as error:
-            errors.append(("phone", str(error)))
+                days[name] = None
+                errors.append((name, str(error), {}))
+        received = days["received_at"]
+        for name, template in (
+            ("due_at", N_("due date is before the received date %(date)s")),
+            ("returned_at", N_("return date is before the received date %(date)s")),
+        ):
+            day = days[name]
+            if received and day and day < received:
+                errors.append((name, template, {"date": f"{received:%d/%m/%Y}"}))
+        channel = self._parsed(_channel_text, "channel", text.get("channel", ""), errors)
+        phone = self._parsed(normalize_phone, "phone", raw.get("phone"), errors)
         email = text.get("email", "")
         if email and (len(email) > MAX_LENGTH["email"] or not _EMAIL.fullmatch(email)):
-            errors.append(("email", "not an e-mail address"))
-        values["email"] = email or None
-        if not errors:
-            return values, []
-        header = self.layout.header
-        return values, [FrameProblem.at(number, header.get(f, f), raw.get(f), m) for f, m in errors]
+            errors.append(("email", N_("not an e-mail address"), {}))
+        if errors:
+            header = self.layout.header
+            return (), [
+                FrameProblem.at(number, header.get(f, f), raw.get(f), template, **params)
+                for f, template, params in errors
+            ]
+        get = text.get
+        return (
+            self.survey_id, code, agency_id, get("service_field") or None,
+            get("procedure") or None, received, days["due_at"], days["returned_at"], channel,
+            get("district") or None, get("stratum") or None,
+            get("citizen_name") or None, phone, email or None,
+        ), []  # fmt: skip
 
-    def _agency(self, code: str, values: dict[str, Any]) -> list[tuple[str, str]]:
+    def _agency(self, code: str, errors: list[tuple[str, str, dict[str, Any]]]) -> int | None:
         found = self.agencies.get(code)
         if found is None:
-            return [("agency", f'unknown agency code "{code}"')]
+            errors.append(("agency", N_('unknown agency code "%(code)s"'), {"code": code}))
+            return None
         if not found[1]:
-            return [("agency", f'agency "{code}" is not part of this survey')]
-        values["agency_id"] = found[0]
-        return []
+            message = N_('agency "%(code)s" is not part of this survey')
+            errors.append(("agency", message, {"code": code}))
+            return None
+        return found[0]
+
+    @staticmethod
+    def _parsed(parse: Any, name: str, value: Any, errors: list[Any]) -> Any:
+        try:
+            return parse(value)
+        except ValueError as error:
+            errors.append((name, str(error), {}))
+            return None
 
 
-def import_frame(
-    session: DbSession,
-    survey: Survey,
-    path: Path,
-    *,
-    mapping: Mapping[str, str] | None = None,
-    skip_invalid: bool = False,
-    actor_id: int | None = None,
-) -> FrameImport:
-    """Add the one-stop records in ``path`` to the survey's frame; all or nothing.
+# --- contacts purge -----------------------------------------------------------------------
 
-    Refused (``InputRefused`` with a ``FrameProblem`` per bad cell, nothing written) when
-    any row is bad, unless ``skip_invalid``: then the good rows are imported and the
-    problems come back in the summary. Header problems always refuse.
+
+def contacts_purged_at(session: DbSession, survey: Survey) -> datetime | None:
+    """When the survey's contact details were last purged (the audit log keeps it)."""
+    return session.scalar(
+        select(func.max(AuditEvent.at)).where(
+            AuditEvent.action == PURGE_ACTION,
+            AuditEvent.object_type == Survey.__tablename__,
+            AuditEvent.object_id == str(survey.id),
+        )
+    )
+
+
+def contact_count(session: DbSession, survey: Survey) -> int:
+    query = (
+        select(func.count())
+        .select_from(FrameContact)
+        .join(FrameUnit, FrameUnit.id == FrameContact.frame_unit_id)
+        .where(FrameUnit.survey_id == survey.id)
+    )
+    return session.scalar(query) or 0
+
+
+def purge_contacts(session: DbSession, survey: Survey, *, actor_id: int | None = None) -> int:
+    """Delete the survey's contact details (names, phones, e-mails), nothing else; audited.
+
+    Imports after a purge keep no contact details either.
     """
-    summary, bad_rows, checker = _validate(session, survey, path, mapping)
-    if summary.problems and not skip_invalid:
-        raise InputRefused(list(summary.problems))
-    checker.seen = {}  # the first pass found the duplicates; the rows are already marked
-    batch: list[dict[str, Any]] = []
-    for number, cells in _data_rows(path):
-        if number in bad_rows:
-            continue
-        values, _ = checker.check(number, cells)
-        batch.append(values)
-        if len(batch) >= BATCH_ROWS:
-            summary.imported += _write(session, batch)
-            batch = []
-    summary.imported += _write(session, batch)
-    record(
-        session,
-        actor_id,
-        "frame.import",
-        survey,
-        file=path.name,
-        imported=summary.imported,
-        skipped=summary.skipped,
-        duplicates=summary.duplicates,
-    )
-    return summary
-
-
-def _validate(
-    session: DbSession, survey: Survey, path: Path, mapping: Mapping[str, str] | None
-) -> tuple[FrameImport, set[int], _Checker]:
-    rows = read_rows(path)
-    header = next((cells for _, cells in rows), None)
-    if header is None:
-        raise InputRefused([FrameProblem.at(1, "", "", "the file is empty")])
-    layout = map_columns(header, mapping)
-    checker = _Checker(session, survey, layout)
-    summary = FrameImport()
-    bad_rows: set[int] = set()
-    for number, cells in rows:
-        if _blank(cells):
-            continue
-        summary.rows_read += 1
-        _, problems = checker.check(number, cells)
-        if problems:
-            bad_rows.add(number)
-            summary.problems.extend(problems)
-            summary.duplicates += any(p.message.startswith("duplicate") for p in problems)
-    summary.skipped = len(bad_rows)
-    return summary, bad_rows, checker
-
-
-def _data_rows(path: Path) -> Iterator[tuple[int, Sequence[Any]]]:
-    rows = read_rows(path)
-    next(rows)
-    return ((n, cells) for n, cells in rows if not _blank(cells))
-
-
-def _blank(cells: Sequence[Any]) -> bool:
-    return all(cell is None or cell_text(cell) == "" for cell in cells)
-
-
-def _write(session: DbSession, batch: list[dict[str, Any]]) -> int:
-    """Insert a batch of frame units (one executemany), then their contacts."""
-    if not batch:
-        return 0
-    units = [{k: v for k, v in row.items() if k not in CONTACT_FIELDS} for row in batch]
-    statement = insert(FrameUnit.__table__).returning(  # type: ignore[arg-type]
-        FrameUnit.__table__.c.id, sort_by_parameter_order=True
-    )
-    ids = session.execute(statement, units).scalars().all()
-    contacts = [
-        {
-            "frame_unit_id": unit_id,
-            "name": row["citizen_name"],
-            "phone": row["phone"],
-            "email": row["email"],
-        }
-        for unit_id, row in zip(ids, batch, strict=True)
-        if row["citizen_name"] or row["phone"] or row["email"]
-    ]
-    if contacts:
-        session.execute(insert(FrameContact.__table__), contacts)  # type: ignore[arg-type]
-    return len(batch)
+    units = select(FrameUnit.id).where(FrameUnit.survey_id == survey.id)
+    result = session.execute(delete(FrameContact).where(FrameContact.frame_unit_id.in_(units)))
+    removed = int(getattr(result, "rowcount", 0) or 0)
+    record(session, actor_id, PURGE_ACTION, survey, removed=removed)
+    session.flush()
+    return removed

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from surveyapp.extensions import db
-from surveyapp.models import FrameChannel, FrameContact, FrameUnit, Survey
+from surveyapp.models import AuditEvent, FrameChannel, FrameContact, FrameUnit, Survey
 from surveyapp.services import frames
 from surveyapp.services.problems import InputRefused
 from tests import factories
@@ -223,3 +223,84 @@ def test_cli_refusal_prints_one_csv_line_per_problem(
     code, out, err = run(app, "frame", "import", str(survey.id), str(write_csv(path, GOOD)))
     assert (code, out) == (0, "")
     assert frame_count(survey) == 3
+
+
+def test_duplicates_are_found_across_batches_and_against_the_frame(
+    survey: Survey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    frames.import_frame(db.session, survey, write_csv(tmp_path / "old.csv", GOOD[:1]))
+    db.session.commit()
+    monkeypatch.setattr(frames, "BATCH_ROWS", 2)  # rows 2-3, 4-5, 6-7 are three batches
+    codes = ["A1", "A2", "A3", "A1", "HS-001", "A3"]
+    rows = [[c, "SXD", "", "", "01/03/2024", "", "", "", "", "", "", ""] for c in codes]
+    summary = frames.check_frame(db.session, survey, write_csv(tmp_path / "d.csv", rows))
+    assert [(p.row, p.message) for p in summary.problems] == [
+        (5, 'duplicate dossier code "A1", already in row 2'),
+        (6, 'duplicate dossier code "HS-001", already in the survey\'s frame'),
+        (7, 'duplicate dossier code "A3", already in row 4'),
+    ]
+    assert (summary.rows_read, summary.skipped, summary.duplicates, summary.good) == (6, 3, 3, 3)
+    assert frame_count(survey) == 1  # a check writes nothing
+
+
+def test_a_repeat_inside_one_batch_of_a_code_already_in_the_frame_names_the_frame() -> None:
+    seen = frames.SeenCodes()
+    assert seen.add(["X", "Y"], [0, 0]) == [None, None]
+    assert seen.add(["Z", "X", "", "X", "Z", "W"], [2, 3, 4, 5, 6, 7]) == [
+        None, 0, None, 0, 2, None,
+    ]  # fmt: skip
+    assert seen.add(["W", "Q"], [8, 9]) == [7, None]
+
+
+def test_refusal_keeps_the_first_problems_and_counts_them_all(
+    survey: Survey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(frames, "BATCH_ROWS", 3)
+    rows = [[f"B{i}", "ZZ", "", "", "01/03/2024", "", "", "", "", "", "", ""] for i in range(7)]
+    rows.append(["B9", "SXD", "", "", "01/03/2024", "", "", "", "", "", "", ""])
+    path = write_csv(tmp_path / "many.csv", rows)
+    with pytest.raises(frames.FrameRefused) as caught:
+        frames.import_frame(db.session, survey, path, keep_problems=4)
+    db.session.rollback()
+    summary = caught.value.summary
+    assert (summary.problem_count, len(summary.problems), summary.complete) == (7, 4, False)
+    assert [p.row for p in frames.iter_problems(db.session, survey, path)] == list(range(2, 9))
+    assert frame_count(survey) == 0
+
+
+def test_a_refused_import_leaves_earlier_work_of_the_transaction_alone(
+    survey: Survey, tmp_path: Path
+) -> None:
+    frames.import_frame(db.session, survey, write_csv(tmp_path / "a.csv", GOOD[:1]))
+    bad = [["HS-050", "ZZ", "", "", "01/03/2024", "", "", "", "", "", "", ""]]
+    with pytest.raises(InputRefused):
+        frames.import_frame(db.session, survey, write_csv(tmp_path / "b.csv", [*GOOD[1:], *bad]))
+    db.session.commit()  # the savepoint took back the refused rows only
+    assert frame_count(survey) == 1
+
+
+def test_purge_removes_contacts_only_and_later_imports_keep_none(
+    app: Flask, survey: Survey, tmp_path: Path
+) -> None:
+    frames.import_frame(db.session, survey, write_csv(tmp_path / "f.csv", GOOD[:2]))
+    db.session.commit()
+    assert frames.contact_count(db.session, survey) == 2
+    assert frames.contacts_purged_at(db.session, survey) is None
+    code, _, err = run(app, "contacts", "purge", str(survey.id))
+    assert code == 0 and "2 contact rows removed" in err
+    assert db.session.scalar(select(func.count()).select_from(FrameContact)) == 0
+    assert frame_count(survey) == 2
+    assert frames.contacts_purged_at(db.session, survey) is not None
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "frame.contacts_purge")
+    ).one()
+    assert (event.object_id, event.details) == (str(survey.id), {"removed": 2})
+    summary = frames.import_frame(db.session, survey, write_csv(tmp_path / "g.csv", GOOD[2:]))
+    db.session.commit()
+    assert (summary.imported, summary.contacts_kept) == (1, False)
+    assert db.session.scalar(select(func.count()).select_from(FrameContact)) == 0
+
+
+def test_contacts_purge_of_an_unknown_survey_is_refused(app: Flask) -> None:
+    code, _, err = run(app, "contacts", "purge", "999")
+    assert code == 1 and "no survey 999" in err

@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pytest
 
 from surveyapp.models import FrameChannel
-from surveyapp.services.frames import (
+from surveyapp.services.frame_files import (
     map_columns,
     normalize_header,
     normalize_phone,
