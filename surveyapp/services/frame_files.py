@@ -61,24 +61,32 @@ UNKNOWN_CHANNEL = N_('unknown channel: "online" (trực tuyến) or "counter" (t
 
 
 @dataclass(frozen=True)
-class FrameProblem(Problem):
-    """A problem in one cell: ``row`` as in the spreadsheet (header = 1), ``column`` its header.
+class LocalizedProblem(Problem):
+    """A problem whose ``message`` (English) is ``template`` % ``params``: the web shows
+    ``gettext(template) % params`` instead."""
 
-    ``message`` is the English text; ``template`` % ``params`` gives it again, translated.
-    """
+    template: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def of(cls, where: str, template: str, /, **params: Any) -> LocalizedProblem:
+        return cls(where, template % params if params else template, template, params)
+
+
+@dataclass(frozen=True)
+class FrameProblem(LocalizedProblem):
+    """A problem in one cell: ``row`` as in the spreadsheet (header = 1), ``column`` its header."""
 
     row: int = 0
     column: str = ""
     value: str = ""
-    template: str = ""
-    params: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @classmethod
     def at(cls, row: int, column: str, value: Any, template: str, /, **params: Any) -> FrameProblem:
         where = f"row {row}, column {column}" if column else f"row {row}"
         message = template % params if params else template
         text = "" if value is None else str(value)
-        return cls(where, message, row, column, text, template, params)
+        return cls(where, message, template, params, row, column, text)
 
 
 @dataclass(frozen=True)

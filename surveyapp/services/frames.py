@@ -75,6 +75,7 @@ class FrameImport:
     problems: list[FrameProblem] = field(default_factory=list)
     contacts_kept: bool = True
     keep: int | None = KEEP_PROBLEMS  # None: keep every problem
+    audit_id: int | None = None  # the import's audit event
 
     @property
     def good(self) -> int:
@@ -165,8 +166,10 @@ def import_frame(
                 summary.imported += writer.write(rows)
         if summary.problem_count and not skip_invalid:
             raise FrameRefused(summary)
+    summary.audit_id = event.id
     event.details = {
         "file": file_name or path.name,
+        "rows_read": summary.rows_read,
         "imported": summary.imported,
         "skipped": summary.skipped,
         "duplicates": summary.duplicates,
@@ -325,6 +328,11 @@ def contacts_purged_at(session: DbSession, survey: Survey) -> datetime | None:
             AuditEvent.object_id == str(survey.id),
         )
     )
+
+
+def frame_size(session: DbSession, survey: Survey) -> int:
+    query = select(func.count()).select_from(FrameUnit).where(FrameUnit.survey_id == survey.id)
+    return session.scalar(query) or 0
 
 
 def contact_count(session: DbSession, survey: Survey) -> int:

@@ -180,6 +180,12 @@ def draw_sample(
     return Draw(sample, rows, links)
 
 
+def current_sample(session: DbSession, survey: Survey) -> Sample | None:
+    """The survey's sample (a redraw replaces it, so there is at most one)."""
+    query = select(Sample).where(Sample.survey_id == survey.id).order_by(Sample.id.desc())
+    return session.scalars(query.limit(1)).first()
+
+
 def _check_arguments(
     size: int | None,
     margin: float | None,
@@ -229,7 +235,7 @@ def frame_strata(session: DbSession, survey: Survey, columns: Sequence[str]) -> 
     )
     strata: dict[str, _Stratum] = {}
     for unit_id, agency_id, *values in session.execute(query):
-        label = LABEL_SEPARATOR.join(_text(v) for v in values)
+        label = LABEL_SEPARATOR.join(label_text(v) for v in values)
         stratum = strata.get(label)
         if stratum is None:
             stratum = strata[label] = _Stratum([], [])
@@ -238,7 +244,7 @@ def frame_strata(session: DbSession, survey: Survey, columns: Sequence[str]) -> 
     return strata
 
 
-def _text(value: Any) -> str:
+def label_text(value: Any) -> str:
     if value is None or value == "":
         return EMPTY_VALUE
     return str(getattr(value, "value", value))
@@ -251,6 +257,19 @@ def _allocate(
     if method == "neyman":
         spread = {label: (sd or {}).get(label, WORST_CASE_SD) for label in sizes}
     populations: dict[Hashable, float] = {label: n for label, n in sizes.items()}
+    frame, floors = sum(sizes.values()), sum(min(minimum, n) for n in sizes.values())
+    if total > frame:
+        message = _l(
+            "the sample size %(n)s is larger than the frame (%(frame)s units)", n=total, frame=frame
+        )
+        raise InputRefused([Problem("--size", message)])
+    if total < floors:
+        message = _l(
+            "the sample size %(n)s is below the minimums per stratum (%(floors)s in all)",
+            n=total,
+            floors=floors,
+        )
+        raise InputRefused([Problem("--size", message)])
     try:
         allocated = allocate(populations, total, method=method, sd=spread, minimum=minimum)
     except ValueError as error:

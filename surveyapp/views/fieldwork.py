@@ -1,4 +1,8 @@
-"""Fieldwork: issuing invitation links."""
+"""Fieldwork: the survey's fieldwork page, invitation links, the contacts purge.
+
+The frame import and the sampling pages are routes of this blueprint too, in
+``fieldwork_frame.py`` and ``fieldwork_sample.py``.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,58 @@ import csv
 import io
 from typing import Any
 
-from flask import Blueprint, Response, current_app, flash, redirect, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from surveyapp.extensions import db
+from surveyapp.forms.fieldwork import PurgeContactsForm
 from surveyapp.forms.staff import InviteForm
-from surveyapp.security import requires
-from surveyapp.services import agencies, invitations
+from surveyapp.models import Survey
+from surveyapp.security import in_scope, requires
+from surveyapp.services import agencies, frames, invitations, sampling
 from surveyapp.services.problems import InputRefused
 from surveyapp.views.surveys import agency_choices, visible_survey
 
 bp = Blueprint("fieldwork", __name__, url_prefix="/surveys")
+
+
+def managed_survey(survey_id: int) -> Survey:
+    """A survey whose fieldwork the current user may run: every one of its agencies is in
+    the user's scope (the frame, the draw and the purge span them all); else 404."""
+    survey = visible_survey(survey_id)
+    if not all(in_scope(current_user, a) for a in survey.agencies):
+        abort(404)
+    return survey
+
+
+@bp.get("/<int:survey_id>/fieldwork")
+@requires("field")
+def overview(survey_id: int) -> Any:
+    survey = managed_survey(survey_id)
+    return render_template(
+        "fieldwork/overview.html",
+        survey=survey,
+        frame_size=frames.frame_size(db.session, survey),
+        contacts=frames.contact_count(db.session, survey),
+        purged_at=frames.contacts_purged_at(db.session, survey),
+        sample=sampling.current_sample(db.session, survey),
+        purge_form=PurgeContactsForm(),
+    )
+
+
+@bp.post("/<int:survey_id>/fieldwork/contacts/purge")
+@requires("field")
+def purge_contacts(survey_id: int) -> Any:
+    survey = managed_survey(survey_id)
+    form = PurgeContactsForm()
+    if not form.validate_on_submit():
+        flash(_("Tick the box to confirm that the contact details may be deleted."), "error")
+        return redirect(url_for(".overview", survey_id=survey.id), 303)
+    removed = frames.purge_contacts(db.session, survey, actor_id=current_user.id)
+    db.session.commit()
+    flash(_("Contact details deleted: %(count)s rows.", count=removed), "success")
+    return redirect(url_for(".overview", survey_id=survey.id), 303)
 
 
 @bp.post("/<int:survey_id>/invitations")
@@ -56,3 +101,7 @@ def invite(survey_id: int) -> Any:
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+# Routes of the same blueprint, kept in their own modules (imported for their effect).
+from surveyapp.views import fieldwork_frame, fieldwork_sample  # noqa: E402, F401
