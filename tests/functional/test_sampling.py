@@ -135,8 +135,10 @@ def test_bad_arguments_are_refused_together(survey: Survey) -> None:
         "--strata",
         "--seed",
     }
-    with pytest.raises(InputRefused, match="exceeds"):
+    with pytest.raises(InputRefused, match=r"sample size 201 is larger than the frame \(200"):
         sampling.draw_sample(db.session, survey, size=201, seed=1)
+    with pytest.raises(InputRefused, match=r"below the minimums per stratum \(20 in all"):
+        sampling.draw_sample(db.session, survey, size=19, minimum=5, seed=1)
 
 
 def test_a_sample_in_the_field_is_not_redrawn(survey: Survey) -> None:
