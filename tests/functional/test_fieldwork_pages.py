@@ -360,7 +360,7 @@ def test_a_redraw_is_refused_once_invitations_are_in_use(
     db.session.commit()
     status, text = draw(client, survey, "8")
     assert status == 200
-    assert "mẫu của cuộc khảo sát đã được đưa vào điều tra" in text
+    assert "mẫu của cuộc khảo sát đã được triển khai thực địa" in text
     assert "<dd data-seed>7</dd>" in text
 
 
@@ -380,7 +380,7 @@ def test_draw_form_errors_are_shown_beside_the_fields(
 def test_draw_without_a_frame_says_to_import_one(client: FlaskClient, survey: Survey) -> None:
     factories.login(client, "field@example.org")
     status, text = draw(client, survey, "5")
-    assert status == 200 and "hãy nhập danh sách trước" in text
+    assert status == 200 and "hãy nhập khung mẫu trước" in text
 
 
 def test_purge_needs_confirmation_then_deletes_contacts_and_shows_when(
