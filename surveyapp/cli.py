@@ -268,7 +268,12 @@ def invite(survey_id: int, count: int, agency_code: str | None, output: Path) ->
     survey = _survey(survey_id)
     agency = agencies.by_codes(db.session, [agency_code])[0] if agency_code else None
     links = invitations.create_invitations(
-        db.session, survey, agency, count, base_url=current_app.config["BASE_URL"]
+        db.session,
+        survey,
+        agency,
+        count,
+        base_url=current_app.config["BASE_URL"],
+        secret=current_app.config["SECRET_KEY"],
     )
     with output.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -382,6 +387,7 @@ def sample_draw(
         seed=seed,
         reserve_fraction=reserve,
         base_url=current_app.config["BASE_URL"],
+        secret=current_app.config["SECRET_KEY"],
     )
     if output is not None:
         with output.open("w", newline="", encoding="utf-8") as handle:
@@ -389,7 +395,7 @@ def sample_draw(
             writer.writerow(["token", "url", "agency", "stratum"])
             writer.writerows([ln.token, ln.url, ln.agency_code, ln.stratum] for ln in draw.links)
     else:
-        click.echo("warning: no -o FILE, the invitation tokens are not kept anywhere", err=True)
+        click.echo("no -o FILE: print letters later (surveyapp invitations export)", err=True)
     db.session.commit()
     for row in draw.strata:
         click.echo(f"{row.label}\t{row.population}\t{row.size}\t{_weight(row.weight)}")

@@ -41,8 +41,8 @@ from surveyapp.models import (
 from surveyapp.models._types import utcnow
 from surveyapp.models.audit import record
 from surveyapp.scoring import allocate, slovin
-from surveyapp.security import hash_token, new_token
-from surveyapp.services.invitations import invitation_url
+from surveyapp.security import hash_token
+from surveyapp.services.invitations import invitation_url, issue_token
 from surveyapp.services.problems import InputRefused, Problem
 
 STRATA_COLUMNS: dict[str, Any] = {
@@ -117,13 +117,15 @@ def draw_sample(
     reserve_fraction: float = 0.2,
     sd: Mapping[str, float] | None = None,
     base_url: str = "",
+    secret: str | None = None,
     actor_id: int | None = None,
     now: datetime | None = None,
 ) -> Draw:
     """Draw a stratified sample from the survey's frame and invite its main units.
 
     An earlier sample of the survey is replaced while none of its invitations has been
-    sent, opened or answered; after that a redraw is refused.
+    sent, opened or answered; after that a redraw is refused. With the server ``secret``
+    the invitations' tokens can be derived again for letters (services/invitations.py).
     """
     _check_arguments(size, margin, allocation, minimum, strata_columns, seed, reserve_fraction)
     strata = frame_strata(session, survey, strata_columns)
@@ -163,7 +165,9 @@ def draw_sample(
         r_h = min(math.ceil(round(n_h * reserve_fraction, 9)), sizes[label] - n_h)
         row = StratumRow(label, sizes[label], n_h, r_h)
         picked = rng.choice(row.population, size=n_h + r_h, replace=False)
-        links += _store_stratum(session, survey, sample, row, strata[label], picked, base_url)
+        links += _store_stratum(
+            session, survey, sample, row, strata[label], picked, base_url, secret
+        )
         rows.append(row)
     session.add_all(
         SampleStratum(
@@ -311,6 +315,7 @@ def _store_stratum(
     stratum: _Stratum,
     picked: Any,
     base_url: str,
+    secret: str | None,
 ) -> list[SampleLink]:
     """Invite the stratum's main units and store them and the reserve as sampled units."""
     if not len(picked):
@@ -318,7 +323,8 @@ def _store_stratum(
     weight = row.population / row.size if row.size else 0.0
     probability = row.size / row.population
     main = [int(i) for i in picked[: row.size]]
-    tokens = [new_token() for _ in main]
+    issued = [issue_token(secret) for _ in main]
+    tokens = [token for _, token in issued]
     invitation_ids: list[int] = []
     if main:
         statement = insert(Invitation.__table__).returning(  # type: ignore[arg-type]
@@ -329,12 +335,13 @@ def _store_stratum(
                 "survey_id": survey.id,
                 "agency_id": stratum.agency_ids[i],
                 "token_hash": hash_token(token),
+                "token_salt": salt,
                 "stratum": row.label,
                 "base_weight": weight,
                 "disposition": Disposition.NOT_SENT,
                 "created_at": sample.created_at,
             }
-            for i, token in zip(main, tokens, strict=True)
+            for i, (salt, token) in zip(main, issued, strict=True)
         ]
         invitation_ids = list(session.execute(statement, invitation_rows).scalars())
     units = [

@@ -83,6 +83,7 @@ def invite(survey_id: int) -> Any:
             agencies.by_codes(db.session, [form.agency.data or ""])[0],
             form.count.data or 0,
             base_url=current_app.config["BASE_URL"],
+            secret=current_app.config["SECRET_KEY"],
             actor_id=current_user.id,
         )
     except InputRefused as refused:
