@@ -62,6 +62,7 @@ def _register_blueprints(app: Flask) -> None:
         fieldwork,
         home,
         officials,
+        outreach,
         paper,
         respond,
         results,
@@ -69,7 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     blueprints = (home, auth, surveys, designer, designer_versions, fieldwork, respond, results)
-    for module in (*blueprints, officials, paper, downloads, api):
+    for module in (*blueprints, officials, paper, outreach, downloads, api):
         app.register_blueprint(module.bp)
 
 

@@ -21,9 +21,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
-
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
 
 from surveyapp.extensions import DbSession
 from surveyapp.models import Agency, Disposition, FrameUnit, Invitation, SampledUnit, Survey
