@@ -124,7 +124,7 @@ def run_demo(*, port: int, fresh: bool, serve: bool) -> None:
         survey = db.session.scalar(select(Survey).where(Survey.title == SURVEY_TITLE))
         if survey is None:
             click.echo("Seeding the demo province (two rounds, about 6,000 responses)…", err=True)
-            survey = seed()
+            survey = seed(app.config["SECRET_KEY"])
         if db.session.scalar(select(Survey).where(Survey.title == PAR_TITLE)) is None:
             seed_officials()
         links = _try_links(app, survey)
@@ -135,7 +135,7 @@ def run_demo(*, port: int, fresh: bool, serve: bool) -> None:
         run_simple("127.0.0.1", port, app, threaded=True)
 
 
-def seed() -> Survey:
+def seed(secret: str | None = None) -> Survey:
     session = db.session
     agencies.import_agencies(
         session,
@@ -179,6 +179,7 @@ def seed() -> Survey:
         ELEMENT_SHIFT,
         now=now,
         service_fields=SERVICE_FIELDS,
+        secret=secret,
     )
     survey.previous_survey_id = previous.id
     session.commit()
@@ -214,6 +215,7 @@ def _try_links(app: Flask, survey: Survey) -> list[str]:
         agency,
         3,
         base_url=app.config["BASE_URL"],
+        secret=app.config["SECRET_KEY"],
         base_weight=POPULATION.get(agency.code, 1) / SAMPLE.get(agency.code, 1),
     )
     db.session.commit()

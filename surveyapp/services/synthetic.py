@@ -23,7 +23,9 @@ from surveyapp.models import (
 )
 from surveyapp.questionnaire import rules
 from surveyapp.questionnaire.document import Questionnaire
-from surveyapp.security import hash_token, new_token
+from surveyapp.security import hash_token
+from surveyapp.services.answering import resume_hash
+from surveyapp.services.invitations import issue_token
 
 
 @dataclass(frozen=True)
@@ -63,11 +65,14 @@ def generate(
     now: datetime,
     seed: int = 2026,
     service_fields: Mapping[str, Sequence[str]] | None = None,
+    secret: str | None = None,
 ) -> int:
     """Insert invitations and submitted responses; returns the number of responses.
 
     With ``service_fields`` (agency code → fields) each response gets a dossier code and
     a one-stop record (frame unit) of one of its agency's fields, as if drawn from them.
+    With the server ``secret`` the invitations' tokens can be derived again (letters,
+    reminders) and their partial responses resumed from the link.
     """
     rng = np.random.default_rng(seed)
     questionnaire = Questionnaire(survey.version.document)
@@ -81,7 +86,9 @@ def generate(
         n = responses_per_agency[agency.code]
         invited = int(n * 1.25)  # a quarter of the sample does not (fully) answer
         weight = population[agency.code] / invited  # base weight N_h / n_h of the draw
-        invitation_ids = _invite(session, survey, agency.id, agency.code, invited, rng, n, weight)
+        invitation_ids = _invite(
+            session, survey, agency.id, agency.code, invited, rng, n, weight, now, secret
+        )
         rows: list[dict[str, Any]] = []
         answer_rows: list[dict[str, Any]] = []
         for invitation_id in invitation_ids[:n]:
@@ -136,6 +143,18 @@ def generate(
     return total
 
 
+# How the quarter that did not complete ended up, as fieldwork often goes.
+OTHER_OUTCOMES = {
+    Disposition.SENT: 0.35,
+    Disposition.OPENED: 0.12,
+    Disposition.PARTIAL: 0.15,
+    Disposition.REFUSED: 0.13,
+    Disposition.UNREACHABLE: 0.10,
+    Disposition.INELIGIBLE: 0.05,
+    Disposition.NOT_SENT: 0.10,
+}
+
+
 def _invite(
     session: DbSession,
     survey: Survey,
@@ -145,28 +164,63 @@ def _invite(
     rng: np.random.Generator,
     completed: int,
     weight: float,
+    now: datetime,
+    secret: str | None,
 ) -> list[int]:
-    others = [
-        Disposition.SENT,
-        Disposition.OPENED,
-        Disposition.REFUSED,
-        Disposition.UNREACHABLE,
-        Disposition.INELIGIBLE,
-    ]
-    rows = [
-        {
-            "survey_id": survey.id,
-            "agency_id": agency_id,
-            "token_hash": hash_token(new_token()),
-            "stratum": stratum,
-            "base_weight": weight,
-            "disposition": Disposition.COMPLETE
-            if i < completed
-            else others[rng.integers(len(others))],
-        }
-        for i in range(count)
-    ]
-    return list(session.scalars(insert(Invitation).returning(Invitation.id), rows).all())
+    """Invitations with dispositions: ``completed`` complete, the rest as fieldwork ends."""
+    outcomes = list(OTHER_OUTCOMES)
+    weights = np.array(list(OTHER_OUTCOMES.values()))
+    rows = []
+    partial: list[tuple[int, str]] = []
+    for i in range(count):
+        salt, token = issue_token(secret)
+        if i < completed:
+            disposition = Disposition.COMPLETE
+        else:
+            disposition = outcomes[rng.choice(len(outcomes), p=weights / weights.sum())]
+        sent = now - timedelta(days=int(rng.integers(20, 70)))
+        rows.append(
+            {
+                "survey_id": survey.id,
+                "agency_id": agency_id,
+                "token_hash": hash_token(token),
+                "token_salt": salt,
+                "stratum": stratum,
+                "base_weight": weight,
+                "disposition": disposition,
+                "sent_at": None if disposition is Disposition.NOT_SENT else sent,
+                "opened_at": sent + timedelta(days=2) if disposition in OPENED else None,
+            }
+        )
+        if disposition is Disposition.PARTIAL:
+            partial.append((i, token))
+    ids = list(session.scalars(insert(Invitation).returning(Invitation.id), rows).all())
+    if secret is not None and partial:
+        # Started and left: an unsent response that its link resumes on the first section.
+        first = Questionnaire(survey.version.document).sections[0]["id"]
+        session.execute(
+            insert(Response),
+            [
+                {
+                    "survey_id": survey.id,
+                    "questionnaire_version_id": survey.questionnaire_version_id,
+                    "agency_id": agency_id,
+                    "invitation_id": None if survey.anonymous else ids[i],
+                    "resume_hash": resume_hash(secret, token),
+                    "status": ResponseStatus.IN_PROGRESS,
+                    "current_page": first,
+                    "stratum": stratum,
+                    "weight": weight,
+                    "started_at": rows[i]["opened_at"],
+                    "updated_at": rows[i]["opened_at"],
+                }
+                for i, token in partial
+            ],
+        )
+    return ids
+
+
+OPENED = (Disposition.OPENED, Disposition.PARTIAL, Disposition.COMPLETE)
 
 
 def _answers(
