@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from surveyapp.questionnaire.document import CHOICE_TYPES
 
 
@@ -132,6 +134,39 @@ class QuestionnaireDiff:
     def _having(self, kind: ItemChangeKind) -> tuple[ItemChange, ...]:
         return tuple(change for change in self.changed if kind in change.kinds)
 
+
+# What a diff page shows for each kind of change, in the reader's language.
+ITEM_CHANGE_LABELS = {
+    ItemChangeKind.REWORDED: _l("reworded"),
+    ItemChangeKind.HINT: _l("hint changed"),
+    ItemChangeKind.TYPE: _l("question type changed"),
+    ItemChangeKind.SCALE: _l("another scale"),
+    ItemChangeKind.OPTIONS: _l("answer options changed"),
+    ItemChangeKind.REQUIRED: _l("required or not changed"),
+    ItemChangeKind.RANGE: _l("allowed range changed"),
+    ItemChangeKind.SHOW_WHEN: _l("display condition changed"),
+    ItemChangeKind.CHECKS: _l("checks changed"),
+    ItemChangeKind.MOVED: _l("moved to another section"),
+}
+SECTION_CHANGE_LABELS = {"title": _l("title changed"), "show_when": _l("display condition changed")}
+FRAMEWORK_CHANGE_LABELS = {
+    FrameworkChangeKind.GROUP_ADDED: _l("group added"),
+    FrameworkChangeKind.GROUP_REMOVED: _l("group removed"),
+    FrameworkChangeKind.GROUP_WEIGHT: _l("group weight changed"),
+    FrameworkChangeKind.ELEMENT_ADDED: _l("element added"),
+    FrameworkChangeKind.ELEMENT_REMOVED: _l("element removed"),
+    FrameworkChangeKind.ELEMENT_WEIGHT: _l("element weight changed"),
+    FrameworkChangeKind.ELEMENT_GROUP: _l("element moved to another group"),
+    FrameworkChangeKind.ELEMENT_LABEL: _l("element renamed"),
+    FrameworkChangeKind.CRITERION_ADDED: _l("criterion added"),
+    FrameworkChangeKind.CRITERION_REMOVED: _l("criterion removed"),
+    FrameworkChangeKind.CRITERION_WEIGHT: _l("criterion weight changed"),
+    FrameworkChangeKind.INDICATOR_ADDED: _l("indicator added"),
+    FrameworkChangeKind.INDICATOR_REMOVED: _l("indicator removed"),
+    FrameworkChangeKind.INDICATOR_CHANGED: _l("indicator changed"),
+    FrameworkChangeKind.TARGET: _l("target changed"),
+    FrameworkChangeKind.SETTING: _l("scoring setting changed"),
+}
 
 ITEM_FIELDS_COMPARED_AS_IS: dict[str, ItemChangeKind] = {
     "type": ItemChangeKind.TYPE,

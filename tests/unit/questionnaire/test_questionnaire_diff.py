@@ -301,3 +301,11 @@ def test_metadata_changes_are_listed() -> None:
 
     assert result.metadata == ("title",)
     assert result.changed == ()
+
+
+def test_every_kind_of_change_has_a_label_for_the_diff_page() -> None:
+    from surveyapp.questionnaire.diff import FRAMEWORK_CHANGE_LABELS, ITEM_CHANGE_LABELS
+
+    assert set(ITEM_CHANGE_LABELS) == set(ItemChangeKind)
+    assert set(FRAMEWORK_CHANGE_LABELS) == set(FrameworkChangeKind)
+    assert str(ITEM_CHANGE_LABELS[ItemChangeKind.MOVED]) == "moved to another section"
