@@ -1,0 +1,252 @@
+"""The counter tablet twice in a row, an official rating agencies, and a clerk keying in
+a paper questionnaire with the keyboard only: in chromium, in Vietnamese."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from surveyapp.extensions import db
+from surveyapp.models import (
+    Answer,
+    Channel,
+    RaterAssignment,
+    Response,
+    ResponseStatus,
+    SurveyMode,
+)
+from surveyapp.models._types import utcnow
+from surveyapp.questionnaire.document import Questionnaire
+from surveyapp.services import assignments
+from tests import factories
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+pytestmark = pytest.mark.browser
+expect = pytest.importorskip(
+    "playwright.sync_api", reason="needs playwright", exc_type=ImportError
+).expect
+
+PHONE = {"width": 390, "height": 844}
+TABLET = {"width": 800, "height": 1280}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def _responses() -> list[Response]:
+    db.session.rollback()  # see what the server committed since
+    return list(db.session.scalars(select(Response).order_by(Response.id)))
+
+
+def _sign_in(page: Page, email: str) -> None:
+    page.goto("/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(factories.PASSWORD)
+    with page.expect_navigation():
+        page.locator("#password").press("Enter")
+
+
+# --- the counter tablet ---------------------------------------------------------------
+
+
+def test_kiosk_twice_in_a_row_never_shows_the_previous_person(
+    app: Flask, new_context: Any, respondent: Any, screenshot: Callable[..., Any]
+) -> None:
+    factories.province()
+    survey = factories.survey(mode=SurveyMode.OPEN)
+    q = Questionnaire(survey.version.document)
+    url = f"/o/{survey.id}/SXD/kiosk"
+    page = new_context(TABLET, locale="vi-VN").new_page()
+    page.goto(url)
+    person = respondent(page, q, "vi")
+
+    # First citizen: a dossier code, then the whole questionnaire.
+    code = page.get_by_label("Mã hồ sơ (không bắt buộc)")
+    expect(code).to_be_visible()
+    start = page.locator('button[name="action"][value="next"]')
+    assert (start.bounding_box() or {"height": 0})["height"] >= 60  # a thumb, not a cursor
+    code.fill("000.00.12.H56-240115-0001")
+    person.next()
+    option = page.locator(".option").first
+    assert (option.bounding_box() or {"height": 0})["height"] >= 60
+    person.walk_to_confirm({"result_received": 1, "applicant_type": 2})
+    person.press("submit")
+    expect(page.locator('main[data-state="submitted"]')).to_be_visible()
+
+    # The back button and a reload both land on the next person's blank welcome.
+    page.go_back()
+    expect(page.locator('main[data-page="welcome"]')).to_be_visible()
+    expect(page.get_by_label("Mã hồ sơ (không bắt buộc)")).to_have_value("")
+    page.go_back()
+    expect(page.locator("main[data-state]")).not_to_have_attribute("data-state", "submitted")
+    page.goto(url)
+
+    # Second citizen: no code; the first page shows none of the previous answers.
+    person.next()
+    assert person.page_id() == "screen"
+    expect(page.locator("input:checked")).to_have_count(0)
+    expect(person.field("service")).to_have_value("")
+    person.walk_to_confirm({"result_received": 1, "applicant_type": 1})
+    person.press("submit")
+    expect(page.locator('main[data-state="submitted"]')).to_be_visible()
+
+    first, second = _responses()
+    assert first.status is second.status is ResponseStatus.SUBMITTED
+    assert first.channel is second.channel is Channel.KIOSK
+    assert first.dossier_code == "000.00.12.H56-240115-0001"
+    assert second.dossier_code is None
+    applicant = dict(
+        db.session.execute(
+            select(Answer.response_id, Answer.value_num).where(Answer.item_id == "applicant_type")
+        ).all()
+    )
+    assert applicant == {first.id: 2, second.id: 1}
+
+
+def test_kiosk_welcome_with_dossier_code_screenshots(
+    app: Flask, new_context: Any, screenshot: Callable[..., Any]
+) -> None:
+    factories.province()
+    survey = factories.survey(mode=SurveyMode.OPEN)
+    for name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        page = new_context(viewport, locale="vi-VN").new_page()
+        page.goto(f"/o/{survey.id}/SXD/kiosk")
+        page.get_by_label("Mã hồ sơ (không bắt buộc)").fill("số hồ sơ sai!")
+        with page.expect_navigation():
+            page.locator('button[name="action"][value="next"]').click()
+        expect(page.locator("#err-dossier_code")).to_be_visible()
+        screenshot(page, f"kiosk-welcome-dossier-{name}")
+
+
+# --- officials ------------------------------------------------------------------------
+
+
+def test_official_rates_an_assigned_agency_from_the_list(
+    app: Flask, new_context: Any, respondent: Any, screenshot: Callable[..., Any]
+) -> None:
+    province = factories.province()
+    factories.user("sxd@example.org", "official", province["SXD"])
+    factories.user("stp@example.org", "official", province["STP"])
+    factories.user("prov@example.org", "official", None)
+    survey = factories.survey(("SXD", "STP", "SXD_P1"), "par-officials", mode=SurveyMode.OFFICIALS)
+    assignments.assign(db.session, survey, 2, seed=5, actor_id=None, now=utcnow())
+    db.session.commit()
+    mine = db.session.scalars(
+        select(RaterAssignment)
+        .join(RaterAssignment.rater)
+        .where(RaterAssignment.rater.has(email="stp@example.org"))
+    ).all()
+    assert {a.agency.code for a in mine} == {"SXD", "SXD_P1"}  # never STP
+
+    desktop = new_context(DESKTOP, locale="vi-VN").new_page()
+    _sign_in(desktop, "stp@example.org")
+    screenshot(desktop, "officials-list-desktop")
+    page = new_context(PHONE, locale="vi-VN").new_page()
+    _sign_in(page, "stp@example.org")
+    expect(page).to_have_url(f"{page.url.split('/officials')[0]}/officials")
+    items = page.locator("li.assignment")
+    expect(items).to_have_count(2)
+    expect(page.locator(".status-not_started")).to_have_count(2)
+    screenshot(page, "officials-list-phone")
+
+    with page.expect_navigation():
+        items.first.get_by_role("link").click()
+    person = respondent(page, Questionnaire(survey.version.document), "vi")
+    assert person.page_id() == "welcome"
+    person.walk_to_confirm()
+    person.press("submit")
+    expect(page.locator('main[data-state="submitted"]')).to_be_visible()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Quay lại danh sách đánh giá của tôi").click()
+    expect(page.locator(".status-submitted")).to_have_count(1)
+    expect(page.locator(".status-not_started")).to_have_count(1)
+    (response,) = _responses()
+    assert response.assignment_id in {a.id for a in mine}
+    assert response.status is ResponseStatus.SUBMITTED
+
+
+# --- paper entry ----------------------------------------------------------------------
+
+# What the clerk reads off the paper, by item type (codes and numbers are typed).
+TYPED = {"likert": "4", "single": "1", "number": "2", "text": "Cấp phép xây dựng"}
+
+
+def _type_page(page: Page, q: Questionnaire) -> dict[str, str]:
+    """Type every visible field of the page in tab order, starting from the autofocus."""
+    typed: dict[str, str] = {}
+    fields = page.locator("form.r-form").locator("input:visible, textarea:visible")
+    count = fields.count()
+    focused = page.evaluate("document.activeElement.id")
+    assert focused == fields.first.get_attribute("id"), "the first field has the focus"
+    for index in range(count):
+        field = fields.nth(index)
+        name = field.get_attribute("name") or ""
+        if name in ("csrf_token", "page"):
+            continue
+        kind = q.item(name)["type"]
+        if kind == "multi":
+            if field.get_attribute("value") == "1":
+                page.keyboard.press("Space")
+                typed[name] = "1"
+        elif name not in typed:
+            page.keyboard.type(TYPED[kind])
+            typed[name] = TYPED[kind]
+        page.keyboard.press("Tab")
+    return typed
+
+
+def test_clerk_keys_in_a_paper_questionnaire_with_the_keyboard(
+    app: Flask, new_context: Any, screenshot: Callable[..., Any]
+) -> None:
+    province = factories.province()
+    factories.user("field@example.org", "fieldwork", province["SXD"])
+    survey = factories.survey(("SXD", "STP"))
+    q = Questionnaire(survey.version.document)
+
+    page = new_context(DESKTOP, locale="vi-VN").new_page()
+    _sign_in(page, "field@example.org")
+    page.goto(f"/surveys/{survey.id}/paper")
+    key_in = page.get_by_role("link").filter(has_text="Nhập một phiếu")
+    expect(key_in).to_have_count(1)  # the clerk's own agency only, not Sở Tư pháp
+    expect(key_in).to_contain_text("Sở Xây dựng")
+    with page.expect_navigation():
+        key_in.click()
+    screenshot(page, "paper-entry-desktop")
+    phone = new_context(PHONE, locale="vi-VN").new_page()
+    _sign_in(phone, "field@example.org")
+    phone.goto(page.url)
+    screenshot(phone, "paper-entry-phone")
+    phone.context.close()
+
+    typed: dict[str, str] = {}
+    for _ in range(15):
+        current = page.locator("main[data-page]").get_attribute("data-page")
+        if current == "confirm":
+            break
+        typed.update(_type_page(page, q))
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        expect(page.locator(".error-summary")).to_have_count(0)
+    assert page.locator("main[data-page]").get_attribute("data-page") == "confirm"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # "Save and enter the next questionnaire" has the focus
+    expect(page.locator("main[data-page='screen']")).to_be_visible()
+    expect(page.locator(".flash-success")).to_be_visible()
+    expect(page.locator("#applicant_type")).to_have_value("")
+
+    (response,) = _responses()
+    assert response.channel is Channel.PAPER
+    assert response.status is ResponseStatus.SUBMITTED
+    stored = {
+        a.item_id: a
+        for a in db.session.scalars(select(Answer).where(Answer.response_id == response.id))
+    }
+    assert stored["trips"].value_num == 2
+    assert stored["service"].value_text == "Cấp phép xây dựng"
+    assert stored["applicant_type"].value_num == 1
+    likert = [i for i, v in typed.items() if q.item(i)["type"] == "likert"]
+    assert likert and all(stored[i].value_num == 4 for i in likert)
