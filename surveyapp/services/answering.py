@@ -138,7 +138,10 @@ def open_invitation(session: DbSession, token: str, secret_key: str, now: dateti
     visit = _visit(survey, invitation.agency, key, response)
     visit.invitation = invitation
     if invitation.disposition in NOT_YET_OPENED:
-        _move_invitation(session, invitation, NOT_YET_OPENED, Disposition.OPENED, opened_at=now)
+        opened_at = _recorded(survey, now)
+        _move_invitation(
+            session, invitation, NOT_YET_OPENED, Disposition.OPENED, opened_at=opened_at
+        )
         visit.opened_now = True
     return visit
 
@@ -336,12 +339,15 @@ def submit(session: DbSession, visit: Visit, now: datetime) -> None:
             update(Invitation)
             .where(Invitation.id == visit.invitation.id)
             .where(Invitation.disposition != Disposition.COMPLETE)
-            .values(disposition=Disposition.COMPLETE, completed_at=now)
+            .values(disposition=Disposition.COMPLETE, completed_at=_recorded(visit.survey, now))
             .execution_options(synchronize_session=False)
         )
         if _rowcount(claimed) != 1:
             raise AlreadySubmitted(visit.invitation.id)
     response = _ensure_response(session, visit, now)
+    # An anonymous invitation's response keeps nothing derived from its token once sent:
+    # the invitation (now "complete") is what refuses a second submission.
+    forget = visit.survey.anonymous and visit.invitation is not None
     _hold(
         session,
         response,
@@ -349,6 +355,7 @@ def submit(session: DbSession, visit: Visit, now: datetime) -> None:
         submitted_at=now,
         updated_at=now,
         current_page=None,
+        **({"resume_hash": None} if forget else {}),
     )
     if visit.entered_by_id is not None:
         record(session, visit.entered_by_id, "response.paper_entry", response)
@@ -358,6 +365,16 @@ def submit(session: DbSession, visit: Visit, now: datetime) -> None:
             Answer.response_id == response.id, Answer.item_id.not_in(list(kept) or [""])
         )
     )
+
+
+def _recorded(survey: Survey, now: datetime) -> datetime:
+    """When an invitation was opened or completed, as kept: only the day if anonymous.
+
+    Exact times on both sides would pair an invitation with its response by timestamp.
+    """
+    if survey.anonymous:
+        return now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return now
 
 
 def _hold(session: DbSession, response: Response, **values: Any) -> None:
