@@ -516,6 +516,27 @@ def export(
     click.echo(f"written {output}: {written} responses", err=True)
 
 
+@cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker(burst: bool) -> None:
+    """Run background exports from the Redis queue (needs SURVEYAPP_REDIS_URL)."""
+    from flask import current_app
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    from surveyapp.services.export_jobs import QUEUE
+
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        click.echo(
+            "error: SURVEYAPP_REDIS_URL is not set; exports run in the web process", err=True
+        )
+        sys.exit(2)
+    connection = Redis.from_url(url)
+    # SimpleWorker runs jobs in this process, inside this command's app context.
+    SimpleWorker([Queue(QUEUE, connection=connection)], connection=connection).work(burst=burst)
+
+
 # --- users -----------------------------------------------------------------------------
 
 

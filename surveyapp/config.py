@@ -77,6 +77,11 @@ class Config:
     RATELIMIT_TOKEN = "60 per minute"
     RATELIMIT_OPEN_LINK = "120 per minute"
     SMTP_URL: str | None = None
+    # Exports of more responses than this run as background jobs; their files live in
+    # EXPORT_DIR (shared by web and worker processes) for EXPORT_RETENTION_HOURS.
+    EXPORT_ASYNC_ROWS = 20_000
+    EXPORT_DIR = str(INSTANCE_DIR / "exports")
+    EXPORT_RETENTION_HOURS = 24
     DEMO = False
     TESTING = False
 
@@ -93,6 +98,11 @@ class Config:
         settings["REMEMBER_COOKIE_SECURE"] = settings["SESSION_COOKIE_SECURE"]
         settings["RATELIMIT_ENABLED"] = env_bool("RATELIMIT_ENABLED", True)
         settings["SMTP_URL"] = env("SMTP_URL")
+        settings["EXPORT_ASYNC_ROWS"] = int(env("EXPORT_ASYNC_ROWS") or cls.EXPORT_ASYNC_ROWS)
+        settings["EXPORT_DIR"] = env("EXPORT_DIR") or cls.EXPORT_DIR
+        settings["EXPORT_RETENTION_HOURS"] = float(
+            env("EXPORT_RETENTION_HOURS") or cls.EXPORT_RETENTION_HOURS
+        )
         settings["DEMO"] = demo
         settings["SECRET_KEY"] = env("SECRET_KEY") or (demo_secret_key() if demo else None)
         return settings

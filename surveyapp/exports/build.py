@@ -107,7 +107,7 @@ def _write(
     if spec.fmt == "csv":
         counter = _Counter(step)
         with open(out, "w", encoding="utf-8", newline="") as handle:
-            for chunk in csvfile.stream_responses(cols, counter.count(rows)):
+            for chunk in csvfile.stream_responses(cols, counter.count(rows), spec.labels):
                 handle.write(chunk)
         return counter.done
     if spread:
@@ -121,7 +121,7 @@ def _write(
             progress=step,
         )
     extra = analysis_sheets(session, survey, questionnaire, spec, _now())
-    return xlsx.write_workbook(str(out), cols, rows, extra, step)
+    return xlsx.write_workbook(str(out), cols, rows, extra, step, spec.labels)
 
 
 class _Counter:

@@ -186,6 +186,21 @@ def _value(
     return int(num) if num.is_integer() else num
 
 
+def loose_positions(cols: list[Column], labels: bool) -> list[int]:
+    """Positions whose cells may hold text or dates; the others only numbers or nothing.
+
+    Writers check just these cells for formula-like text, so a wide table of codes
+    costs them next to nothing beyond the bare library call.
+    """
+    numeric_types = ("number",) if labels else ("number", "likert", "single")
+    return [
+        position
+        for position, column in enumerate(cols)
+        if column.name not in ("response_id", "weight")
+        and (column.item is None or column.item["type"] not in numeric_types)
+    ]
+
+
 INERT_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import IO, Any
 
 import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from surveyapp.exports.table import INERT_PREFIXES, Column
+from surveyapp.exports.table import INERT_PREFIXES, Column, loose_positions
 
 EXCEL_MAX_ROWS = 1_048_576
 INERT = frozenset(p[0] for p in INERT_PREFIXES)
@@ -25,6 +25,7 @@ OPTIONS = {
     "strings_to_formulas": False,  # text is text, never a formula
     "strings_to_numbers": False,
     "strings_to_urls": False,
+    "default_date_format": "yyyy-mm-dd hh:mm:ss",
 }
 
 
@@ -61,13 +62,15 @@ def write_workbook(
     rows: Iterable[Sequence[Any]],
     extra: Workbook | None = None,
     progress: Callable[[int], None] | None = None,
+    labels: bool = True,
 ) -> int:
     """Write the workbook; returns the number of response rows written."""
     book = xlsxwriter.Workbook(out, OPTIONS)
     styles = _styles(book)
     for table in extra.before if extra else []:
         _write_table(book, table, styles)
-    count = _write_responses(book.add_worksheet("responses"), cols, rows, styles, progress)
+    sheet = book.add_worksheet("responses")
+    count = _write_responses(sheet, cols, rows, labels, styles, progress)
     for table in extra.after if extra else []:
         _write_table(book, table, styles)
     book.close()
@@ -78,7 +81,6 @@ def _styles(book: xlsxwriter.Workbook) -> dict[str, Format]:
     return {
         "header": book.add_format({"bold": True, "bottom": 1, "text_wrap": True}),
         "quote": book.add_format({"quote_prefix": True}),
-        "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
         "date": book.add_format({"num_format": "yyyy-mm-dd"}),
         "percent": book.add_format({"num_format": "0.00%"}),
         "decimal": book.add_format({"num_format": "0.000"}),
@@ -91,32 +93,29 @@ def _write_responses(
     sheet: Worksheet,
     cols: list[Column],
     rows: Iterable[Sequence[Any]],
+    labels: bool,
     styles: dict[str, Format],
     progress: Callable[[int], None] | None,
 ) -> int:
+    """The bare ``write_row`` per row, then fix-ups only where text or dates can be."""
     sheet.freeze_panes(1, 1)
     sheet.write_row(0, 0, [c.name for c in cols], styles["header"])
-    quote, stamp, day = styles["quote"], styles["datetime"], styles["date"]
-    write_string, write_number = sheet.write_string, sheet.write_number
+    loose = loose_positions(cols, labels)
+    quote, day = styles["quote"], styles["date"]
+    write_row, write_string = sheet.write_row, sheet.write_string
     r = 0
-    for r, row in enumerate(rows, 1):
+    for r, row in enumerate(rows, 1):  # r is the count afterwards
         if r == EXCEL_MAX_ROWS:
             raise OverflowError(f"more than {EXCEL_MAX_ROWS - 1} responses do not fit a sheet")
-        for c, value in enumerate(row):
-            kind = type(value)
+        write_row(r, 0, row)  # datetimes take the workbook's default date format
+        for c in loose:
+            value = row[c]
+            kind = value.__class__
             if kind is str:
                 if value and value[0] in INERT:
                     write_string(r, c, value, quote)  # shown as typed, never a formula
-                else:
-                    write_string(r, c, value)
-            elif kind is int or kind is float:
-                write_number(r, c, value)
-            elif kind is datetime:
-                sheet.write_datetime(r, c, value, stamp)
             elif kind is date:
                 sheet.write_datetime(r, c, value, day)
-            elif value is not None:
-                write_string(r, c, str(value))
         if progress is not None and r % 2000 == 0:
             progress(r)
     return r

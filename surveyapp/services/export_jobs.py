@@ -1,0 +1,180 @@
+"""Background exports: too many responses to write inside one web request.
+
+A job row records who asked for what; a worker writes the file into the export folder
+and reports progress on the row. The worker is RQ on Redis when ``REDIS_URL`` is set
+(run ``surveyapp worker``), else a thread of the web process. Files and rows are
+removed after ``EXPORT_RETENTION_HOURS``.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from surveyapp.exports.build import ExportError, ExportSpec, download_name, write_export
+from surveyapp.extensions import DbSession, db
+from surveyapp.models import Agency, Survey, User
+from surveyapp.models._types import utcnow
+from surveyapp.models.audit import record
+from surveyapp.models.jobs import ExportJob, JobStatus
+
+log = logging.getLogger(__name__)
+QUEUE = "surveyapp-exports"
+JOB_TIMEOUT = 4 * 3600  # seconds an RQ worker lets one export run
+
+
+def request_export(
+    session: DbSession, survey: Survey, user: User, spec: ExportSpec, now: datetime
+) -> ExportJob:
+    """A queued job for ``user``; the caller commits, then calls :func:`dispatch`."""
+    job = ExportJob(
+        survey_id=survey.id,
+        user_id=user.id,
+        format=spec.fmt,
+        options={
+            "labels": spec.labels,
+            "lang": spec.lang,
+            "agency": spec.scope.code if spec.scope is not None else None,
+        },
+        status=JobStatus.QUEUED,
+        progress=0.0,
+        rows=0,
+        filename=download_name(survey, spec),
+        created_at=now,
+    )
+    session.add(job)
+    session.flush()
+    record(session, user.id, "export.requested", job, survey=survey.id, **job.options)
+    return job
+
+
+def user_job(session: DbSession, user: User, survey: Survey, job_id: int) -> ExportJob | None:
+    """The job if ``user`` asked for it about ``survey``; anyone else's is None."""
+    return session.scalar(
+        select(ExportJob).where(
+            ExportJob.id == job_id,
+            ExportJob.survey_id == survey.id,
+            ExportJob.user_id == user.id,
+        )
+    )
+
+
+def job_file(job: ExportJob) -> Path | None:
+    """The finished file, if it is still there."""
+    if job.status != JobStatus.DONE or not job.path:
+        return None
+    path = Path(job.path)
+    return path if path.is_file() else None
+
+
+def expires_at(job: ExportJob, retention_hours: float) -> datetime:
+    return job.created_at + timedelta(hours=retention_hours)
+
+
+def purge_expired(session: DbSession, folder: Path, now: datetime, retention_hours: float) -> int:
+    """Delete jobs older than the retention period and their files; the caller commits."""
+    cutoff = now - timedelta(hours=retention_hours)
+    old = session.scalars(select(ExportJob).where(ExportJob.created_at < cutoff)).all()
+    for job in old:
+        if job.path and Path(job.path).parent.resolve() == folder.resolve():
+            Path(job.path).unlink(missing_ok=True)
+        session.delete(job)
+    return len(old)
+
+
+def run_job(session: DbSession, job_id: int, folder: Path) -> None:
+    """Write one queued job's file. The worker's whole task: it commits as it goes
+    (progress must be seen by the web processes while the file is written)."""
+    job = session.get(ExportJob, job_id)
+    if job is None or job.status != JobStatus.QUEUED:
+        return
+    job.status, job.started_at = JobStatus.RUNNING, utcnow()
+    session.commit()
+    try:
+        survey = session.get(Survey, job.survey_id)
+        if survey is None:
+            raise ExportError("the survey no longer exists")
+        spec = _spec(session, job)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{job.id}-{secrets.token_hex(8)}.{job.format}"
+
+        def progress(done: int, total: int) -> None:
+            job.rows = done
+            job.progress = min(done / total, 0.99) if total else 0.99
+            session.commit()
+
+        job.rows = write_export(session, survey, spec, path, progress)
+        job.path, job.size = str(path), path.stat().st_size
+        job.status, job.progress = JobStatus.DONE, 1.0
+    except ExportError as error:
+        session.rollback()
+        _fail(job, str(error))
+    except Exception:
+        log.exception("export job %s failed", job_id)
+        session.rollback()
+        _fail(job, "")
+    job.finished_at = utcnow()
+    session.commit()
+
+
+def _fail(job: ExportJob, message: str) -> None:
+    job.status, job.error = JobStatus.FAILED, message
+
+
+def _spec(session: DbSession, job: ExportJob) -> ExportSpec:
+    options = job.options
+    scope = None
+    if options.get("agency"):
+        scope = session.scalar(select(Agency).where(Agency.code == options["agency"]))
+        if scope is None:
+            raise ExportError(f"the agency {options['agency']} no longer exists")
+    return ExportSpec(
+        job.format, labels=bool(options.get("labels")), lang=options.get("lang", "vi"), scope=scope
+    )
+
+
+# --- workers --------------------------------------------------------------------------
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def dispatch(app: Flask, job_id: int) -> None:
+    """Hand a committed job to RQ when Redis is configured, else to an in-process thread."""
+    url = app.config.get("REDIS_URL")
+    if url:
+        try:
+            from redis import Redis
+            from redis.exceptions import RedisError
+            from rq import Queue
+
+            queue = Queue(QUEUE, connection=Redis.from_url(url))
+            queue.enqueue(run_queued, job_id, job_timeout=JOB_TIMEOUT)
+            return
+        except (ImportError, RedisError):
+            log.warning("export job %s: Redis queue unavailable, running in-process", job_id)
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="surveyapp-export")
+    _pool.submit(_run_in_app, app, job_id)
+
+
+def _run_in_app(app: Flask, job_id: int) -> None:
+    with app.app_context():
+        try:
+            run_job(db.session, job_id, Path(app.config["EXPORT_DIR"]))
+        finally:
+            db.session.remove()
+
+
+def run_queued(job_id: int) -> None:
+    """What RQ runs: inside ``surveyapp worker``, which holds an app context."""
+    try:
+        run_job(db.session, job_id, Path(current_app.config["EXPORT_DIR"]))
+    finally:
+        db.session.remove()
