@@ -16,7 +16,7 @@ from tests.browser.conftest import DESKTOP, PHONE, ContextFactory
 from tests.export_data import COMMENT_VI, FORMULA, three_responses
 
 pytest.importorskip("playwright")
-from playwright.sync_api import Page, expect  # noqa: E402
+from playwright.sync_api import Page, expect
 
 openpyxl = pytest.importorskip("openpyxl")
 pyreadstat = pytest.importorskip("pyreadstat")
@@ -110,5 +110,5 @@ def test_a_large_export_runs_in_the_background_without_javascript(
         link.click()
     target = tmp_path / "job.sav"
     info.value.save_as(target)
-    data, meta = pyreadstat.read_sav(str(target))
+    data, _ = pyreadstat.read_sav(str(target))
     assert len(data) == 3 and COMMENT_VI in list(data["comments"])
