@@ -11,10 +11,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from surveyapp.exports.build import ExportSpec
 from surveyapp.extensions import db
 from surveyapp.models import Agency, Survey, User
 from surveyapp.models._types import utcnow
+from surveyapp.models.jobs import ExportJob
 from surveyapp.security import issue_api_token
+from surveyapp.services import export_jobs
 from surveyapp.services.synthetic import AgencyProfile, generate
 from surveyapp.views.results import result_cache
 from tests import factories
@@ -37,6 +40,9 @@ OTHER_AGENCY_URLS = {
         for fmt in ("xlsx", "csv", "sav", "dta")
         for labels in ("", "&labels=1")
     ],
+    # Someone else's background export about the other agency (made in the fixture).
+    "downloads.job": ["/results/{s}/jobs/{job}"],
+    "downloads.job_download": ["/results/{s}/jobs/{job}/file"],
     "api.indices": ["/api/v1/surveys/{other}/indices", "/api/v1/surveys/{other}/indices?by=agency"],
     "api.responses": ["/api/v1/surveys/{other}/responses?page=1"],
     "api.list_surveys": [],  # lists, never opens: checked by its content below
@@ -73,6 +79,9 @@ def surveys() -> dict[str, Survey]:
     )
     other = factories.survey(codes=("STP",))
     generate(db.session, other, PROFILES, {"STP": 500}, {"STP": 30}, {}, now=utcnow(), seed=6)
+    stp = db.session.scalar(select(Agency).where(Agency.code == "STP"))
+    spec = ExportSpec("csv", scope=stp)
+    export_jobs.request_export(db.session, both, factories.user(), spec, utcnow())
     db.session.commit()
     return {"both": both, "other": other}
 
@@ -83,7 +92,8 @@ def _analyst() -> User:
 
 
 def _fill(url: str, surveys: dict[str, Survey]) -> str:
-    return url.format(s=surveys["both"].id, other=surveys["other"].id)
+    job = db.session.scalar(select(ExportJob.id))
+    return url.format(s=surveys["both"].id, other=surveys["other"].id, job=job)
 
 
 def test_every_route_is_covered(app: Flask) -> None:
