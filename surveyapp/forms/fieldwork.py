@@ -19,7 +19,7 @@ STRATA_LABELS = {
     "agency": _l("Agency"),
     "service_field": _l("Service field"),
     "procedure": _l("Procedure"),
-    "channel": _l("Channel"),
+    "channel": _l("Submission channel"),
     "district": _l("District"),
     "stratum": _l("Stratum given in the records"),
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 from typing import Any
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
@@ -57,8 +58,9 @@ def sample_size_page(survey_id: int) -> Any:
 def draw(survey_id: int) -> Any:
     survey = managed_survey(survey_id)
     form = DrawForm()
-    if request.method == "GET" and form.seed.data is None:
-        form.seed.data = random_seed()
+    if request.method == "GET":
+        _settings_of_current_sample(survey, form)
+        form.seed.data = random_seed()  # shown so it can be written down and reused
     if form.validate_on_submit():
         try:
             result = sampling.draw_sample(
@@ -124,6 +126,21 @@ def sample_csv(survey_id: int) -> Any:
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+def _settings_of_current_sample(survey: Survey, form: DrawForm) -> None:
+    """Start from the current sample's settings: a redraw usually changes one thing."""
+    sample = sampling.current_sample(db.session, survey)
+    if sample is None:
+        return
+    form.strata.data = list(sample.strata_columns)
+    form.allocation.data = sample.allocation.value
+    if sample.margin is None:
+        form.size.data = sample.size
+    else:
+        form.margin.data = Decimal(str(sample.margin))
+    form.minimum.data = sample.minimum
+    form.reserve.data = Decimal(str(sample.reserve_fraction))
 
 
 def _draw_page(survey: Survey, form: DrawForm) -> dict[str, Any]:

@@ -339,6 +339,9 @@ def test_the_same_seed_draws_the_same_units_through_the_web(
     strata = re.findall(r'<tr><th scope="row">([^<]+)</th>' + cells, summary.text)
     assert strata == [("STP | Hộ tịch", "30", "10", "2"), ("SXD | Quy hoạch", "30", "10", "2"),
                       ("SXD | Xây dựng", "30", "10", "2")]  # fmt: skip
+    form = client.get(f"/surveys/{survey.id}/draw").text  # starts from the last settings
+    assert re.search(r'name="size"[^>]*value="30"', form)
+    assert re.search(r'name="minimum"[^>]*value="2"', form)
     assert draw(client, survey, "20260302")[0] == 303
     assert client.get(f"/surveys/{survey.id}/draw/sample.csv").data != first
     assert draw(client, survey, "20260301")[0] == 303
