@@ -606,5 +606,11 @@ def officials_assign(survey_id: int, per_agency: int, seed: int) -> None:
     click.echo(f"{len(made)} assignments over {len(raters)} officials", err=True)
 
 
+# Registered last: the group's module uses the helpers above.
+from surveyapp.cli_outreach import invitations_group  # noqa: E402
+
+cli.add_command(invitations_group)
+
+
 def main() -> None:
     cli.main(prog_name="surveyapp")

@@ -35,6 +35,7 @@ from surveyapp.services.invitations import (
 from surveyapp.services.mailer import Delivery, SmtpSettings, send_all
 
 PRINT_BATCH = 500  # letters per printed page: a browser prints this many comfortably
+EMAIL_BATCH = 200  # e-mails per web request; the command line sends them all
 CSV_COLUMNS = ["phone", "email", "name", "link", "message", "message_ascii", "agency", "invitation"]
 
 
@@ -269,22 +270,34 @@ def send_emails(
     base_url: str,
     now: datetime,
     actor_id: int | None,
-    limit: int = PRINT_BATCH,
-) -> tuple[LetterRun, Delivery]:
-    """E-mail the next ``limit`` invitations of the batch that have an address.
+    most: int = EMAIL_BATCH,
+) -> tuple[Delivery, bool]:
+    """E-mail up to ``most`` of the batch's invitations that have an address.
 
     Each one that went out is marked sent (or reminded) in the caller's transaction, so
-    sending again continues with the rest instead of writing to anyone twice.
+    sending again continues with the rest instead of writing to anyone twice. Returns
+    the delivery and whether invitations remain further on in the batch.
     """
-    run = letter_run(session, survey, batch, secret=secret, base_url=base_url, limit=limit)
     minutes = int(survey.version.document.get("estimated_minutes", 10))
-    messages = [
-        (letter.number, email_message(letter, survey, settings.sender, minutes))
-        for letter in run.letters
-        if letter.email
-    ]
-    delivery = send_all(settings, messages)
-    if delivery.sent:
-        pinned = replace(batch, upto=run.last)
-        mark_done(session, survey, pinned, after=0, now=now, actor_id=actor_id, only=delivery.sent)
-    return run, delivery
+    delivery = Delivery()
+    after = 0
+    while True:
+        run = letter_run(session, survey, batch, secret=secret, base_url=base_url, after=after)
+        with_address = [letter for letter in run.letters if letter.email]
+        room = most - len(delivery.sent) - len(delivery.failed)
+        page = with_address[:room]
+        messages = [
+            (letter.number, email_message(letter, survey, settings.sender, minutes))
+            for letter in page
+        ]
+        done = send_all(settings, messages)
+        delivery.sent += done.sent
+        delivery.failed += done.failed
+        if done.sent:
+            pinned = replace(batch, upto=run.last)
+            mark_done(session, survey, pinned, after=0, now=now, actor_id=actor_id, only=done.sent)
+        if len(page) < len(with_address):
+            return delivery, True
+        if not run.more or (done.failed and not done.sent):
+            return delivery, run.more
+        after = run.last
