@@ -234,7 +234,7 @@ def email(survey_id: int) -> Any:
     if request.form.get("confirm") != "yes":
         flash(_("Tick the box to confirm sending the e-mails."), "error")
         return redirect(back, 303)
-    run, delivery = letters.send_emails(
+    delivery, more = letters.send_emails(
         db.session,
         survey,
         batch,
@@ -250,7 +250,7 @@ def email(survey_id: int) -> Any:
         flash(
             _("Invitation #%(number)s not sent: %(reason)s", number=number, reason=reason), "error"
         )
-    if run.more:
+    if more:
         flash(_("More invitations remain in this selection: send again to continue."), "success")
     return redirect(back, 303)
 

@@ -297,5 +297,5 @@ def test_monitoring_page_shows_rates_and_refreshes_itself(
     assert 'id="rr-agencies"' in html and "<table" in html
     row = re.search(r"<th scope=\"row\">Construction</th>(.*?)</tr>", html, re.S)
     assert row is not None
-    cells = re.findall(r'<td class="num">([^<]*)</td>', row.group(1))
+    cells = re.findall(r'<td class="num[^"]*">([^<]*)</td>', row.group(1))
     assert cells == ["6", "3", "1", "1", "1", "0", "50.0%", "66.7%"]
