@@ -18,7 +18,7 @@ from surveyapp.extensions import db
 from surveyapp.models import Agency, Survey, SurveyMode, SurveyStatus
 from surveyapp.models._types import utcnow
 from surveyapp.services import agencies, assignments, invitations, surveys, users
-from surveyapp.services.synthetic import AgencyProfile, generate
+from surveyapp.services.synthetic import AgencyProfile, generate, generate_frame
 
 PROVINCE = ("AH", "", "Ủy ban nhân dân tỉnh An Hòa", "An Hoa Provincial People's Committee")
 AGENCIES = [
@@ -73,6 +73,18 @@ SAMPLE = {  # completed interviews per agency
     "SGTVT": 400,
     "TPAH": 420,
     "HTP": 380,
+}
+# Share of dossiers returned late in the one-stop records (rule R6 flags 5 % and over):
+# some agencies' records look better than what their citizens report.
+RECORDED_LATE = {
+    "SXD": 0.09,
+    "STNMT": 0.12,
+    "STP": 0.01,
+    "SKHDT": 0.03,
+    "SLDTBXH": 0.06,
+    "SGTVT": 0.04,
+    "TPAH": 0.02,
+    "HTP": 0.07,
 }
 PASSWORD = "demo-2026"
 LOGINS = [
@@ -182,6 +194,7 @@ def seed(secret: str | None = None) -> Survey:
         secret=secret,
     )
     survey.previous_survey_id = previous.id
+    generate_frame(session, survey, POPULATION, RECORDED_LATE, SERVICE_FIELDS, today=now.date())
     session.commit()
     return survey
 
@@ -228,6 +241,8 @@ def _print_welcome(port: int, survey_id: int, links: list[str]) -> None:
         "",
         f"surveyapp demo: {base}",
         f"  results:  {base}/results/{survey_id}",
+        f"  weights:  {base}/surveys/{survey_id}/weights",
+        f"  records:  {base}/results/{survey_id}/records",
         f"  logins (password for all: {PASSWORD}):",
         *[f"    {email:<24} {role:<10} {what}" for email, role, _, what in LOGINS],
         f"  officials rating other agencies (PAR INDEX; their list: {base}/officials):",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -15,6 +15,7 @@ from surveyapp.models import (
     Answer,
     Channel,
     Disposition,
+    FrameChannel,
     FrameUnit,
     Invitation,
     Response,
@@ -153,6 +154,60 @@ OTHER_OUTCOMES = {
     Disposition.INELIGIBLE: 0.05,
     Disposition.NOT_SENT: 0.10,
 }
+
+
+DISTRICTS = ["Thành phố An Hòa", "Huyện Tân Phú", "Huyện Bình Sơn", "Huyện Long Mỹ"]
+
+
+def generate_frame(
+    session: DbSession,
+    survey: Survey,
+    population: dict[str, int],
+    late: dict[str, float],
+    service_fields: Mapping[str, Sequence[str]],
+    *,
+    today: date,
+    seed: int = 2027,
+) -> int:
+    """One-stop records: N dossiers per agency, a share ``late`` returned after the due date.
+
+    Dossiers were received 20-200 days ago with 3-15 days to the due date, so all are
+    due by ``today``; one late dossier in ten is still unreturned.
+    """
+    rng = np.random.default_rng(seed)
+    end = np.datetime64(today, "D")
+    total = 0
+    for agency in survey.agencies:
+        size = population[agency.code]
+        received = end - rng.integers(20, 200, size).astype("timedelta64[D]")
+        allowed = rng.integers(3, 16, size)
+        due = received + allowed.astype("timedelta64[D]")
+        is_late = rng.random(size) < late[agency.code]
+        early = rng.integers(0, allowed + 1)
+        delay = rng.integers(1, 15, size)
+        returned = np.where(is_late, due + delay, received + early.astype("timedelta64[D]"))
+        pending = is_late & (rng.random(size) < 0.1)
+        online = rng.random(size) < 0.4
+        names = service_fields[agency.code]
+        fields = rng.integers(len(names), size=size)
+        districts = rng.integers(len(DISTRICTS), size=size)
+        rows = [
+            {
+                "survey_id": survey.id,
+                "dossier_code": f"{agency.code}.{i + 1:06d}",
+                "agency_id": agency.id,
+                "service_field": names[fields[i]],
+                "received_at": received[i].item(),
+                "due_at": due[i].item(),
+                "returned_at": None if pending[i] else returned[i].item(),
+                "channel": FrameChannel.ONLINE if online[i] else FrameChannel.COUNTER,
+                "district": DISTRICTS[districts[i]],
+            }
+            for i in range(size)
+        ]
+        session.execute(insert(FrameUnit), rows)
+        total += size
+    return total
 
 
 def _invite(
