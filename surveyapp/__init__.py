@@ -67,10 +67,11 @@ def _register_blueprints(app: Flask) -> None:
         respond,
         results,
         surveys,
+        weights,
     )
 
     blueprints = (home, auth, surveys, designer, designer_versions, fieldwork, respond, results)
-    for module in (*blueprints, officials, paper, outreach, downloads, api):
+    for module in (*blueprints, officials, paper, outreach, downloads, api, weights):
         app.register_blueprint(module.bp)
 
 

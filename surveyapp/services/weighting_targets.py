@@ -33,8 +33,14 @@ class Target:
     total: float
 
 
-def read_targets_csv(session: DbSession, survey: Survey, text: str) -> list[Target]:
-    """Targets from CSV text with the columns ``variable,category,total`` (header first)."""
+def read_targets_csv(
+    session: DbSession, survey: Survey, text: str, *, header_given: bool = True
+) -> list[Target]:
+    """Targets from CSV text with the columns ``variable,category,total`` (header first).
+
+    ``header_given=False``: the caller put the header line in front of typed rows, so
+    row numbers count from the first typed row.
+    """
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     rows = [row for row in reader if any(cell.strip() for cell in row)]
     if not rows:
@@ -51,7 +57,7 @@ def read_targets_csv(session: DbSession, survey: Survey, text: str) -> list[Targ
         {c: (row[at[c]].strip() if at[c] < len(row) else "") for c in TARGET_COLUMNS}
         for row in rows[1:]
     ]
-    return check_targets(session, survey, records, first_row=2)
+    return check_targets(session, survey, records, first_row=2 if header_given else 1)
 
 
 def check_targets(
