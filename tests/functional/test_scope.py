@@ -46,6 +46,7 @@ OTHER_AGENCY_URLS = {
     "api.indices": ["/api/v1/surveys/{other}/indices", "/api/v1/surveys/{other}/indices?by=agency"],
     "api.responses": ["/api/v1/surveys/{other}/responses?page=1"],
     "api.list_surveys": [],  # lists, never opens: checked by its content below
+    "weights.records": ["/results/{s}/records?agency=STP", "/results/{other}/records"],
 }
 OWN_PAGES = [
     "/results/{s}?lang=en",
