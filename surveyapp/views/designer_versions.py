@@ -17,6 +17,7 @@ from flask import (
 )
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from surveyapp.extensions import db
@@ -24,6 +25,8 @@ from surveyapp.forms.builder import build_section_form
 from surveyapp.i18n import current_language
 from surveyapp.models import QuestionnaireVersion
 from surveyapp.models._types import utcnow
+from surveyapp.questionnaire import diff as questionnaire_diff
+from surveyapp.questionnaire.diff import FrameworkChangeKind, ItemChangeKind
 from surveyapp.questionnaire.document import Questionnaire as Document
 from surveyapp.security import requires
 from surveyapp.services import design_preview, designer
@@ -265,3 +268,62 @@ def history(key: str) -> Any:
     version = load(key)
     rows = designer.history(db.session, version.questionnaire)
     return page("designer/history.html", version, rows=rows)
+
+
+ITEM_CHANGES = {
+    ItemChangeKind.REWORDED: _l("reworded"),
+    ItemChangeKind.HINT: _l("help text"),
+    ItemChangeKind.TYPE: _l("type"),
+    ItemChangeKind.SCALE: _l("answer scale"),
+    ItemChangeKind.OPTIONS: _l("answers"),
+    ItemChangeKind.REQUIRED: _l("required or not"),
+    ItemChangeKind.RANGE: _l("smallest/largest value"),
+    ItemChangeKind.SHOW_WHEN: _l("when shown"),
+    ItemChangeKind.CHECKS: _l("answer checks"),
+    ItemChangeKind.MOVED: _l("moved to another section"),
+}
+FRAMEWORK_CHANGES = {
+    FrameworkChangeKind.GROUP_ADDED: _l("group added"),
+    FrameworkChangeKind.GROUP_REMOVED: _l("group removed"),
+    FrameworkChangeKind.GROUP_WEIGHT: _l("group weight"),
+    FrameworkChangeKind.ELEMENT_ADDED: _l("element added"),
+    FrameworkChangeKind.ELEMENT_REMOVED: _l("element removed"),
+    FrameworkChangeKind.ELEMENT_WEIGHT: _l("element weight"),
+    FrameworkChangeKind.ELEMENT_GROUP: _l("element moved to another group"),
+    FrameworkChangeKind.ELEMENT_LABEL: _l("element renamed"),
+    FrameworkChangeKind.CRITERION_ADDED: _l("criterion added"),
+    FrameworkChangeKind.CRITERION_REMOVED: _l("criterion removed"),
+    FrameworkChangeKind.CRITERION_WEIGHT: _l("criterion weight"),
+    FrameworkChangeKind.INDICATOR_ADDED: _l("indicator added"),
+    FrameworkChangeKind.INDICATOR_REMOVED: _l("indicator removed"),
+    FrameworkChangeKind.INDICATOR_CHANGED: _l("indicator changed"),
+    FrameworkChangeKind.TARGET: _l("target"),
+    FrameworkChangeKind.SETTING: _l("setting"),
+}
+
+
+@bp.get("/<key>/diff")
+@requires("design")
+def diff(key: str) -> Any:
+    """What changed between any two versions: items added, removed and reworded."""
+    newest = load(key)
+    numbers = [v.version for v in newest.questionnaire.versions]
+    after = request.args.get("to", type=int, default=numbers[-1])
+    before = request.args.get("from", type=int, default=numbers[-2] if len(numbers) > 1 else after)
+    old, new = load(key, before), load(key, after)
+    try:
+        changes = questionnaire_diff.diff(old.document, new.document)
+    except (KeyError, TypeError):  # a draft half-way through an edit: say so, don't fail
+        changes = None
+    return page(
+        "designer/diff.html",
+        newest,
+        numbers=numbers,
+        old=old,
+        new=new,
+        old_q=Document(old.document),
+        new_q=Document(new.document),
+        changes=changes,
+        item_changes=ITEM_CHANGES,
+        framework_changes=FRAMEWORK_CHANGES,
+    )

@@ -587,3 +587,36 @@ def test_pages_need_the_design_permission(client: FlaskClient) -> None:
     assert client.get("/designer/").status_code == 303
     factories.login(client, "analyst@example.org")
     assert client.get("/designer/").status_code == 403
+
+
+def test_diff_page_lists_items_added_removed_and_reworded(client: FlaskClient) -> None:
+    _designer(client)
+    base, key = _blank(client)
+    assert _post(client, f"{base}publish", {"confirm": "1"}).status_code == 303
+    made = _post(client, f"{base}new-version", {"note": "Sửa câu chữ"})
+    second = made.headers["Location"].split("#")[0]
+    reworded = {
+        "type": "likert",
+        "id": "a1",
+        "label_vi": "Thái độ của cán bộ tiếp nhận",
+        "label_en": "Staff attitude",
+        "scale": "sat5",
+        "required": "1",
+    }
+    assert _post(client, f"{second}items/a1", reworded).status_code == 303
+    added = {"type": "text", "id": "comments", "label_vi": "Góp ý", "label_en": "Comments"}
+    assert _post(client, f"{second}sections/s_main/new", added).status_code == 303
+    page = client.get(f"/designer/{key}/diff?from=1&to=2&lang=en")
+    assert page.status_code == 200
+    text = html.unescape(page.text)
+    added_table = text[text.index("<caption>Questions added</caption>") :]
+    assert "comments" in added_table[: added_table.index("</table>")]
+    changed = text[text.index("<caption>Questions changed</caption>") :]
+    changed = changed[: changed.index("</table>")]
+    assert "a1" in changed and "reworded (vi)" in changed
+    assert "Staff attitude" in changed  # the English label shown: only vi was reworded
+    assert "a2" not in changed
+    same = client.get(f"/designer/{key}/diff?from=1&to=1&lang=en")
+    assert "No differences between version 1 and version 1." in same.text
+    history = client.get(f"/designer/{key}/history?lang=en")
+    assert f"/designer/{key}/diff?from=1&amp;to=2" in history.text
