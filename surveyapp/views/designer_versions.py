@@ -17,7 +17,6 @@ from flask import (
 )
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from surveyapp.extensions import db
@@ -26,7 +25,6 @@ from surveyapp.i18n import current_language
 from surveyapp.models import QuestionnaireVersion
 from surveyapp.models._types import utcnow
 from surveyapp.questionnaire import diff as questionnaire_diff
-from surveyapp.questionnaire.diff import FrameworkChangeKind, ItemChangeKind
 from surveyapp.questionnaire.document import Questionnaire as Document
 from surveyapp.security import requires
 from surveyapp.services import design_preview, designer
@@ -270,38 +268,6 @@ def history(key: str) -> Any:
     return page("designer/history.html", version, rows=rows)
 
 
-ITEM_CHANGES = {
-    ItemChangeKind.REWORDED: _l("reworded"),
-    ItemChangeKind.HINT: _l("help text"),
-    ItemChangeKind.TYPE: _l("type"),
-    ItemChangeKind.SCALE: _l("answer scale"),
-    ItemChangeKind.OPTIONS: _l("answers"),
-    ItemChangeKind.REQUIRED: _l("required or not"),
-    ItemChangeKind.RANGE: _l("smallest/largest value"),
-    ItemChangeKind.SHOW_WHEN: _l("when shown"),
-    ItemChangeKind.CHECKS: _l("answer checks"),
-    ItemChangeKind.MOVED: _l("moved to another section"),
-}
-FRAMEWORK_CHANGES = {
-    FrameworkChangeKind.GROUP_ADDED: _l("group added"),
-    FrameworkChangeKind.GROUP_REMOVED: _l("group removed"),
-    FrameworkChangeKind.GROUP_WEIGHT: _l("group weight"),
-    FrameworkChangeKind.ELEMENT_ADDED: _l("element added"),
-    FrameworkChangeKind.ELEMENT_REMOVED: _l("element removed"),
-    FrameworkChangeKind.ELEMENT_WEIGHT: _l("element weight"),
-    FrameworkChangeKind.ELEMENT_GROUP: _l("element moved to another group"),
-    FrameworkChangeKind.ELEMENT_LABEL: _l("element renamed"),
-    FrameworkChangeKind.CRITERION_ADDED: _l("criterion added"),
-    FrameworkChangeKind.CRITERION_REMOVED: _l("criterion removed"),
-    FrameworkChangeKind.CRITERION_WEIGHT: _l("criterion weight"),
-    FrameworkChangeKind.INDICATOR_ADDED: _l("indicator added"),
-    FrameworkChangeKind.INDICATOR_REMOVED: _l("indicator removed"),
-    FrameworkChangeKind.INDICATOR_CHANGED: _l("indicator changed"),
-    FrameworkChangeKind.TARGET: _l("target"),
-    FrameworkChangeKind.SETTING: _l("setting"),
-}
-
-
 @bp.get("/<key>/diff")
 @requires("design")
 def diff(key: str) -> Any:
@@ -324,6 +290,7 @@ def diff(key: str) -> Any:
         old_q=Document(old.document),
         new_q=Document(new.document),
         changes=changes,
-        item_changes=ITEM_CHANGES,
-        framework_changes=FRAMEWORK_CHANGES,
+        item_changes=questionnaire_diff.ITEM_CHANGE_LABELS,
+        section_changes=questionnaire_diff.SECTION_CHANGE_LABELS,
+        framework_changes=questionnaire_diff.FRAMEWORK_CHANGE_LABELS,
     )
