@@ -55,6 +55,34 @@ class AssignmentRow:
     progress: Progress
 
 
+class NotEnoughRaters(InputRefused):
+    """Some agencies have fewer eligible officials than raters asked for."""
+
+    def __init__(self, short: list[tuple[str, int]], per_agency: int) -> None:
+        self.short = short  # (agency code, eligible officials)
+        self.per_agency = per_agency
+        super().__init__(
+            [
+                Problem(
+                    code,
+                    f"only {n} eligible officials for {per_agency} raters per agency "
+                    "(officials never rate their own agency, a unit under it or one above it)",
+                )
+                for code, n in short
+            ]
+        )
+
+
+class AlreadyAnswered(InputRefused):
+    """The assignment can't be redone: some assignments have answers."""
+
+    def __init__(self, answered: int) -> None:
+        self.answered = answered
+        super().__init__(
+            [Problem("survey", f"{answered} assignments already have answers: not redone")]
+        )
+
+
 def conflicts(rater_agency: Agency | None, agency: Agency) -> bool:
     """Whether a rater from ``rater_agency`` would be judging their own organisation."""
     if rater_agency is None:
@@ -81,19 +109,9 @@ def plan(
     if per_agency < 1:
         raise InputRefused([Problem("--per-agency", "must be at least 1")])
     eligible = {a.id: [r.id for r in raters if not conflicts(r.agency, a)] for a in agencies}
-    short = [a for a in agencies if len(eligible[a.id]) < per_agency]
+    short = [(a.code, len(eligible[a.id])) for a in agencies if len(eligible[a.id]) < per_agency]
     if short:
-        raise InputRefused(
-            [
-                Problem(
-                    a.code,
-                    f"only {len(eligible[a.id])} eligible officials for {per_agency} raters "
-                    "per agency (officials never rate their own agency, a unit under it or "
-                    "one above it)",
-                )
-                for a in short
-            ]
-        )
+        raise NotEnoughRaters(short, per_agency)
     rng = random.Random(seed)
     rank = {r.id: i for i, r in enumerate(rng.sample(list(raters), len(raters)))}
     for ids in eligible.values():
@@ -165,12 +183,8 @@ def assign(
         .where(RaterAssignment.survey_id == survey.id)
     )
     if answered:
-        raise InputRefused(
-            [Problem("survey", f"{answered} assignments already have answers: not redone")]
-        )
+        raise AlreadyAnswered(answered)
     raters = officials(session)
-    if not raters:
-        raise InputRefused([Problem("officials", "no accounts with the role official")])
     picks = plan(survey.agencies, raters, per_agency, seed)
     session.execute(delete(RaterAssignment).where(RaterAssignment.survey_id == survey.id))
     made = [

@@ -15,7 +15,6 @@ from surveyapp.models._types import utcnow
 from surveyapp.security import in_scope, requires
 from surveyapp.services import answering, assignments
 from surveyapp.services.answering import AlreadySubmitted
-from surveyapp.services.problems import InputRefused
 from surveyapp.views.pages import Place, answer, done, just_submitted
 from surveyapp.views.surveys import visible_survey
 
@@ -86,10 +85,24 @@ def manage(survey_id: int) -> Any:
                 actor_id=current_user.id,
                 now=utcnow(),
             )
-        except InputRefused as refused:
+        except assignments.NotEnoughRaters as refused:
             db.session.rollback()
-            for problem in refused.problems:
-                flash(str(problem), "error")
+            for code, eligible in refused.short:
+                message = _(
+                    "%(agency)s: only %(n)s officials may rate it, %(k)s needed (nobody rates "
+                    "their own agency, a unit under it or one above it).",
+                    agency=code,
+                    n=eligible,
+                    k=refused.per_agency,
+                )
+                flash(message, "error")
+        except assignments.AlreadyAnswered as refused:
+            db.session.rollback()
+            message = _(
+                "%(n)s assignments already have answers: the assignment can no longer be redone.",
+                n=refused.answered,
+            )
+            flash(message, "error")
         else:
             db.session.commit()
             flash(_("%(n)s assignments made.", n=len(made)), "success")

@@ -213,7 +213,7 @@ def test_staff_page_runs_and_shows_the_assignment(client: FlaskClient) -> None:
         data={"per_agency": "5", "seed": "3", "csrf_token": factories.csrf_from(page.text)},
     )
     assert refused.status_code == 200
-    assert "only 3 eligible officials for 5 raters" in refused.text
+    assert "SXD: only 3 officials may rate it, 5 needed" in refused.text
     assert len(_pairs()) == 6
 
 
@@ -226,3 +226,23 @@ def test_staff_page_is_404_for_other_modes_and_out_of_scope_users(client: FlaskC
     page = client.get(f"/surveys/{survey.id}/officials")
     assert page.status_code == 200
     assert 'name="per_agency"' not in page.text  # sees its agency's rows, can't redraw all
+
+
+def test_assignment_with_answers_is_not_redone(client: FlaskClient) -> None:
+    survey, raters = _officials_survey()
+    made = _assign(survey)
+    started = next(a for a in made if a.rater_id == raters["prov"].id)
+    factories.login(client, "prov@example.org")
+    page = client.get(f"/officials/{started.id}")
+    client.post(f"/officials/{started.id}", data={**factories.form_fields(page.text), "action": "next"})
+    before = _pairs()
+    staff = client.application.test_client()
+    factories.user()
+    factories.login(staff)
+    form = staff.get(f"/surveys/{survey.id}/officials?lang=en")
+    refused = staff.post(
+        f"/surveys/{survey.id}/officials",
+        data={"per_agency": "1", "seed": "8", "csrf_token": factories.csrf_from(form.text)},
+    )
+    assert "1 assignments already have answers" in refused.text
+    assert _pairs() == before
