@@ -234,7 +234,9 @@ def test_assignment_with_answers_is_not_redone(client: FlaskClient) -> None:
     started = next(a for a in made if a.rater_id == raters["prov"].id)
     factories.login(client, "prov@example.org")
     page = client.get(f"/officials/{started.id}")
-    client.post(f"/officials/{started.id}", data={**factories.form_fields(page.text), "action": "next"})
+    client.post(
+        f"/officials/{started.id}", data={**factories.form_fields(page.text), "action": "next"}
+    )
     before = _pairs()
     staff = client.application.test_client()
     factories.user()
