@@ -105,6 +105,32 @@ def problems(version: QuestionnaireVersion, lang: str) -> list[validation.Proble
     return validation.validate(version.document, lang)
 
 
+def fieldable(session: DbSession, scope: Scope) -> list[Questionnaire]:
+    """Designed questionnaires (not the built-ins) the scope may field: one version published."""
+    builtin = {t.id for t in templates.list_templates()}
+    return [
+        q
+        for q in list_questionnaires(session, scope)
+        if q.key not in builtin and any(v.frozen for v in q.versions)
+    ]
+
+
+def version_for_survey(session: DbSession, scope: Scope, key: str) -> QuestionnaireVersion:
+    """What a new survey fields: the latest published version; a built-in never fielded
+    is opened as it stands (as ``surveys.questionnaire_version`` always did)."""
+    questionnaire = session.scalar(select(Questionnaire).where(Questionnaire.key == key))
+    if questionnaire is None or not questionnaire.versions:
+        return surveys.questionnaire_version(session, key)
+    if not scope.sees(questionnaire):
+        raise edits.refuse("questionnaire", _("Choose one of the questionnaires listed."))
+    published = [v for v in questionnaire.versions if v.frozen]
+    if published:
+        return published[-1]
+    if questionnaire.owner_agency_id is None and key in {t.id for t in templates.list_templates()}:
+        return questionnaire.versions[-1]
+    raise edits.refuse("questionnaire", _("Publish the questionnaire before fielding it."))
+
+
 # --- creating ----------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from surveyapp.models import Survey, SurveyMode
 from surveyapp.models._types import utcnow
 from surveyapp.questionnaire.templates import list_templates
 from surveyapp.security import in_scope, requires, scoped_agencies
-from surveyapp.services import agencies, period, surveys
+from surveyapp.services import agencies, designer, period, surveys
 from surveyapp.services.problems import InputRefused
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
@@ -27,9 +27,13 @@ bp = Blueprint("surveys", __name__, url_prefix="/surveys")
 def new() -> Any:
     form = NewSurveyForm()
     lang = current_language()
+    scope = designer.scope_for(db.session, current_user)
     form.questionnaire.choices = [
         SelectChoice(t.id, t.title.get(lang) or next(iter(t.title.values())))
         for t in list_templates()
+    ] + [  # the province's own variants, made in the designer and published
+        SelectChoice(q.key, f"{designer.latest(q).document['title'].get(lang) or q.key} ({q.key})")
+        for q in designer.fieldable(db.session, scope)
     ]
     form.agencies.choices = [
         SelectChoice(a.code, f"{a.code} — {a.name(lang)}")
@@ -39,7 +43,7 @@ def new() -> Any:
         try:
             survey = surveys.create_survey(
                 db.session,
-                version=surveys.questionnaire_version(db.session, form.questionnaire.data),
+                version=designer.version_for_survey(db.session, scope, form.questionnaire.data),
                 title=form.title.data or "",
                 agencies=agencies.by_codes(db.session, form.agencies.data or []),
                 mode=SurveyMode(form.mode.data),

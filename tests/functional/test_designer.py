@@ -10,7 +10,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from surveyapp.extensions import db
-from surveyapp.models import AuditEvent, Questionnaire, QuestionnaireVersion, VersionStatus
+from surveyapp.models import (
+    AuditEvent,
+    Questionnaire,
+    QuestionnaireVersion,
+    Survey,
+    VersionStatus,
+)
 from surveyapp.services import agencies
 from tests import factories
 
@@ -620,3 +626,35 @@ def test_diff_page_lists_items_added_removed_and_reworded(client: FlaskClient) -
     assert "No differences between version 1 and version 1." in same.text
     history = client.get(f"/designer/{key}/history?lang=en")
     assert f"/designer/{key}/diff?from=1&amp;to=2" in history.text
+
+
+def test_a_published_variant_is_fielded_at_its_published_version(client: FlaskClient) -> None:
+    _designer(client)
+    base, key = _blank(client)
+    new_survey = client.get("/surveys/new")
+    assert f'value="{key}"' not in new_survey.text  # a draft can't be fielded
+    assert _post(client, f"{base}publish", {"confirm": "1"}).status_code == 303
+    assert _post(client, f"{base}new-version", {"note": "Bản nháp tiếp theo"}).status_code == 303
+    form = client.get("/surveys/new")
+    assert f'value="{key}"' in form.text
+    created = client.post(
+        "/surveys/new",
+        data={
+            "csrf_token": factories.csrf_from(form.text),
+            "questionnaire": key,
+            "title": "Khảo sát của tỉnh",
+            "agencies": ["SXD"],
+            "mode": "invited",
+        },
+    )
+    assert created.status_code == 303, created.text
+    survey = db.session.scalar(select(Survey).where(Survey.title == "Khảo sát của tỉnh"))
+    assert survey is not None and survey.version.version == 1
+    assert _version(key, 2).status is VersionStatus.DRAFT  # the draft stays a draft
+    # another province's designer is not offered it
+    agencies.import_agencies(db.session, OTHER_PROVINCE)
+    db.session.commit()
+    factories.user("designer@dn.example", "designer", agencies.by_codes(db.session, ["DN"])[0])
+    client.post("/logout", data={"csrf_token": factories.csrf_from(form.text)})
+    factories.login(client, "designer@dn.example")
+    assert f'value="{key}"' not in client.get("/surveys/new").text
