@@ -1,7 +1,7 @@
 """Reading frame files: CSV/XLSX rows streamed, header names matched, cells parsed.
 
-Problem messages are English msgids marked with ``N_`` (extracted, not translated here):
-the CLI prints them as they are, the web translates them with their parameters.
+Problem messages are lazy strings, as everywhere (services/problems.py): English on the
+command line, the user's language on the web and in the downloadable report.
 """
 
 from __future__ import annotations
@@ -10,20 +10,17 @@ import csv
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
 from surveyapp.models import FrameChannel
 from surveyapp.services.problems import InputRefused, Problem
-
-
-def N_(message: str) -> str:
-    """Mark a msgid for extraction (pybabel knows ``N_``); it is translated where shown."""
-    return message
-
 
 FIELDS = ("dossier_code", "agency", "service_field", "procedure", "received_at", "due_at",
           "returned_at", "channel", "citizen_name", "phone", "email", "district",
@@ -54,39 +51,34 @@ _CHANNELS = {
 CHANNELS = {alias: channel for channel, aliases in _CHANNELS.items() for alias in aliases}
 _DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?")
 _PHONE_PUNCTUATION = str.maketrans("", "", " .-()")
-NOT_A_DATE = N_("not a date: write dd/mm/yyyy or yyyy-mm-dd")
-NOT_A_REAL_DATE = N_("not a real date")
-NOT_A_PHONE = N_("not a phone number: 10 or 11 digits starting with 0 (or +84)")
-UNKNOWN_CHANNEL = N_('unknown channel: "online" (trực tuyến) or "counter" (trực tiếp)')
+NOT_A_DATE = _l("not a date: write dd/mm/yyyy or yyyy-mm-dd")
+NOT_A_REAL_DATE = _l("not a real date")
+NOT_A_PHONE = _l("not a phone number: 10 or 11 digits starting with 0 (or +84)")
+UNKNOWN_CHANNEL = _l('unknown channel: "online" (trực tuyến) or "counter" (trực tiếp)')
 
 
 @dataclass(frozen=True)
-class LocalizedProblem(Problem):
-    """A problem whose ``message`` (English) is ``template`` % ``params``: the web shows
-    ``gettext(template) % params`` instead."""
-
-    template: str = ""
-    params: Mapping[str, Any] = field(default_factory=dict, compare=False)
-
-    @classmethod
-    def of(cls, where: str, template: str, /, **params: Any) -> LocalizedProblem:
-        return cls(where, template % params if params else template, template, params)
-
-
-@dataclass(frozen=True)
-class FrameProblem(LocalizedProblem):
+class FrameProblem(Problem):
     """A problem in one cell: ``row`` as in the spreadsheet (header = 1), ``column`` its header."""
 
     row: int = 0
     column: str = ""
     value: str = ""
+    duplicate: bool = False  # the dossier code came earlier (counted apart)
 
     @classmethod
-    def at(cls, row: int, column: str, value: Any, template: str, /, **params: Any) -> FrameProblem:
+    def at(
+        cls,
+        row: int,
+        column: str,
+        value: Any,
+        message: str | LazyString,
+        *,
+        duplicate: bool = False,
+    ) -> FrameProblem:
         where = f"row {row}, column {column}" if column else f"row {row}"
-        message = template % params if params else template
         text = "" if value is None else str(value)
-        return cls(where, message, template, params, row, column, text)
+        return cls(where, message, row, column, text, duplicate)
 
 
 @dataclass(frozen=True)
@@ -132,10 +124,10 @@ def map_columns(
     problems: list[FrameProblem] = []
     for field_name, wanted in (mapping or {}).items():
         if field_name not in FIELDS:
-            message = N_('unknown field "%(field)s"')
-            problems.append(FrameProblem.at(1, wanted, wanted, message, field=field_name))
+            message = _l('unknown field "%(field)s"', field=field_name)
+            problems.append(FrameProblem.at(1, wanted, wanted, message))
         elif normalize_header(wanted) not in names:
-            problems.append(FrameProblem.at(1, wanted, wanted, N_("no such column in the file")))
+            problems.append(FrameProblem.at(1, wanted, wanted, _l("no such column in the file")))
         else:
             index[field_name] = names.index(normalize_header(wanted))
     explicit = dict(index)
@@ -144,17 +136,17 @@ def map_columns(
         if found is None or found in explicit or position in explicit.values():
             continue
         if found in index:
-            message = N_('"%(header)s" already gives %(field)s')
-            problems.append(
-                FrameProblem.at(
-                    1, str(text), text, message, header=str(header[index[found]]), field=found
-                )
+            message = _l(
+                '"%(header)s" already gives %(field)s',
+                header=str(header[index[found]]),
+                field=found,
             )
+            problems.append(FrameProblem.at(1, str(text), text, message))
         else:
             index[found] = position
     for missing in (f for f in REQUIRED if f not in index):
         problems.append(
-            FrameProblem.at(1, missing, "", N_("missing column %(field)s"), field=missing)
+            FrameProblem.at(1, missing, "", _l("missing column %(field)s", field=missing))
         )
     if problems:
         raise InputRefused(list(problems))
@@ -174,7 +166,7 @@ def preview(path: Path, rows: int = 5) -> tuple[list[str], list[tuple[int, list[
     stream = read_rows(path)
     header = next(stream, None)
     if header is None:
-        raise InputRefused([FrameProblem.at(1, "", "", N_("the file is empty"))])
+        raise InputRefused([FrameProblem.at(1, "", "", _l("the file is empty"))])
     data = ((n, list(cells)) for n, cells in stream if not blank(cells))
     return [cell_text(h) for h in header[1]], list(islice(data, rows))
 
@@ -185,7 +177,7 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, Sequence[Any]]]:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception:  # openpyxl raises zipfile, KeyError, ValueError… for a damaged file
-        message = N_("the file is not an Excel workbook (.xlsx) that can be opened")
+        message = _l("the file is not an Excel workbook (.xlsx) that can be opened")
         raise InputRefused([FrameProblem.at(1, "", "", message)]) from None
     try:
         yield from enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1)
@@ -201,11 +193,13 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, Sequence[Any]]]:
             handle.seek(0)  # the utf-8-sig decoder drops the BOM again
             yield from enumerate(csv.reader(handle, delimiter=delimiter), start=1)
         except UnicodeDecodeError as error:
-            message = N_("the file is not UTF-8 text (byte %(byte)s); save it as CSV UTF-8")
-            raise InputRefused([FrameProblem.at(1, "", "", message, byte=error.start)]) from None
+            message = _l(
+                "the file is not UTF-8 text (byte %(byte)s); save it as CSV UTF-8", byte=error.start
+            )
+            raise InputRefused([FrameProblem.at(1, "", "", message)]) from None
         except csv.Error as error:
-            message = N_("the file is not readable CSV: %(error)s")
-            raise InputRefused([FrameProblem.at(1, "", "", message, error=str(error))]) from None
+            message = _l("the file is not readable CSV: %(error)s", error=str(error))
+            raise InputRefused([FrameProblem.at(1, "", "", message)]) from None
 
 
 def blank(cells: Sequence[Any]) -> bool:

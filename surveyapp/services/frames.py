@@ -19,13 +19,13 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
 from surveyapp.extensions import DbSession
 from surveyapp.models import Agency, AuditEvent, FrameContact, FrameUnit, Survey
 from surveyapp.models.audit import record
 from surveyapp.services.frame_files import (
-    N_,
     REQUIRED,
     FrameProblem,
     Layout,
@@ -55,9 +55,6 @@ MAX_LENGTH = {
     "email": 255,
 }
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
-DUPLICATE_IN_FILE = N_('duplicate dossier code "%(code)s", already in row %(row)s')
-DUPLICATE_IN_FRAME = N_('duplicate dossier code "%(code)s", already in the survey\'s frame')
-_DUPLICATE = (DUPLICATE_IN_FILE, DUPLICATE_IN_FRAME)
 PURGE_ACTION = "frame.contacts_purge"
 
 
@@ -89,7 +86,7 @@ class FrameImport:
     def _add(self, problems: list[FrameProblem]) -> None:
         self.skipped += 1
         self.problem_count += len(problems)
-        self.duplicates += any(p.template in _DUPLICATE for p in problems)
+        self.duplicates += any(p.duplicate for p in problems)
         if self.keep is None:
             self.problems.extend(problems)
         elif len(self.problems) < self.keep:
@@ -192,7 +189,7 @@ def _scan(
     stream = read_rows(path)
     first = next(stream, None)
     if first is None:
-        raise InputRefused([FrameProblem.at(1, "", "", N_("the file is empty"))])
+        raise InputRefused([FrameProblem.at(1, "", "", _l("the file is empty"))])
     layout = map_columns(first[1], mapping, guess=guess)
     checker = _Checker(session, survey, layout)
     seen = SeenCodes()
@@ -250,16 +247,15 @@ class _Checker:
         width = len(cells)
         raw = {f: cells[i] if i < width else None for f, i in self.layout.index.items()}
         text = {f: v.strip() if type(v) is str else cell_text(v) for f, v in raw.items()}
-        errors: list[tuple[str, str, dict[str, Any]]] = []  # most rows have none
+        errors: list[tuple[str, Any]] = []  # (field, lazy message): most rows have none
         for name in TEXT_FIELDS:
             if len(text.get(name, "")) > MAX_LENGTH[name]:
-                limit = {"max": MAX_LENGTH[name]}
-                errors.append((name, N_("longer than %(max)s characters"), limit))
-        errors += [(name, N_("required"), {}) for name in REQUIRED if not text[name]]
+                errors.append((name, _l("longer than %(max)s characters", max=MAX_LENGTH[name])))
+        errors += [(name, _l("required")) for name in REQUIRED if not text[name]]
         code = text["dossier_code"]
-        if earlier is not None:
-            template = DUPLICATE_IN_FILE if earlier else DUPLICATE_IN_FRAME
-            errors.append(("dossier_code", template, {"code": code, "row": earlier}))
+        repeated = None if earlier is None else _duplicate(code, earlier)
+        if repeated is not None:
+            errors.append(("dossier_code", repeated))
         agency_id = self._agency(text["agency"], errors) if text["agency"] else None
         days: dict[str, date | None] = {}
         for name in DATE_FIELDS:
@@ -268,25 +264,24 @@ class _Checker:
                 days[name] = _date_text(value) if type(value) is str else parse_date(value)
             except ValueError as error:
                 days[name] = None
-                errors.append((name, str(error), {}))
+                errors.append((name, error.args[0]))
         received = days["received_at"]
-        for name, template in (
-            ("due_at", N_("due date is before the received date %(date)s")),
-            ("returned_at", N_("return date is before the received date %(date)s")),
-        ):
+        for name in ("due_at", "returned_at"):
             day = days[name]
             if received and day and day < received:
-                errors.append((name, template, {"date": f"{received:%d/%m/%Y}"}))
+                errors.append((name, _before_received(name, received)))
         channel = self._parsed(_channel_text, "channel", text.get("channel", ""), errors)
         phone = self._parsed(normalize_phone, "phone", raw.get("phone"), errors)
         email = text.get("email", "")
         if email and (len(email) > MAX_LENGTH["email"] or not _EMAIL.fullmatch(email)):
-            errors.append(("email", N_("not an e-mail address"), {}))
+            errors.append(("email", _l("not an e-mail address")))
         if errors:
             header = self.layout.header
             return (), [
-                FrameProblem.at(number, header.get(f, f), raw.get(f), template, **params)
-                for f, template, params in errors
+                FrameProblem.at(
+                    number, header.get(f, f), raw.get(f), message, duplicate=message is repeated
+                )
+                for f, message in errors
             ]
         get = text.get
         return (
@@ -296,14 +291,13 @@ class _Checker:
             get("citizen_name") or None, phone, email or None,
         ), []  # fmt: skip
 
-    def _agency(self, code: str, errors: list[tuple[str, str, dict[str, Any]]]) -> int | None:
+    def _agency(self, code: str, errors: list[tuple[str, Any]]) -> int | None:
         found = self.agencies.get(code)
         if found is None:
-            errors.append(("agency", N_('unknown agency code "%(code)s"'), {"code": code}))
+            errors.append(("agency", _l('unknown agency code "%(code)s"', code=code)))
             return None
         if not found[1]:
-            message = N_('agency "%(code)s" is not part of this survey')
-            errors.append(("agency", message, {"code": code}))
+            errors.append(("agency", _l('agency "%(code)s" is not part of this survey', code=code)))
             return None
         return found[0]
 
@@ -312,8 +306,23 @@ class _Checker:
         try:
             return parse(value)
         except ValueError as error:
-            errors.append((name, str(error), {}))
+            errors.append((name, error.args[0]))
             return None
+
+
+def _duplicate(code: str, earlier: int) -> Any:
+    if earlier:
+        return _l(
+            'duplicate dossier code "%(code)s", already in row %(row)s', code=code, row=earlier
+        )
+    return _l('duplicate dossier code "%(code)s", already in the survey\'s frame', code=code)
+
+
+def _before_received(name: str, received: date) -> Any:
+    day = f"{received:%d/%m/%Y}"
+    if name == "due_at":
+        return _l("due date is before the received date %(date)s", date=day)
+    return _l("return date is before the received date %(date)s", date=day)
 
 
 # --- contacts purge -----------------------------------------------------------------------

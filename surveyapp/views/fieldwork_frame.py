@@ -38,7 +38,6 @@ from surveyapp.services import frame_example, frame_uploads, frames
 from surveyapp.services.frame_files import (
     FIELDS,
     REQUIRED,
-    LocalizedProblem,
     guess_mapping,
     preview,
 )
@@ -65,10 +64,7 @@ PREVIEW_ROWS = 5
 
 
 def problem_message(problem: Problem) -> str:
-    """The problem in the user's language: a LocalizedProblem carries msgid and values,
-    other problems carry lazy strings."""
-    if isinstance(problem, LocalizedProblem) and problem.template:
-        return _(problem.template, **problem.params)
+    """The problem's message, rendered now: its lazy string reads in the user's language."""
     return str(problem.message)
 
 
