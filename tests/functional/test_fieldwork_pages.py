@@ -168,6 +168,24 @@ def test_an_upload_that_is_not_csv_or_xlsx_is_refused_and_not_kept(
     assert not (tmp_path / "uploads").exists() or not list((tmp_path / "uploads").iterdir())
 
 
+def test_a_large_upload_passes_the_respondent_pages_size_limit_but_needs_its_csrf_token(
+    client: FlaskClient, survey: Survey
+) -> None:
+    factories.login(client, "field@example.org")
+    rows = [[f"L{i:05d}", "SXD", "Xây dựng", "05/03/2026", "", "", "x" * 40] for i in range(3000)]
+    data = csv_bytes(rows)
+    assert len(data) > 3 * 64 * 1024
+    token = upload(client, survey, data)
+    page = client.get(f"/surveys/{survey.id}/frame/{token}/report", query_string=GUESSED)
+    assert re.search(r'data-count="good">3.000<', page.text)
+    forged = client.post(
+        f"/surveys/{survey.id}/frame/upload",
+        data={"csrf_token": "forged", "file": (io.BytesIO(data), "hs.csv")},
+        content_type="multipart/form-data",
+    )
+    assert forged.status_code == 400
+
+
 def test_a_damaged_workbook_is_reported_and_deleted(
     client: FlaskClient, survey: Survey, tmp_path: Path
 ) -> None:
