@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,6 +25,7 @@ from surveyapp.i18n import current_language, percent
 from surveyapp.models import Agency, Survey
 from surveyapp.security import in_scope, require_agency, requires, scope_root
 from surveyapp.services import agency_report, dashboard, dashboard_filters, period, surveys
+from surveyapp.services import report_pdf as report_pdf_service
 from surveyapp.services.dashboard_filters import Filters
 from surveyapp.services.monitoring import AaporCategory
 from surveyapp.services.problems import InputRefused
@@ -49,7 +60,29 @@ def agency(survey_id: int, code: str) -> Any:
 @requires("analyse")
 def report(survey_id: int, code: str) -> Any:
     """One agency's printable report (A4; the browser's print gives the PDF)."""
+    return _report_page(visible_survey(survey_id), code)
+
+
+@bp.get("/<int:survey_id>/agencies/<code>/report.pdf")
+@requires("analyse")
+def report_pdf(survey_id: int, code: str) -> Any:
+    """The same report as a PDF file, when WeasyPrint is installed (else 404)."""
     found = visible_survey(survey_id)
+    html = _report_page(found, code, pdf=True)
+    if not report_pdf_service.available():
+        abort(404)
+    pdf = report_pdf_service.render(
+        html, base_url=request.url_root, static_folder=current_app.static_folder or ""
+    )
+    name = f"report-{found.id}-{code}.pdf"
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _report_page(found: Survey, code: str, *, pdf: bool = False) -> str:
     target = require_agency(db.session, current_user, code)
     lang = current_language()
     model = dashboard_for(found, target, Filters(), lang)
@@ -63,6 +96,8 @@ def report(survey_id: int, code: str) -> Any:
         aapor=AaporCategory,
         rate_points_max=agency_report.RATE_POINTS,
         format_date=format_date,
+        pdf=pdf,
+        pdf_available=report_pdf_service.available(),
     )
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import math
 import re
+import shutil
+import subprocess
 from datetime import timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,7 +19,7 @@ from surveyapp.extensions import db
 from surveyapp.models import AuditEvent, FrameUnit, Response, Survey, SurveyStatus
 from surveyapp.models._types import utcnow
 from surveyapp.scoring import Framework, score
-from surveyapp.services import dashboard, results
+from surveyapp.services import dashboard, report_pdf, results
 from surveyapp.services.synthetic import AgencyProfile, generate
 from surveyapp.views.results import result_cache
 from tests import factories
@@ -252,3 +255,29 @@ def test_agency_report_is_printable_with_points_priorities_and_change(
     assert len(re.findall(r'<th scope="row">', priorities)) == 5
     assert re.search(r'data-metric="change">\+\d', page.text)  # better than last year
     assert "Justice" not in priorities
+
+
+def test_agency_report_pdf_is_a4_with_vietnamese_text(
+    client: FlaskClient, survey: Survey, tmp_path: Path
+) -> None:
+    """Read back with poppler's pdftotext/pdfinfo (skipped where those are missing)."""
+    if not report_pdf.available() or not shutil.which("pdftotext"):
+        pytest.skip("needs WeasyPrint (the pdf extra) and poppler-utils")
+    factories.user()
+    factories.login(client)
+    page = client.get(f"/results/{survey.id}/agencies/SXD/report?lang=vi").text
+    assert "/agencies/SXD/report.pdf" in page
+    answer = client.get(f"/results/{survey.id}/agencies/SXD/report.pdf?lang=vi")
+    assert answer.status_code == 200
+    assert answer.mimetype == "application/pdf"
+    path = tmp_path / "report.pdf"
+    path.write_bytes(answer.data)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
+    assert "(A4)" in info.stdout
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Báo cáo kết quả khảo sát sự hài lòng: Sở Xây dựng" in " ".join(text.split())
+    assert "Ưu tiên cải thiện" in text
+    assert "Đăng xuất" not in text  # the page's navigation is not printed
+    assert client.get(f"/results/{survey.id}/agencies/NOPE/report.pdf").status_code == 404

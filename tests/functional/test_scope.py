@@ -35,6 +35,7 @@ OTHER_AGENCY_URLS = {
     "results.survey": ["/results/{s}?agency=STP"],
     "results.agency": ["/results/{s}/agencies/STP", "/results/{s}/agencies/STP?lang=en"],
     "results.report": ["/results/{s}/agencies/STP/report"],
+    "results.report_pdf": ["/results/{s}/agencies/STP/report.pdf"],
     "downloads.export": [
         f"/results/{{s}}/export.{fmt}?agency=STP{labels}"
         for fmt in ("xlsx", "csv", "sav", "dta")
