@@ -38,7 +38,7 @@ from surveyapp.scoring import (
     score_by,
     target_gap,
 )
-from surveyapp.services import dashboard_filters, monitoring, period, results
+from surveyapp.services import dashboard_filters, monitoring, period, result_cache, results
 from surveyapp.services.dashboard_filters import CHANNELS, Filters
 from surveyapp.services.monitoring import ResponseRates
 from surveyapp.services.period import Change, PeriodScores
@@ -170,8 +170,9 @@ def build(
     days in ``timezone``."""
     q = Questionnaire(survey.version.document)
     framework = Framework.from_dict(q.framework)
-    arrays = results.load_arrays(session, survey)
-    facts = dashboard_filters.row_facts(session, survey, arrays, timezone)
+    arrays, facts = dashboard_filters.load(
+        session, survey, timezone, result_cache.freshness(session, survey, rounds=1)
+    )
     everyone = dashboard_filters.mask(filters, arrays, facts)
     domain = everyone.copy()
     if focus is not None:

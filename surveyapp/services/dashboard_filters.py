@@ -11,6 +11,8 @@ single-choice items of the questionnaire's section about the respondent.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -23,6 +25,7 @@ from sqlalchemy import and_, select
 from surveyapp.extensions import DbSession
 from surveyapp.models import Channel, FrameUnit, Response, ResponseStatus, SampledUnit, Survey
 from surveyapp.questionnaire.document import Questionnaire
+from surveyapp.services import results
 from surveyapp.services.results import ResponseArrays
 
 CHANNELS = tuple(c.value for c in Channel)
@@ -214,6 +217,35 @@ def row_facts(
             submitted[k] = np.datetime64(at.astimezone(zone).replace(tzinfo=None), "s")
         fields[k] = via_sample or via_dossier or ""
     return RowFacts(channels.astype(str), submitted, fields.astype(str))
+
+
+# Loaded answers kept in this process between pages: changing a filter re-scores the
+# same arrays instead of reading every answer again. Small surveys only (the cap is in
+# cells), and a few of them: each worker holds its own copy.
+_LOADED: OrderedDict[tuple[int, str, str], tuple[ResponseArrays, RowFacts]] = OrderedDict()
+_LOADED_SURVEYS = 4
+_LOADED_MAX_CELLS = 5_000_000
+_LOADED_LOCK = threading.Lock()
+
+
+def load(
+    session: DbSession, survey: Survey, timezone: str, stamp: str
+) -> tuple[ResponseArrays, RowFacts]:
+    """The survey's arrays and row facts, reused while ``stamp`` (a freshness stamp of
+    its responses, see ``result_cache.freshness``) is unchanged."""
+    key = (survey.id, stamp, timezone)
+    with _LOADED_LOCK:
+        if key in _LOADED:
+            _LOADED.move_to_end(key)
+            return _LOADED[key]
+    arrays = results.load_arrays(session, survey)
+    facts = row_facts(session, survey, arrays, timezone)
+    if arrays.n * max(len(arrays.answers), 1) <= _LOADED_MAX_CELLS:
+        with _LOADED_LOCK:
+            _LOADED[key] = (arrays, facts)
+            while len(_LOADED) > _LOADED_SURVEYS:
+                _LOADED.popitem(last=False)
+    return arrays, facts
 
 
 def mask(filters: Filters, arrays: ResponseArrays, facts: RowFacts) -> BoolArray:

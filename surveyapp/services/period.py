@@ -19,7 +19,7 @@ from surveyapp.models import Agency, Survey, audit
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.scoring import Difference, Estimate, Framework, IndexResult, score, score_by
 from surveyapp.scoring.compare import independent_difference
-from surveyapp.services import dashboard_filters, results
+from surveyapp.services import dashboard_filters, result_cache, results
 from surveyapp.services.dashboard_filters import Filters
 from surveyapp.services.problems import InputRefused, Problem
 
@@ -115,8 +115,9 @@ def scores(
     previous = survey.previous
     if previous is None:
         return None
-    arrays = results.load_arrays(session, previous)
-    facts = dashboard_filters.row_facts(session, previous, arrays, timezone)
+    arrays, facts = dashboard_filters.load(
+        session, previous, timezone, result_cache.freshness(session, previous, rounds=1)
+    )
     keep = dashboard_filters.mask(filters.without_period(), arrays, facts)
     domain = keep.copy()
     if focus is not None:

@@ -88,13 +88,13 @@ class ResultCache:
             self._local.clear()
 
 
-def freshness(session: DbSession, survey: Survey) -> str:
+def freshness(session: DbSession, survey: Survey, *, rounds: int = 2) -> str:
     """A stamp that changes whenever the survey's scores could: its submitted responses
     (count, latest change: new answers, reweighting), questionnaire version, weighting
-    settings and previous round (and that round's responses)."""
+    settings and (``rounds`` = 2) its previous round and that round's responses."""
     parts: list[Any] = []
     current: Survey | None = survey
-    for _ in range(2):  # this round and the previous one
+    for _ in range(rounds):
         if current is None:
             break
         count, latest = session.execute(
