@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from flask_babel import get_locale
@@ -32,7 +33,7 @@ from surveyapp.questionnaire import templates, validation
 from surveyapp.services import design_edits as edits
 from surveyapp.services import design_framework as framework
 from surveyapp.services import design_logic as logic
-from surveyapp.services import surveys
+from surveyapp.services import questionnaires, surveys
 from surveyapp.services.problems import InputRefused, Problem
 
 
@@ -157,6 +158,36 @@ def copy_questionnaire(
     document = copy.deepcopy(source.document)
     label = f"{source.questionnaire.key} v{source.version}"
     return _store_copy(session, scope, document, source=label, actor_id=actor_id, now=now)
+
+
+def import_file(
+    session: DbSession,
+    scope: Scope,
+    path: Path,
+    filename: str,
+    *,
+    lang: str,
+    actor_id: int | None,
+    now: datetime,
+) -> tuple[QuestionnaireVersion | None, list[Any]]:
+    """A questionnaire of the province from a ``.json`` or XLSForm ``.xlsx`` file.
+
+    Returns the new draft (None when the file has errors) and every problem found,
+    each located in the file (sheet, row and column, or JSON path).
+    """
+    document, found = questionnaires.read_file(path, lang)
+    located = [_in_file(p, str(path), filename) for p in found]
+    if document is None:
+        return None, located
+    version = _store_copy(session, scope, document, source=filename, actor_id=actor_id, now=now)
+    return version, located
+
+
+def _in_file(problem: Any, path: str, filename: str) -> Any:
+    # read_file names the file by its path; the designer knows it by the uploaded name
+    return type(problem)(
+        str(problem.path).replace(path, filename), problem.message, problem.severity
+    )
 
 
 def _store_copy(

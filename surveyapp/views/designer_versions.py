@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import io
+import json
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     make_response,
     redirect,
     render_template,
     request,
+    send_file,
     session,
     url_for,
 )
@@ -25,11 +31,20 @@ from surveyapp.i18n import current_language
 from surveyapp.models import QuestionnaireVersion
 from surveyapp.models._types import utcnow
 from surveyapp.questionnaire import diff as questionnaire_diff
+from surveyapp.questionnaire import xlsform
 from surveyapp.questionnaire.document import Questionnaire as Document
 from surveyapp.security import requires
 from surveyapp.services import design_preview, designer
 from surveyapp.services.problems import Problem
-from surveyapp.views.designer import editor_url, errors_by_field, flash_problems, load, page, run
+from surveyapp.views.designer import (
+    editor_url,
+    errors_by_field,
+    flash_problems,
+    load,
+    page,
+    run,
+    scope,
+)
 
 bp = Blueprint("designer_versions", __name__, url_prefix="/designer")
 
@@ -294,3 +309,57 @@ def diff(key: str) -> Any:
         section_changes=questionnaire_diff.SECTION_CHANGE_LABELS,
         framework_changes=questionnaire_diff.FRAMEWORK_CHANGE_LABELS,
     )
+
+
+# --- files: export a version, import a questionnaire -----------------------------------------
+
+
+@bp.get("/<key>/<int:number>/export.<any(json, xlsx):fmt>")
+@requires("design")
+def export(key: str, number: int, fmt: str) -> Any:
+    """The version as our JSON, or as an XLSForm workbook to edit in Excel."""
+    version = load(key, number)
+    name = f"{key}-v{number}.{fmt}"
+    if fmt == "json":
+        body = json.dumps(version.document, ensure_ascii=False, indent=2)
+        return send_file(io.BytesIO(body.encode()), "application/json", True, name)
+    buffer = io.BytesIO()
+    xlsform.to_xlsform(dict(version.document)).save(buffer)
+    buffer.seek(0)
+    return send_file(buffer, XLSX, as_attachment=True, download_name=name)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@requires("design")
+def import_questionnaire() -> Any:
+    """Upload a questionnaire (JSON or an XLSForm made in Excel/KoBo) as a new draft."""
+    problems: list[Any] = []
+    if request.method == "POST":
+        request.max_content_length = current_app.config["UPLOAD_MAX_BYTES"]
+        upload = request.files.get("file")
+        suffix = Path(upload.filename or "").suffix.lower() if upload else ""
+        if upload is None or suffix not in (".json", ".xlsx"):
+            flash(_("Choose a .json or .xlsx file."), "error")
+            return redirect(url_for(".import_questionnaire"), 303)
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"upload{suffix}"
+            upload.save(path)
+            version, problems = designer.import_file(
+                db.session,
+                scope(),
+                path,
+                Path(upload.filename or path.name).name,
+                lang=current_language(),
+                actor_id=current_user.id,
+                now=utcnow(),
+            )
+        if version is not None:
+            db.session.commit()
+            flash(_("Imported as a new draft."), "success")
+            for warning in problems:
+                flash(str(warning), "warning")
+            return redirect(editor_url(version), 303)
+    return render_template("designer/import.html", problems=problems)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import io
 import re
 from typing import Any
 
@@ -658,3 +659,40 @@ def test_a_published_variant_is_fielded_at_its_published_version(client: FlaskCl
     client.post("/logout", data={"csrf_token": factories.csrf_from(form.text)})
     factories.login(client, "designer@dn.example")
     assert f'value="{key}"' not in client.get("/surveys/new").text
+
+
+def test_a_version_exported_as_xlsform_imports_back_as_a_new_draft(client: FlaskClient) -> None:
+    _designer(client)
+    base, key = _blank(client)
+    exported = client.get(f"{base}export.xlsx")
+    assert exported.status_code == 200
+    assert exported.headers["Content-Disposition"].endswith(f"{key}-v1.xlsx")
+    as_json = client.get(f"{base}export.json")
+    assert as_json.json == _version(key).document
+    form = client.get("/designer/import")
+    imported = client.post(
+        "/designer/import",
+        data={
+            "csrf_token": factories.csrf_from(form.text),
+            "file": (io.BytesIO(exported.data), "tinh.xlsx"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert imported.status_code == 303, imported.text
+    new_key = imported.headers["Location"].split("/")[2]
+    assert new_key != key
+    copy = _version(new_key).document
+    original = _version(key).document
+    assert copy["sections"] == original["sections"]
+    assert copy["framework"]["elements"] == original["framework"]["elements"]
+    assert _version(new_key).note and "tinh.xlsx" in _version(new_key).note
+    broken = client.post(
+        "/designer/import?lang=en",
+        data={
+            "csrf_token": factories.csrf_from(form.text),
+            "file": (io.BytesIO(b'{"id": "x", "version": 1}'), "bad.json"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert broken.status_code == 200
+    assert "bad.json:sections" in html.unescape(broken.text)
