@@ -13,6 +13,7 @@ from sqlalchemy import Row, Select, func, select
 from surveyapp.extensions import DbSession
 from surveyapp.models import Agency, Answer, Channel, Response, ResponseStatus, Survey
 from surveyapp.questionnaire.document import Questionnaire
+from surveyapp.services.weighting import final_weight_lookup
 
 # The per-response columns before the answers.
 Head = tuple[int, str, str | None, Channel, datetime | None, float]
@@ -75,11 +76,14 @@ def response_rows(
     questionnaire = Questionnaire(survey.version.document)
     cols = columns(questionnaire, lang)
     query = _heads(survey, agency)
+    final = final_weight_lookup(session, survey)
     last_id = 0
     while True:
         heads = session.execute(query.where(Response.id > last_id).limit(batch)).all()
         if not heads:
             return
+        if final is not None:  # the weights scoring uses, not the drawn ones
+            heads = [(*h[:5], final.get(h[0], h[5])) for h in heads]  # type: ignore[misc]
         yield from _rows(session, questionnaire, cols, heads, labels, lang, spread_multi)
         last_id = heads[-1][0]
 
@@ -97,6 +101,9 @@ def response_page(
     cols = columns(questionnaire, "vi")
     query = _heads(survey, agency).offset((page - 1) * per_page).limit(per_page)
     heads = session.execute(query).all()
+    final = final_weight_lookup(session, survey)
+    if final is not None:
+        heads = [(*h[:5], final.get(h[0], h[5])) for h in heads]  # type: ignore[misc]
     return list(_rows(session, questionnaire, cols, heads, False, "vi", False))  # type: ignore[arg-type]
 
 

@@ -254,13 +254,27 @@ def _values(
         codes = dict(session.execute(select(Agency.id, Agency.code)).all())
         return [codes.get(int(i)) for i in people.agency_ids]
     if variable in FRAME_VARIABLES:
-        frame = session.execute(
-            select(Response.id, FRAME_VARIABLES[variable])
+        column = FRAME_VARIABLES[variable]
+        # A respondent's record: its invitation's sampled unit, else the dossier code
+        # it gave at the counter.
+        sampled = (
+            select(Response.id, column)
             .join(SampledUnit, SampledUnit.invitation_id == Response.invitation_id)
             .join(FrameUnit, FrameUnit.id == SampledUnit.frame_unit_id)
             .where(*submitted)
-        ).all()
-        by_id = {rid: str(getattr(v, "value", v)) for rid, v in frame if v is not None}
+        )
+        coded = (
+            select(Response.id, column)
+            .join(
+                FrameUnit,
+                (FrameUnit.survey_id == Response.survey_id)
+                & (FrameUnit.dossier_code == Response.dossier_code),
+            )
+            .where(*submitted)
+        )
+        for query in (coded, sampled):  # the sampled unit wins when both exist
+            rows = session.execute(query).all()
+            by_id.update({rid: str(getattr(v, "value", v)) for rid, v in rows if v is not None})
     else:
         missing = Questionnaire(survey.version.document).missing_codes(variable)
         answers = session.execute(
@@ -341,3 +355,28 @@ def final_weights(
     except InputRefused as refused:
         log.warning("survey %s: weighting not applied: %s", survey.id, refused)
         return base
+
+
+@dataclass(frozen=True)
+class FinalWeights:
+    """Response id → final weight, for writers that read responses row by row."""
+
+    ids: npt.NDArray[np.int64]  # sorted
+    weights: FloatArray
+
+    def get(self, response_id: int, default: float) -> float:
+        at = int(np.searchsorted(self.ids, response_id))
+        if at < len(self.ids) and self.ids[at] == response_id:
+            return float(self.weights[at])
+        return default
+
+
+def final_weight_lookup(session: DbSession, survey: Survey) -> FinalWeights | None:
+    """The final weights of every submitted response; None when they are the base weights."""
+    if Settings.from_json(survey.weighting).to_json() is None:
+        return None
+    people = respondents(session, survey)
+    final = final_weights(
+        session, survey, people.ids, people.agency_ids, people.strata, people.base
+    )
+    return FinalWeights(people.ids, final)

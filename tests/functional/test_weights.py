@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import secrets
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from surveyapp.models import (
     Answer,
     AuditEvent,
     Disposition,
+    FrameUnit,
     Invitation,
     Response,
     ResponseStatus,
@@ -185,3 +188,42 @@ def test_totals_of_different_variables_must_agree(sample: Survey) -> None:
     ]
     with pytest.raises(InputRefused, match="agency"):
         weighting_targets.check_targets(db.session, sample, rows)
+
+
+def test_exports_write_the_final_weights(app: Flask, sample: Survey, tmp_path: Path) -> None:
+    weighting.save_settings(db.session, sample, weighting.Settings(nonresponse=True), actor_id=None)
+    db.session.commit()
+    target = tmp_path / "out.csv"
+    code, _, err = run(app, "export", str(sample.id), "--format", "csv", "-o", str(target))
+    assert code == 0, err
+    with target.open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [float(r["weight"]) for r in rows] == [15.0, 15.0, 10.0]
+
+
+def test_raking_on_a_frame_variable_finds_respondents_by_dossier_code(sample: Survey) -> None:
+    """Districts from the frame: A holds the two SXD respondents (10 + 10), B the STP
+    one (5). Totals A 60, B 40 scale A by 3 and B by 8: weights 30, 30, 40."""
+    responses = db.session.scalars(select(Response).order_by(Response.id)).all()
+    for number, (response, district) in enumerate(zip(responses, "AAB", strict=True)):
+        response.dossier_code = f"HS-{number}"
+        db.session.add(
+            FrameUnit(
+                survey_id=sample.id,
+                dossier_code=f"HS-{number}",
+                agency_id=response.agency_id,
+                received_at=date(2026, 1, 5),
+                district=district,
+            )
+        )
+    db.session.commit()
+    rows = [
+        {"variable": "district", "category": "A", "total": "60"},
+        {"variable": "district", "category": "B", "total": "40"},
+    ]
+    targets = weighting_targets.check_targets(db.session, sample, rows)
+    weighting.save_settings(
+        db.session, sample, weighting.Settings(targets=tuple(targets)), actor_id=None
+    )
+    db.session.commit()
+    assert results.load_arrays(db.session, sample).weights.tolist() == pytest.approx([30, 30, 40])
