@@ -132,7 +132,9 @@ def test_official_sees_assigned_agencies_with_status_and_completes_one(
     thanks = client.get(url)
     assert 'data-state="submitted"' in thanks.text
     assert 'href="/officials"' in thanks.text
-    assert 'data-state="already-submitted"' in client.get(url).text
+    again = client.get(url + "?lang=en")
+    assert 'data-state="already-submitted"' in again.text
+    assert "Your assessment of this agency has already been sent." in again.text
 
     (response,) = db.session.scalars(select(Response)).all()
     assert response.assignment_id == target.id
