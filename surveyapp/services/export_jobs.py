@@ -166,15 +166,20 @@ def dispatch(app: Flask, job_id: int) -> None:
 
 def _run_in_app(app: Flask, job_id: int) -> None:
     with app.app_context():
-        try:
-            run_job(db.session, job_id, Path(app.config["EXPORT_DIR"]))
-        finally:
-            db.session.remove()
+        _work(job_id)
 
 
 def run_queued(job_id: int) -> None:
     """What RQ runs: inside ``surveyapp worker``, which holds an app context."""
+    _work(job_id)
+
+
+def _work(job_id: int) -> None:
+    """Run the job, then clear out expired ones (so files go even when nobody asks)."""
+    folder = Path(current_app.config["EXPORT_DIR"])
     try:
-        run_job(db.session, job_id, Path(current_app.config["EXPORT_DIR"]))
+        run_job(db.session, job_id, folder)
+        purge_expired(db.session, folder, utcnow(), current_app.config["EXPORT_RETENTION_HOURS"])
+        db.session.commit()
     finally:
         db.session.remove()

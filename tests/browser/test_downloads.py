@@ -100,6 +100,7 @@ def test_a_large_export_runs_in_the_background_without_javascript(
     page.goto(f"/results/{survey.id}")
     page.get_by_role("link", name="SPSS (.sav)").click()
     expect(page.get_by_role("heading", name="Chuẩn bị tệp tải xuống")).to_be_visible()
+    screenshot(page, f"export-prepare-{'phone' if viewport is PHONE else 'desktop'}")
     page.get_by_role("button", name="Tạo tệp").click()
     expect(page).to_have_url(re.compile(r"/jobs/\d+$"))
     screenshot(page, f"export-job-{'phone' if viewport is PHONE else 'desktop'}")

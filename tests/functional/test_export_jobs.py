@@ -211,3 +211,23 @@ def test_with_redis_the_job_goes_through_rq(
     assert 'data-status="done"' in client.get(job_url).text
     assert client.get(job_url + "/file").status_code == 200
     queue.delete(delete_jobs=True)
+
+
+def test_a_worker_clears_out_expired_jobs_after_its_own(
+    app: Flask, survey: Survey, tmp_path: Path
+) -> None:
+    folder = Path(app.config["EXPORT_DIR"])
+    folder.mkdir(parents=True)
+    admin = db.session.scalars(db.select(User)).first()
+    assert admin is not None
+    now = utcnow()
+    old = export_jobs.request_export(db.session, survey, admin, ExportSpec("csv"), now)
+    old.created_at, old.path = now - timedelta(hours=30), str(folder / "old.csv")
+    Path(old.path).write_text("x")
+    new = export_jobs.request_export(db.session, survey, admin, ExportSpec("csv"), now)
+    db.session.commit()
+    new_id = new.id
+    export_jobs.run_queued(new_id)
+    jobs = db.session.scalars(db.select(ExportJob)).all()
+    assert [(j.id, j.status, j.rows) for j in jobs] == [(new_id, JobStatus.DONE, 3)]
+    assert sorted(p.suffix for p in folder.iterdir()) == [".csv"]  # the new file only
