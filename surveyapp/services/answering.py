@@ -42,8 +42,10 @@ from surveyapp.services.surveys import document_of
 WELCOME = "welcome"
 CONFIRM = "confirm"
 # Dispositions an invitation may still move on from when the respondent acts.
-NOT_YET_OPENED = (Disposition.NOT_SENT, Disposition.SENT)
-NOT_YET_STARTED = (*NOT_YET_OPENED, Disposition.OPENED)
+# A link opened proves contact, so staff's "unreachable" gives way to "opened"; answering
+# a page is a partial interview even after a recorded refusal (AAPOR: the best outcome).
+NOT_YET_OPENED = (Disposition.NOT_SENT, Disposition.SENT, Disposition.UNREACHABLE)
+NOT_YET_STARTED = (*NOT_YET_OPENED, Disposition.OPENED, Disposition.REFUSED)
 DOSSIER_CODE = re.compile(r"[A-Z0-9][A-Z0-9./_-]{0,63}")
 
 

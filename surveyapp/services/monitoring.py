@@ -18,14 +18,16 @@ of specifically named persons does:
 disposition     AAPOR why
 ==============  ====  =================================================================
 complete        I     1.1 returned, complete
-partial         P     1.2 partial: at least one section page saved, never submitted.
-                      AAPOR lets the researcher set the partial/break-off threshold;
-                      ours is one saved page, so RR2 is the generous rate, RR1 the strict
-refused         R     2.11 explicit refusal, recorded by staff
+partial         P     1.2 partial: went past the welcome page (a response was started),
+                      never submitted. AAPOR lets the researcher set the partial/break-
+                      off threshold; ours is the lowest, so RR2 is the generous rate and
+                      RR1 the strict one
+refused         R     2.11 explicit refusal, recorded by staff (answering later makes it P)
 opened          R     2.112 implicit refusal: logged on, answered no item (interim code
                       while fieldwork runs: the respondent may still come back)
 unreachable     UO    3.30 invitation returned undelivered (letter returned, e-mail
-                      bounced, number not in service), recorded by staff
+                      bounced, number not in service), recorded by staff; opening the
+                      link later proves contact and makes it "opened"
 sent            UH    3.19 invitation sent, nothing ever returned (never opened): we do
                       not know it reached an eligible person
 not_sent        UH    3.11 no invitation sent

@@ -299,3 +299,24 @@ def test_monitoring_page_shows_rates_and_refreshes_itself(
     assert row is not None
     cells = re.findall(r'<td class="num[^"]*">([^<]*)</td>', row.group(1))
     assert cells == ["6", "3", "1", "1", "1", "0", "50.0%", "66.7%"]
+
+
+def test_answering_after_staff_outcomes_records_the_better_one(
+    survey: Survey, client: FlaskClient
+) -> None:
+    """Unreachable, then the link is opened: contact was made → opened. Refused, then a
+    page is saved: a partial interview beats a refusal. Ineligible stays ineligible."""
+    unreachable, refused, ineligible = set_dispositions(
+        survey, D.UNREACHABLE, D.REFUSED, D.INELIGIBLE
+    )[:3]
+    for invitation in (unreachable, refused, ineligible):
+        client.get(f"/s/{invitation_token(SECRET, invitation)}")
+    found = {i.id: i.disposition for i in survey_invitations(survey)}
+    assert found[unreachable.id] is D.OPENED
+    assert found[refused.id] is D.REFUSED
+    assert found[ineligible.id] is D.INELIGIBLE
+    token = invitation_token(SECRET, refused)
+    page = client.get(f"/s/{token}")
+    fields = factories.form_fields(page.text)
+    client.post(f"/s/{token}", data={**fields, "action": "next"})
+    assert db.session.get(Invitation, refused.id).disposition is D.PARTIAL
