@@ -8,11 +8,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Flask, abort, g, redirect, request, url_for
+from flask import Flask, abort, current_app, g, redirect, request, url_for
 from flask_login import LoginManager, current_user
+from flask_wtf.csrf import validate_csrf
 from sqlalchemy import Select, select
+from wtforms.validators import ValidationError
 
-from surveyapp.extensions import DbSession, db, login_manager
+from surveyapp.extensions import DbSession, csrf, db, login_manager
 from surveyapp.models import Agency, ApiToken, Role, User
 from surveyapp.models._types import utcnow
 
@@ -39,6 +41,28 @@ def hash_token(token: str) -> str:
 def new_token() -> str:
     """A URL-safe token with 128 bits of randomness (22 characters)."""
     return secrets.token_urlsafe(16)
+
+
+def accepts_upload(view: F) -> F:
+    """Let this view's POSTs carry a file of up to ``UPLOAD_MAX_BYTES``.
+
+    The app-wide CSRF check reads the form before any view runs, under the 64 KiB limit
+    meant for respondent pages; so the view is exempt from it and the token is checked
+    here, once the limit is raised. Put it below ``requires`` so that a signed-out POST
+    is redirected before its body is read.
+    """
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if request.method == "POST":
+            request.max_content_length = current_app.config["UPLOAD_MAX_BYTES"]
+            try:
+                validate_csrf(request.form.get("csrf_token"))
+            except ValidationError:
+                abort(400)
+        return view(*args, **kwargs)
+
+    return cast(F, csrf.exempt(wrapped))
 
 
 def init_login(manager: LoginManager) -> None:

@@ -11,7 +11,6 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -33,7 +32,7 @@ from surveyapp.models._types import utcnow
 from surveyapp.questionnaire import diff as questionnaire_diff
 from surveyapp.questionnaire import xlsform
 from surveyapp.questionnaire.document import Questionnaire as Document
-from surveyapp.security import requires
+from surveyapp.security import accepts_upload, requires
 from surveyapp.services import design_preview, designer
 from surveyapp.services.problems import Problem
 from surveyapp.views.designer import (
@@ -334,11 +333,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @bp.route("/import", methods=["GET", "POST"])
 @requires("design")
+@accepts_upload
 def import_questionnaire() -> Any:
     """Upload a questionnaire (JSON or an XLSForm made in Excel/KoBo) as a new draft."""
     problems: list[Any] = []
     if request.method == "POST":
-        request.max_content_length = current_app.config["UPLOAD_MAX_BYTES"]
         upload = request.files.get("file")
         suffix = Path(upload.filename or "").suffix.lower() if upload else ""
         if upload is None or suffix not in (".json", ".xlsx"):

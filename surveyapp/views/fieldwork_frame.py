@@ -29,13 +29,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf.csrf import validate_csrf
-from wtforms.validators import ValidationError
 
 from surveyapp.exports.table import needs_neutralising
-from surveyapp.extensions import csrf, db
+from surveyapp.extensions import db
 from surveyapp.models import AuditEvent, Survey
-from surveyapp.security import requires
+from surveyapp.security import accepts_upload, requires
 from surveyapp.services import frame_example, frame_uploads, frames
 from surveyapp.services.frame_files import (
     FIELDS,
@@ -71,17 +69,12 @@ def problem_message(problem: Problem) -> str:
 
 
 @bp.route("/<int:survey_id>/frame/upload", methods=["GET", "POST"])
-@csrf.exempt  # checked below: the app-wide check would read the body under the 64 KiB limit
 @requires("field")
+@accepts_upload
 def frame_upload(survey_id: int) -> Any:
     survey = managed_survey(survey_id)
     if request.method == "GET":
         return render_template("fieldwork/upload.html", survey=survey)
-    request.max_content_length = current_app.config["UPLOAD_MAX_BYTES"]
-    try:
-        validate_csrf(request.form.get("csrf_token"))
-    except ValidationError:
-        abort(400)
     upload = request.files.get("file")
     token = None
     if upload is not None and upload.filename:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import io
+import json
 import re
 from typing import Any
 
@@ -696,3 +697,25 @@ def test_a_version_exported_as_xlsform_imports_back_as_a_new_draft(client: Flask
     )
     assert broken.status_code == 200
     assert "bad.json:sections" in html.unescape(broken.text)
+
+
+def test_an_import_larger_than_a_respondent_page_is_read_and_needs_its_token(
+    client: FlaskClient,
+) -> None:
+    _designer(client)
+    form = client.get("/designer/import")
+    # Valid JSON well over the 64 KiB respondent-page limit: the upload limit applies.
+    big = json.dumps({"id": "x", "version": 1, "padding": "x" * 200_000}).encode()
+    read = client.post(
+        "/designer/import?lang=en",
+        data={"csrf_token": factories.csrf_from(form.text), "file": (io.BytesIO(big), "b.json")},
+        content_type="multipart/form-data",
+    )
+    assert read.status_code == 200
+    assert "b.json:sections" in html.unescape(read.text)
+    forged = client.post(
+        "/designer/import",
+        data={"csrf_token": "forged", "file": (io.BytesIO(big), "b.json")},
+        content_type="multipart/form-data",
+    )
+    assert forged.status_code == 400
