@@ -75,6 +75,13 @@ def derive_token(secret: str, salt: str) -> str:
     return base64.b32encode(digest[:TOKEN_BYTES]).decode("ascii").lower()
 
 
+def canonical_token(token: str) -> str:
+    """A letter token as typed, capitals included, in the form it was issued."""
+    if len(token) == 16 and token.isalnum() and token.lower() != token:
+        return token.lower()
+    return token
+
+
 def issue_token(secret: str | None) -> tuple[str | None, str]:
     """A new (salt, token); without a secret the token is random and shown only once."""
     if secret is None:

@@ -9,6 +9,7 @@ from flask import (
     abort,
     current_app,
     make_response,
+    redirect,
     request,
     url_for,
 )
@@ -19,7 +20,7 @@ from surveyapp.extensions import db, limiter
 from surveyapp.models import Channel
 from surveyapp.models._types import utcnow
 from surveyapp.security import hash_token
-from surveyapp.services import answering
+from surveyapp.services import answering, invitations
 from surveyapp.services.answering import AlreadySubmitted, Visit
 from surveyapp.views.pages import Place, answer, done, just_submitted
 
@@ -49,6 +50,8 @@ def _too_many(error: TooManyRequests) -> Any:
 @bp.route("/s/<token>", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_TOKEN"], key_func=_token_key)
 def invitation(token: str) -> Any:
+    if (typed := invitations.canonical_token(token)) != token:  # a letter's link typed in capitals
+        return redirect(url_for(".invitation", token=typed), 308)
     place = Place(here=url_for(".invitation", token=token), marker=hash_token(token)[:16])
     if just_submitted(place):
         return done(place, "submitted")

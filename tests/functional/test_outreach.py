@@ -262,7 +262,11 @@ def test_staff_record_outcomes_by_dossier_code_or_number(
     refused = [i for i in found.values() if i.disposition is D.REFUSED]
     assert len(refused) == 1
     events = list(
-        db.session.scalars(select(AuditEvent).where(AuditEvent.action == "invitation.disposition"))
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action == "invitation.disposition")
+            .order_by(AuditEvent.id)
+        )
     )
     assert [(e.details["before"], e.details["after"]) for e in events] == [
         ("not_sent", "refused"), ("not_sent", "unreachable")]  # fmt: skip

@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from surveyapp.extensions import db
 from surveyapp.models import Answer, Disposition, Invitation, Response, ResponseStatus
+from surveyapp.services import agencies, invitations
 from tests import factories
 from tests.respondent import SCREEN, answer_everything
 
@@ -163,3 +165,21 @@ def test_language_switch_and_accept_language(client: FlaskClient) -> None:
     vietnamese = client.get(f"/s/{token}?lang=vi")
     assert '<html lang="vi">' in vietnamese.text
     assert '<html lang="vi">' in client.get(f"/s/{token}").text  # the choice sticks
+
+
+def test_a_letter_token_typed_in_capitals_leads_to_the_same_link(
+    app: Flask, client: FlaskClient
+) -> None:
+    factories.province()
+    survey = factories.survey()
+    sxd = agencies.by_codes(db.session, ["SXD"])[0]
+    (link,) = invitations.create_invitations(
+        db.session, survey, sxd, 1, base_url="http://x", secret=app.config["SECRET_KEY"]
+    )
+    db.session.commit()
+    token = link.token
+    assert len(token) == 16 and token == token.lower()
+    typed = client.get(f"/s/{token.upper()}")
+    assert typed.status_code == 308
+    assert typed.headers["Location"].endswith(f"/s/{token}")
+    assert 'data-page="welcome"' in client.get(typed.headers["Location"]).text
