@@ -14,38 +14,23 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from flask import Flask
 from sqlalchemy import func, select
 
 from surveyapp.extensions import db
 from surveyapp.models import Disposition, Invitation, Response, ResponseStatus, SurveyMode
 from tests import factories
-from tests.live import LiveServer, serve
+from tests.live import LiveServer
 from tests.respondent import SCREEN, walk_to_confirm
 
 N = 8
 
 
 # --- a real server and real browsers --------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def server(_app: Flask) -> Iterator[LiveServer]:
-    with serve(_app) as live:
-        yield live
-
-
-@pytest.fixture()
-def live(server: LiveServer, app: Flask) -> Iterator[LiveServer]:
-    """The server, failing the test if any request raised inside the app."""
-    server.errors.clear()
-    yield server
-    assert not server.errors, "the app raised:\n" + "\n".join(server.errors)
 
 
 @dataclass

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-from flask import Flask
 from sqlalchemy import select
 
 from surveyapp.extensions import db
@@ -14,21 +10,8 @@ from surveyapp.models._types import utcnow
 from surveyapp.services import assignments
 from tests import factories
 from tests.functional.test_concurrency import Browser, N, assert_sent_once, at_once, send
-from tests.live import LiveServer, serve
+from tests.live import LiveServer
 from tests.respondent import walk_to_confirm
-
-
-@pytest.fixture(scope="module")
-def server(_app: Flask) -> Iterator[LiveServer]:
-    with serve(_app) as live:
-        yield live
-
-
-@pytest.fixture()
-def live(server: LiveServer, app: Flask) -> Iterator[LiveServer]:
-    server.errors.clear()
-    yield server
-    assert not server.errors, "the app raised:\n" + "\n".join(server.errors)
 
 
 def _signed_in_official(live: LiveServer) -> tuple[Browser, str]:
