@@ -110,6 +110,21 @@ class Questionnaire:
             if rules.evaluate(item.get("show_when"), answers)
         ]
 
+    def shown_sections(self, answers: Mapping[str, Any]) -> list[str]:
+        """The ids of the sections on the respondent's path given ``answers``."""
+        return [s["id"] for s in self.sections if self.section_visible(s["id"], answers)]
+
+    def answers_before(self, answers: Mapping[str, Any], page: str) -> dict[str, Any]:
+        """Answers on the path from the sections before ``page`` (what its rules may use)."""
+        earlier: dict[str, Any] = {}
+        for section in self.sections:
+            if section["id"] == page:
+                break
+            for item in section["items"]:
+                if item["id"] in answers:
+                    earlier[item["id"]] = answers[item["id"]]
+        return self.path_answers(earlier)
+
     def path_answers(self, answers: Mapping[str, Any]) -> dict[str, Any]:
         """Only the answers on the respondent's current path, evaluated in order.
 

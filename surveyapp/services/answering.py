@@ -272,22 +272,8 @@ def saved_answers(session: DbSession, visit: Visit) -> dict[str, Any]:
 
 def pages(visit: Visit, answers: dict[str, Any]) -> list[str]:
     """The respondent's path: welcome, the sections shown given the answers, confirm."""
-    q = visit.questionnaire
-    shown = [s["id"] for s in q.sections if q.section_visible(s["id"], answers)]
+    shown = visit.questionnaire.shown_sections(answers)
     return [*([] if visit.skips_welcome else [WELCOME]), *shown, CONFIRM]
-
-
-def answers_before(visit: Visit, answers: dict[str, Any], page: str) -> dict[str, Any]:
-    """Answers from the pages before ``page`` on the current path (what its rules may use)."""
-    q = visit.questionnaire
-    earlier: dict[str, Any] = {}
-    for section in q.sections:
-        if section["id"] == page:
-            break
-        for item in section["items"]:
-            if item["id"] in answers:
-                earlier[item["id"]] = answers[item["id"]]
-    return q.path_answers(earlier)
 
 
 def save_page(

@@ -31,20 +31,7 @@ class Step:
 
 def pages(q: Questionnaire, answers: Mapping[str, Any]) -> list[str]:
     """Welcome, the sections shown given the answers, confirm."""
-    shown = [s["id"] for s in q.sections if q.section_visible(s["id"], answers)]
-    return [WELCOME, *shown, CONFIRM]
-
-
-def answers_before(q: Questionnaire, answers: Mapping[str, Any], page: str) -> dict[str, Any]:
-    """Answers of the pages before ``page`` on the current path."""
-    earlier: dict[str, Any] = {}
-    for section in q.sections:
-        if section["id"] == page:
-            break
-        for item in section["items"]:
-            if item["id"] in answers:
-                earlier[item["id"]] = answers[item["id"]]
-    return q.path_answers(earlier)
+    return [WELCOME, *q.shown_sections(answers), CONFIRM]
 
 
 def post(q: Questionnaire, answers: dict[str, Any], page: str, formdata: Any, *, lang: str) -> Step:
@@ -54,7 +41,7 @@ def post(q: Questionnaire, answers: dict[str, Any], page: str, formdata: Any, *,
         page = path[0]
     action = formdata.get("action")
     if page not in (WELCOME, CONFIRM):
-        earlier = answers_before(q, answers, page)
+        earlier = q.answers_before(answers, page)
         form = build_section_form(q, page, earlier, formdata=formdata, lang=lang)
         valid = form.validate()
         if action != "back" and not valid:

@@ -192,7 +192,7 @@ def _render_page(
     if current not in path:
         current = path[0]
     if current not in (design_preview.WELCOME, design_preview.CONFIRM) and form is None:
-        earlier = design_preview.answers_before(q, answers, current)
+        earlier = q.answers_before(answers, current)
         form = build_section_form(q, current, earlier, saved=answers, lang=current_language())
     sections = [s["id"] for s in q.sections]
     step = (

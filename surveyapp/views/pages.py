@@ -128,7 +128,7 @@ def _submit(visit: Visit, place: Place, now: Any) -> Any:
 
 
 def _form(visit: Visit, answers: dict[str, Any], page: str, **kwargs: Any) -> Any:
-    earlier = answering.answers_before(visit, answers, page)
+    earlier = visit.questionnaire.answers_before(answers, page)
     return build_section_form(
         visit.questionnaire, page, earlier, saved=answers, lang=current_language(), **kwargs
     )
