@@ -32,10 +32,13 @@ class IsolatedClient(FlaskClient):
     """Each request gets its own app context, ``g`` and session, as in production.
 
     Without this, a request would reuse the test's app context and see what the previous
-    request cached on ``g`` (the signed-in user, the chosen language).
+    request cached on ``g`` (the signed-in user, the chosen language). Bodies are read
+    inside that context too (``buffered``): a streamed download would otherwise run its
+    generator, and pop its request context, from the test's context.
     """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("buffered", True)
         response = contextvars.Context().run(super().open, *args, **kwargs)
         if has_app_context():
             db.session.expire_all()  # the test's own objects see what the request wrote
