@@ -139,9 +139,8 @@ def email(survey_id: int, agency_code: str | None, reminder: int, include_all: b
     """E-mail the selection through SURVEYAPP_SMTP_URL; each one sent is marked at once."""
     survey = _survey(survey_id)
     batch = _selection(survey, agency_code, reminder, include_all)
-    host = current_app.config["BASE_URL"].split("//")[-1].split("/")[0].split(":")[0]
     try:
-        settings = mailer.smtp_settings(current_app.config.get("SMTP_URL"), f"noreply@{host}")
+        settings = mailer.app_settings(current_app.config)
     except mailer.SmtpNotConfigured as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import parseaddr
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 TIMEOUT = 30  # seconds for one SMTP exchange
@@ -30,6 +31,12 @@ class SmtpSettings:
     username: str | None
     password: str | None
     sender: str
+
+
+def app_settings(config: Mapping[str, Any]) -> SmtpSettings:
+    """The app's SMTP settings; the sender defaults to noreply@ the public host."""
+    host = urlsplit(config["BASE_URL"]).hostname or "localhost"
+    return smtp_settings(config.get("SMTP_URL"), f"noreply@{host}")
 
 
 def smtp_settings(url: str | None, default_sender: str) -> SmtpSettings:

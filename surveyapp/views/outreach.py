@@ -224,9 +224,8 @@ def email(survey_id: int) -> Any:
     survey = visible_survey(survey_id)
     batch, agency = _batch(survey, request.form)
     back = url_for(".index", survey_id=survey.id, **_query(batch, agency))
-    host = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
     try:
-        settings = mailer.smtp_settings(current_app.config.get("SMTP_URL"), f"noreply@{host}")
+        settings = mailer.app_settings(current_app.config)
     except mailer.SmtpNotConfigured as error:
         return render_template(
             "outreach/no_smtp.html", survey=survey, reason=str(error), back=back
