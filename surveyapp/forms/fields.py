@@ -18,6 +18,9 @@ from wtforms import Field
 Answer = int | float | str | date | list[int] | None
 
 TEXT_MAX = 2000
+# Where a stencil (views/stencil.py) later fills in a respondent's answer: private-use
+# characters, never in a label and left alone by HTML escaping.
+MARK, MARK_END = "\ue000", "\ue001"
 
 
 class ItemField(Field):
@@ -25,6 +28,7 @@ class ItemField(Field):
 
     item: dict[str, Any]
     answer: Answer = None
+    marks = False  # render markers instead of this respondent's answer (for a stencil)
 
     def __init__(self, *args: Any, item: dict[str, Any], required: bool, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -66,6 +70,9 @@ class ItemField(Field):
     def _value(self) -> str:  # what the widget shows again
         return self.raw[0] if self.raw else ""
 
+    def shown_value(self) -> str:
+        return f"{MARK}value {self.name}{MARK_END}" if self.marks else self._value()
+
 
 class ChoiceField(ItemField):
     """``single`` and ``likert``: exactly one option code."""
@@ -81,6 +88,11 @@ class ChoiceField(ItemField):
 
     def checked(self, code: int) -> bool:
         return str(code) in self.raw
+
+    def checked_attr(self, code: int) -> str:
+        if self.marks:
+            return f"{MARK}checked {self.name} {code}{MARK_END}"
+        return "checked" if self.checked(code) else ""
 
 
 class MultiField(ChoiceField):

@@ -44,6 +44,7 @@ from surveyapp.views.designer import (
     run,
     scope,
 )
+from surveyapp.views.stencil import questions_html
 
 bp = Blueprint("designer_versions", __name__, url_prefix="/designer")
 
@@ -213,6 +214,7 @@ def _render_page(
         page=current,
         section=None if form is None else q.section(current),
         form=form,
+        questions=None if form is None else questions_html(form),
         step=step,
         steps=len(sections) + 1,
         first=current == design_preview.WELCOME,

@@ -19,6 +19,7 @@ from surveyapp.i18n import current_language
 from surveyapp.models._types import utcnow
 from surveyapp.services import answering
 from surveyapp.services.answering import CONFIRM, WELCOME, AlreadySubmitted, Visit
+from surveyapp.views.stencil import questions_html
 
 ACTIONS = ("next", "back", "submit")
 JUST_SUBMITTED = "just_submitted"
@@ -165,6 +166,7 @@ def _render(
         page=page,
         section=None if form is None else visit.questionnaire.section(page),
         form=form,
+        questions=None if form is None else questions_html(form),
         # Progress over every page, so that it never shrinks when a rule skips one.
         step=_position(visit, page),
         steps=len(visit.questionnaire.sections) + 1,

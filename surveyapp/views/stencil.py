@@ -1,0 +1,103 @@
+"""A page's questions as HTML: rendered by Jinja once, then filled in for each respondent.
+
+Rendering a matrix of thirty questions costs several milliseconds of Jinja on every view,
+and nearly all of that markup is the same for everyone. So it is rendered once per
+questionnaire, page, language and set of items shown, with markers where a respondent's
+answer goes (a radio's ``checked``, a typed value), and each request fills in its own
+answers. A page showing errors is rare, and rendered whole.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
+
+from flask import render_template
+from markupsafe import Markup, escape
+
+from surveyapp.forms.fields import MARK, MARK_END
+
+if TYPE_CHECKING:
+    from surveyapp.forms.builder import SectionForm
+    from surveyapp.questionnaire.document import Questionnaire
+
+TEMPLATE = "respond/_questions.html"
+# Skip logic within a section multiplies the item sets shown; past this many per
+# questionnaire, further sets are rendered whole rather than remembered.
+MAX_PER_QUESTIONNAIRE = 256
+_SLOT = re.compile(r"(checked|value) ([a-z][a-z0-9_]*)(?: (-?\d+))?")
+
+# Keyed by the questionnaire object itself: a new version (or a designer's preview
+# draft) is a new object, and its stencils go when it does.
+_stencils: WeakKeyDictionary[Questionnaire, dict[tuple[str, ...], Stencil | None]] = (
+    WeakKeyDictionary()
+)
+
+
+@dataclass(frozen=True)
+class Slot:
+    kind: str  # "checked" | "value"
+    item: str
+    code: str | None
+    after: str  # the markup up to the next slot
+
+
+@dataclass(frozen=True)
+class Stencil:
+    head: str
+    slots: tuple[Slot, ...]
+
+    @classmethod
+    def parse(cls, marked: str) -> Stencil | None:
+        """The stencil of markup rendered with markers; None if a marker is not ours."""
+        head, *pieces = marked.split(MARK)
+        slots = []
+        for piece in pieces:
+            spec, end, after = piece.partition(MARK_END)
+            found = _SLOT.fullmatch(spec)
+            if not end or found is None:
+                return None  # a label holding our private-use characters: render whole
+            slots.append(Slot(found[1], found[2], found[3], after))
+        return cls(head, tuple(slots))
+
+    def fill(self, raw: dict[str, list[str]]) -> Markup:
+        out = [self.head]
+        for slot in self.slots:
+            given = raw.get(slot.item, ())
+            if slot.kind == "checked":
+                out.append("checked" if slot.code in given else "")
+            elif given:
+                out.append(escape(given[0]))
+            out.append(slot.after)
+        return Markup("".join(out))
+
+
+def questions_html(form: SectionForm) -> Markup:
+    """The questions of ``form``'s page, showing the answers it holds."""
+    if form.errors:
+        return _render(form)
+    shown = tuple(field.name for field in form.item_fields() if form.visible_now(field))
+    key = (form.section_id, form.lang, *shown)
+    known = _stencils.setdefault(form.questionnaire, {})
+    if key in known:
+        stencil = known[key]
+    else:
+        stencil = Stencil.parse(_render(form, marks=True))
+        if len(known) < MAX_PER_QUESTIONNAIRE:
+            known[key] = stencil
+    if stencil is None:
+        return _render(form)
+    return stencil.fill({field.name: field.raw for field in form.item_fields()})
+
+
+def _render(form: SectionForm, marks: bool = False) -> Markup:
+    fields = form.item_fields()
+    for field in fields:
+        field.marks = marks
+    try:
+        return Markup(render_template(TEMPLATE, q=form.questionnaire, form=form))
+    finally:
+        for field in fields:
+            field.marks = False
