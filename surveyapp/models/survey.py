@@ -63,11 +63,19 @@ class Survey(Base):
     agencies: Mapped[list[Agency]] = relationship(secondary=survey_agencies, order_by=Agency.code)
 
     def is_open(self, now: datetime) -> bool:
-        if self.status is not SurveyStatus.OPEN:
-            return False
-        if self.opens_at and now < self.opens_at:
-            return False
-        return not (self.closes_at and now >= self.closes_at)
+        return taking_answers(self.status, self.opens_at, self.closes_at, now)
+
+
+def taking_answers(
+    status: SurveyStatus, opens_at: datetime | None, closes_at: datetime | None, now: datetime
+) -> bool:
+    """Whether a survey in this state takes answers at ``now`` (respondent pages read the
+    columns without loading the survey)."""
+    if status is not SurveyStatus.OPEN:
+        return False
+    if opens_at and now < opens_at:
+        return False
+    return not (closes_at and now >= closes_at)
 
 
 class Disposition(enum.Enum):

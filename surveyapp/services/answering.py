@@ -4,6 +4,9 @@ Invitation links (``/s/<token>``) and open links (``/o/<survey>/<agency>``) shar
 step after opening: both make a ``Visit``, whose response is found again through
 ``resume_hash`` (an HMAC of the token, or of the random key an open link keeps in a
 cookie), so the database's unique index on it is what stops a second response.
+
+These are the busiest pages of the product, so a visit is read in one query of plain
+columns, not ORM objects, and every write is a single Core statement.
 """
 
 from __future__ import annotations
@@ -12,15 +15,15 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Row, and_, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
-from surveyapp.extensions import DbSession
+from surveyapp.extensions import Base, DbSession
 from surveyapp.models import (
     Agency,
     Answer,
@@ -33,11 +36,14 @@ from surveyapp.models import (
     ResponseStatus,
     Survey,
     SurveyMode,
+    VersionStatus,
+    survey_agencies,
 )
 from surveyapp.models.audit import record
+from surveyapp.models.survey import taking_answers
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.security import hash_token
-from surveyapp.services.surveys import document_of
+from surveyapp.services.surveys import version_document
 
 WELCOME = "welcome"
 CONFIRM = "confirm"
@@ -46,6 +52,7 @@ CONFIRM = "confirm"
 # a page is a partial interview even after a recorded refusal (AAPOR: the best outcome).
 NOT_YET_OPENED = (Disposition.NOT_SENT, Disposition.SENT, Disposition.UNREACHABLE)
 NOT_YET_STARTED = (*NOT_YET_OPENED, Disposition.OPENED, Disposition.REFUSED)
+NOT_YET_COMPLETE = tuple(d for d in Disposition if d is not Disposition.COMPLETE)
 DOSSIER_CODE = re.compile(r"[A-Z0-9][A-Z0-9./_-]{0,63}")
 
 
@@ -69,24 +76,71 @@ class EntryNotFound(LookupError):
     """No paper entry with this key for this survey and agency."""
 
 
+@dataclass(frozen=True)
+class SurveyFacts:
+    """What answering needs of a survey."""
+
+    id: int
+    version_id: int
+    anonymous: bool
+
+
+@dataclass(frozen=True)
+class AgencyFacts:
+    """The agency being assessed, as the pages name it."""
+
+    id: int
+    code: str
+    name_vi: str
+    name_en: str
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" and self.name_en else self.name_vi
+
+    @classmethod
+    def of(cls, agency: Agency) -> AgencyFacts:
+        return cls(agency.id, agency.code, agency.name_vi, agency.name_en)
+
+
+@dataclass(frozen=True)
+class InvitationFacts:
+    id: int
+    disposition: Disposition
+    stratum: str | None
+    base_weight: float
+
+
+@dataclass
+class Progress:
+    """The respondent's response as far as the pages go; kept in step with every update."""
+
+    id: int
+    survey_id: int
+    agency_id: int
+    channel: Channel
+    status: ResponseStatus
+    current_page: str | None
+    dossier_code: str | None
+
+
 @dataclass
 class Visit:
     """Everything a respondent page needs: the survey, its questionnaire, the response.
 
     ``invitation`` is None on open links; the response is None until the first save.
-    ``assignment`` is set for an official's rating, ``entered_by_id`` for a paper
+    ``assignment_id`` is set for an official's rating, ``entered_by_id`` for a paper
     questionnaire keyed in by staff (who skip the welcome page).
     """
 
-    survey: Survey
+    survey: SurveyFacts
     questionnaire: Questionnaire
-    agency: Agency
-    invitation: Invitation | None
+    agency: AgencyFacts
+    invitation: InvitationFacts | None
     resume_hash: str
-    response: Response | None
+    response: Progress | None
     channel: Channel = Channel.WEB
     opened_now: bool = False  # this request moved the invitation to "opened"
-    assignment: RaterAssignment | None = None
+    assignment_id: int | None = None
     entered_by_id: int | None = None
 
     @property
@@ -115,34 +169,123 @@ def new_resume_key() -> str:
     return secrets.token_urlsafe(16)
 
 
+# --- statements ----------------------------------------------------------------------------
+# Built once, on the tables: for these small queries SQLAlchemy spends longer building a
+# statement, and going through the ORM, than PostgreSQL takes to run it.
+
+_surveys, _agencies, _versions, _invitations, _responses, _answers = (
+    Base.metadata.tables[model.__tablename__]
+    for model in (Survey, Agency, QuestionnaireVersion, Invitation, Response, Answer)
+)
+_PROGRESS = tuple(
+    _responses.c[name]
+    for name in (
+        "id",
+        "survey_id",
+        "agency_id",
+        "channel",
+        "status",
+        "current_page",
+        "dossier_code",
+    )
+)
+
+
+def _visit_select(joined: Any, where: Any, *extra: Any) -> Any:
+    """A survey, its version and agency (``joined`` holds surveys and agencies), and the
+    response whose resume hash is the ``key`` parameter, if any."""
+    return (
+        select(
+            _surveys.c.id.label("survey_id"),
+            _surveys.c.questionnaire_version_id,
+            _surveys.c.anonymous,
+            _surveys.c.mode,
+            _surveys.c.status.label("survey_status"),
+            _surveys.c.opens_at,
+            _surveys.c.closes_at,
+            _versions.c.created_at.label("version_created_at"),
+            _versions.c.status.label("version_status"),
+            _agencies.c.id.label("agency_id"),
+            _agencies.c.code,
+            _agencies.c.name_vi,
+            _agencies.c.name_en,
+            _responses.c.id.label("response_id"),
+            *_PROGRESS[1:],
+            *extra,
+        )
+        .select_from(joined)
+        .join(_versions, _versions.c.id == _surveys.c.questionnaire_version_id)
+        .outerjoin(_responses, _responses.c.resume_hash == bindparam("key"))
+        .where(where)
+    )
+
+
+_OPEN_INVITATION = _visit_select(
+    _invitations.join(_surveys, _surveys.c.id == _invitations.c.survey_id).join(
+        _agencies, _agencies.c.id == _invitations.c.agency_id
+    ),
+    _invitations.c.token_hash == bindparam("token_hash"),
+    _invitations.c.id.label("invitation_id"),
+    _invitations.c.disposition,
+    _invitations.c.stratum.label("invitation_stratum"),
+    _invitations.c.base_weight,
+)
+_OPEN_LINK = _visit_select(
+    survey_agencies.join(_surveys, _surveys.c.id == survey_agencies.c.survey_id).join(
+        _agencies,
+        and_(
+            _agencies.c.id == survey_agencies.c.agency_id,
+            _agencies.c.code == bindparam("agency_code"),
+        ),
+    ),
+    _surveys.c.id == bindparam("survey_id"),
+)
+_FIND_PROGRESS = select(*_PROGRESS).where(_responses.c.resume_hash == bindparam("key"))
+_SAVED_ANSWERS = (
+    select(_answers.c.item_id, _answers.c.value_num, _answers.c.value_text, _answers.c.value_date)
+    .where(_answers.c.response_id == bindparam("response"))
+    .order_by(_answers.c.item_id, _answers.c.position)
+)
+# A conditional update, so that a late "opened" or "partial" never undoes "complete".
+_MOVE_INVITATION = update(_invitations).where(
+    _invitations.c.id == bindparam("invitation"),
+    _invitations.c.disposition.in_(bindparam("before", expanding=True)),
+)
+# The SET clause is the parameters given (besides these two): see ``_hold``.
+_HOLD_RESPONSE = update(_responses).where(
+    _responses.c.id == bindparam("response"),
+    _responses.c.status == bindparam("in_progress"),
+)
+_CREATE_RESPONSE = insert(_responses).returning(_responses.c.id)
+_DROP_ANSWERS = delete(_answers).where(
+    _answers.c.response_id == bindparam("response"),
+    _answers.c.item_id.in_(bindparam("items", expanding=True)),
+)
+_KEEP_ONLY_ANSWERS = delete(_answers).where(
+    _answers.c.response_id == bindparam("response"),
+    _answers.c.item_id.not_in(bindparam("items", expanding=True)),
+)
+
+
+# --- opening a visit ------------------------------------------------------------------------
+
+
 def open_invitation(session: DbSession, token: str, secret_key: str, now: datetime) -> Visit:
     key = resume_hash(secret_key, token)
-    # One round trip: the invitation, its survey, version and agency, and any response.
-    found = session.execute(
-        select(Invitation, Response)
-        .outerjoin(Response, Response.resume_hash == key)
-        .where(Invitation.token_hash == hash_token(token))
-        .options(
-            joinedload(Invitation.survey)
-            .joinedload(Survey.version)
-            .defer(QuestionnaireVersion.document),
-            joinedload(Invitation.agency),
-        )
-    ).first()
+    found = session.execute(_OPEN_INVITATION, {"key": key, "token_hash": hash_token(token)}).first()
     if found is None:
         raise InvitationNotFound(token)
-    invitation, response = found
-    if invitation.disposition is Disposition.COMPLETE:
+    if found.disposition is Disposition.COMPLETE:
         raise AlreadySubmitted(token)
-    survey = invitation.survey
-    if not survey.is_open(now):
-        raise SurveyClosed(survey.id)
-    visit = _visit(survey, invitation.agency, key, response)
+    visit = _visit(session, found, key, now)
+    invitation = InvitationFacts(
+        found.invitation_id, found.disposition, found.invitation_stratum, found.base_weight
+    )
     visit.invitation = invitation
     if invitation.disposition in NOT_YET_OPENED:
-        opened_at = _recorded(survey, now)
+        opened_at = _recorded(visit.survey, now)
         _move_invitation(
-            session, invitation, NOT_YET_OPENED, Disposition.OPENED, opened_at=opened_at
+            session, invitation, NOT_YET_OPENED, disposition=Disposition.OPENED, opened_at=opened_at
         )
         visit.opened_now = True
     return visit
@@ -162,20 +305,13 @@ def open_link(
     Raises ``LinkNotFound`` (no such open-mode survey, or the agency is not in it),
     ``SurveyClosed``, or ``AlreadySubmitted`` when this key's response was sent.
     """
-    survey = session.get(
-        Survey,
-        survey_id,
-        options=[joinedload(Survey.version).defer(QuestionnaireVersion.document)],
-    )
-    if survey is None or survey.mode is not SurveyMode.OPEN:
-        raise LinkNotFound(survey_id)
-    agency = next((a for a in survey.agencies if a.code == agency_code), None)
-    if agency is None:
-        raise LinkNotFound(agency_code)
-    if not survey.is_open(now):
-        raise SurveyClosed(survey.id)
     resume = resume_hash(secret_key, key)
-    visit = _visit(survey, agency, resume, _find(session, resume))
+    found = session.execute(
+        _OPEN_LINK, {"key": resume, "survey_id": survey_id, "agency_code": agency_code}
+    ).first()
+    if found is None or found.mode is not SurveyMode.OPEN:
+        raise LinkNotFound(survey_id)
+    visit = _visit(session, found, resume, now)
     visit.channel = channel
     return visit
 
@@ -191,8 +327,8 @@ def open_assignment(
     if survey.mode is not SurveyMode.OFFICIALS or not survey.is_open(now):
         raise SurveyClosed(survey.id)
     key = resume_hash(secret_key, f"assignment:{assignment.id}")
-    visit = _visit(survey, assignment.agency, key, _find(session, key))
-    visit.assignment = assignment
+    visit = _loaded_visit(session, survey, assignment.agency, key)
+    visit.assignment_id = assignment.id
     return visit
 
 
@@ -210,7 +346,7 @@ def open_paper_entry(
     ``AlreadySubmitted`` once it was saved.
     """
     resume = resume_hash(secret_key, "paper:" + key)
-    visit = _visit(survey, agency, resume, _find(session, resume))
+    visit = _loaded_visit(session, survey, agency, resume)
     found = visit.response
     if found is not None and (
         found.survey_id != survey.id
@@ -223,72 +359,107 @@ def open_paper_entry(
     return visit
 
 
-def _find(session: DbSession, key: str) -> Response | None:
-    return session.scalar(select(Response).where(Response.resume_hash == key))
-
-
-def _visit(survey: Survey, agency: Agency, key: str, response: Response | None) -> Visit:
-    if response is not None and response.status is ResponseStatus.SUBMITTED:
-        raise AlreadySubmitted(survey.id)
-    return Visit(survey, document_of(survey.version), agency, None, key, response)
-
-
-def _move_invitation(
-    session: DbSession,
-    invitation: Invitation,
-    before: tuple[Disposition, ...],
-    after: Disposition,
-    **values: Any,
-) -> None:
-    """A conditional update, so that a late "opened" or "partial" never undoes "complete"."""
-    session.execute(
-        update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.disposition.in_(before))
-        .values(disposition=after, **values)
-        .execution_options(synchronize_session=False)
+def _visit(session: DbSession, row: Row[Any], key: str, now: datetime) -> Visit:
+    """The visit a ``_VISIT`` row describes; raises if it may not go on."""
+    if not taking_answers(row.survey_status, row.opens_at, row.closes_at, now):
+        raise SurveyClosed(row.survey_id)
+    progress = None
+    if row.response_id is not None:
+        progress = Progress(
+            row.response_id,
+            row.survey_id,
+            row.agency_id,
+            row.channel,
+            row.status,
+            row.current_page,
+            row.dossier_code,
+        )
+    frozen = row.version_status is not VersionStatus.DRAFT
+    document = version_document(
+        session, row.questionnaire_version_id, row.version_created_at, frozen
     )
-    session.expire(invitation, ["disposition", "opened_at"])
+    return _checked(
+        Visit(
+            SurveyFacts(row.survey_id, row.questionnaire_version_id, row.anonymous),
+            document,
+            AgencyFacts(row.agency_id, row.code, row.name_vi, row.name_en),
+            None,
+            key,
+            progress,
+        )
+    )
+
+
+def _loaded_visit(session: DbSession, survey: Survey, agency: Agency, key: str) -> Visit:
+    """The visit of a survey and agency the caller has loaded already."""
+    row = session.execute(_FIND_PROGRESS, {"key": key}).first()
+    version = survey.version
+    return _checked(
+        Visit(
+            SurveyFacts(survey.id, survey.questionnaire_version_id, survey.anonymous),
+            version_document(session, version.id, version.created_at, version.frozen),
+            AgencyFacts.of(agency),
+            None,
+            key,
+            None if row is None else Progress(*row),
+        )
+    )
+
+
+def _checked(visit: Visit) -> Visit:
+    if visit.sent:
+        raise AlreadySubmitted(visit.survey.id)
+    return visit
+
+
+# --- reading and saving -------------------------------------------------------------------
 
 
 def saved_answers(session: DbSession, visit: Visit) -> dict[str, Any]:
     """The answers saved so far, typed as the questionnaire declares them."""
     if visit.response is None:
         return {}
-    rows = session.scalars(
-        select(Answer)
-        .where(Answer.response_id == visit.response.id)
-        .order_by(Answer.item_id, Answer.position)
-    )
+    rows = session.execute(_SAVED_ANSWERS, {"response": visit.response.id})
     answers: dict[str, Any] = {}
-    for row in rows:
-        item = visit.questionnaire.item(row.item_id)
-        value = _typed(item, row)
+    for item_id, number, text, day in rows:
+        item = visit.questionnaire.item(item_id)
+        value = _typed(item, number, text, day)
         if item["type"] == "multi":
-            answers.setdefault(row.item_id, []).append(value)
+            answers.setdefault(item_id, []).append(value)
         else:
-            answers[row.item_id] = value
+            answers[item_id] = value
     return answers
 
 
-def pages(visit: Visit, answers: dict[str, Any]) -> list[str]:
+def pages(visit: Visit, answers: Mapping[str, Any]) -> list[str]:
     """The respondent's path: welcome, the sections shown given the answers, confirm."""
     shown = visit.questionnaire.shown_sections(answers)
     return [*([] if visit.skips_welcome else [WELCOME]), *shown, CONFIRM]
 
 
 def save_page(
-    session: DbSession, visit: Visit, page: str, page_answers: dict[str, Any], now: datetime
+    session: DbSession,
+    visit: Visit,
+    now: datetime,
+    to_page: str,
+    answered: tuple[str, Mapping[str, Any]] | None = None,
+    **changes: Any,
 ) -> None:
-    """Replace the answers to ``page``'s items (None = left blank) in one go."""
-    response = _ensure_response(session, visit, now)
-    _hold(session, response, updated_at=now)
+    """Move the respondent to ``to_page``, saving what they answered on the way.
+
+    ``answered`` is a page and its answers (None = left blank), which replace that page's
+    saved ones; ``changes`` are other columns of the response (the kiosk's dossier code).
+    """
+    _hold(session, visit, now, current_page=to_page, **changes)
+    if answered is None:
+        return
+    page, page_answers = answered
+    response_id = _response_id(visit)
     item_ids = [i["id"] for i in visit.questionnaire.section(page)["items"]]
-    session.execute(
-        delete(Answer).where(Answer.response_id == response.id, Answer.item_id.in_(item_ids))
-    )
-    rows = _answer_rows(response.id, page_answers)
-    if rows:  # Core executemany: compiled once per process, sent in one round trip
-        session.execute(insert(Answer), rows)
+    session.execute(_DROP_ANSWERS, {"response": response_id, "items": item_ids})
+    rows = _answer_rows(response_id, page_answers)
+    if rows:  # executemany: compiled once per process, sent in one round trip
+        session.execute(insert(_answers), rows)
 
 
 def clean_dossier_code(raw: str) -> str | None:
@@ -305,57 +476,46 @@ def clean_dossier_code(raw: str) -> str | None:
     return code
 
 
-def set_dossier_code(session: DbSession, visit: Visit, code: str | None, now: datetime) -> None:
-    response = _ensure_response(session, visit, now)
-    _hold(session, response, dossier_code=code, updated_at=now)
-
-
-def move_to(session: DbSession, visit: Visit, page: str, now: datetime) -> None:
-    response = _ensure_response(session, visit, now)
-    _hold(session, response, updated_at=now, current_page=page)
-
-
-def submit(session: DbSession, visit: Visit, now: datetime) -> None:
+def submit(session: DbSession, visit: Visit, now: datetime, answers: Mapping[str, Any]) -> None:
     """Finish the response; a concurrent or repeated submit raises ``AlreadySubmitted``.
 
+    ``answers`` are all the respondent's answers; those off their path are dropped.
     Conditional updates are the gate: of two transactions racing here, the second waits
     on the row lock (the invitation's, then the response's) and then matches no row.
     Rows are always locked in that order, so racing requests never deadlock.
     """
     if visit.invitation is not None:
-        claimed = session.execute(
-            update(Invitation)
-            .where(Invitation.id == visit.invitation.id)
-            .where(Invitation.disposition != Disposition.COMPLETE)
-            .values(disposition=Disposition.COMPLETE, completed_at=_recorded(visit.survey, now))
-            .execution_options(synchronize_session=False)
+        claimed = _move_invitation(
+            session,
+            visit.invitation,
+            NOT_YET_COMPLETE,
+            disposition=Disposition.COMPLETE,
+            completed_at=_recorded(visit.survey, now),
         )
-        if _rowcount(claimed) != 1:
+        if not claimed:
             raise AlreadySubmitted(visit.invitation.id)
-    response = _ensure_response(session, visit, now)
     # An anonymous invitation's response keeps nothing derived from its token once sent:
     # the invitation (now "complete") is what refuses a second submission.
     forget = visit.survey.anonymous and visit.invitation is not None
     _hold(
         session,
-        response,
+        visit,
+        now,
         status=ResponseStatus.SUBMITTED,
         submitted_at=now,
-        updated_at=now,
         current_page=None,
         **({"resume_hash": None} if forget else {}),
     )
+    response_id = _response_id(visit)
     if visit.entered_by_id is not None:
-        record(session, visit.entered_by_id, "response.paper_entry", response)
-    kept = visit.questionnaire.path_answers(saved_answers(session, visit))
-    session.execute(
-        delete(Answer).where(
-            Answer.response_id == response.id, Answer.item_id.not_in(list(kept) or [""])
+        record(
+            session, visit.entered_by_id, "response.paper_entry", session.get(Response, response_id)
         )
-    )
+    kept = visit.questionnaire.path_answers(answers)
+    session.execute(_KEEP_ONLY_ANSWERS, {"response": response_id, "items": list(kept) or [""]})
 
 
-def _recorded(survey: Survey, now: datetime) -> datetime:
+def _recorded(survey: SurveyFacts, now: datetime) -> datetime:
     """When an invitation was opened or completed, as kept: only the day if anonymous.
 
     Exact times on both sides would pair an invitation with its response by timestamp.
@@ -365,60 +525,103 @@ def _recorded(survey: Survey, now: datetime) -> datetime:
     return now
 
 
-def _hold(session: DbSession, response: Response, **values: Any) -> None:
+def _move_invitation(
+    session: DbSession,
+    invitation: InvitationFacts,
+    before: tuple[Disposition, ...],
+    **values: Any,
+) -> bool:
+    """Set ``values`` if the disposition is one of ``before``; whether it was."""
+    moved = session.execute(
+        _MOVE_INVITATION, {"invitation": invitation.id, "before": list(before), **values}
+    )
+    return _rowcount(moved) == 1
+
+
+def _hold(session: DbSession, visit: Visit, now: datetime, **values: Any) -> None:
     """Update the response only while it is in progress, locking its row until commit.
 
-    A page saved in a request that raced a submit finds the response sent and raises
-    ``AlreadySubmitted``, so nothing is changed under a submitted response.
+    The first save creates the response with ``values``. A page saved in a request that
+    raced a submit finds the response sent and raises ``AlreadySubmitted``, so nothing
+    is changed under a submitted response.
     """
+    if visit.response is None and _create_response(session, visit, now, values):
+        return
+    progress = visit.response
+    assert progress is not None
     held = session.execute(
-        update(Response)
-        .where(Response.id == response.id, Response.status == ResponseStatus.IN_PROGRESS)
-        .values(**values)
-        .execution_options(synchronize_session=False)
+        _HOLD_RESPONSE,
+        {
+            "response": progress.id,
+            "in_progress": ResponseStatus.IN_PROGRESS,
+            "updated_at": now,
+            **values,
+        },
     )
     if _rowcount(held) != 1:
-        raise AlreadySubmitted(response.id)
-    session.expire(response, list(values))
+        raise AlreadySubmitted(progress.id)
+    for name in ("status", "current_page", "dossier_code"):
+        if name in values:
+            setattr(progress, name, values[name])
+
+
+def _create_response(
+    session: DbSession, visit: Visit, now: datetime, values: Mapping[str, Any]
+) -> bool:
+    """Insert the visit's response with ``values``; False if another request of the same
+    respondent created it a moment ago (``visit.response`` is then that one, to update)."""
+    survey, invitation = visit.survey, visit.invitation
+    row = {
+        "survey_id": survey.id,
+        "questionnaire_version_id": survey.version_id,
+        "agency_id": visit.agency.id,
+        "invitation_id": None if survey.anonymous or invitation is None else invitation.id,
+        "resume_hash": visit.resume_hash,
+        "channel": visit.channel,
+        "status": ResponseStatus.IN_PROGRESS,
+        "current_page": None,
+        "dossier_code": None,
+        "assignment_id": visit.assignment_id,
+        "entered_by_id": visit.entered_by_id,
+        "stratum": None if invitation is None else invitation.stratum,
+        "weight": 1.0 if invitation is None else invitation.base_weight,
+        "started_at": now,
+        "updated_at": now,
+        **values,
+    }
+    created = True
+    try:
+        with session.begin_nested():
+            response_id = session.execute(_CREATE_RESPONSE, row).scalar_one()
+    except IntegrityError:
+        created = False
+        found = session.execute(_FIND_PROGRESS, {"key": visit.resume_hash})
+        visit.response = Progress(*found.one())
+    else:
+        visit.response = Progress(
+            response_id,
+            survey.id,
+            visit.agency.id,
+            visit.channel,
+            row["status"],
+            row["current_page"],
+            row["dossier_code"],
+        )
+    if invitation is not None:
+        _move_invitation(session, invitation, NOT_YET_STARTED, disposition=Disposition.PARTIAL)
+    return created
+
+
+def _response_id(visit: Visit) -> int:
+    assert visit.response is not None, "saved after _hold, which creates the response"
+    return visit.response.id
 
 
 def _rowcount(result: Any) -> int:
     return int(result.rowcount)
 
 
-def _ensure_response(session: DbSession, visit: Visit, now: datetime) -> Response:
-    if visit.response is not None:
-        return visit.response
-    survey, invitation = visit.survey, visit.invitation
-    response = Response(
-        survey_id=survey.id,
-        questionnaire_version_id=survey.questionnaire_version_id,
-        agency_id=visit.agency.id,
-        invitation_id=None if survey.anonymous or invitation is None else invitation.id,
-        resume_hash=visit.resume_hash,
-        channel=visit.channel,
-        assignment_id=None if visit.assignment is None else visit.assignment.id,
-        entered_by_id=visit.entered_by_id,
-        stratum=None if invitation is None else invitation.stratum,
-        weight=1.0 if invitation is None else invitation.base_weight,
-        started_at=now,
-        updated_at=now,
-    )
-    try:
-        with session.begin_nested():
-            session.add(response)
-    except IntegrityError:
-        # Another request of the same respondent created it a moment ago: use that one.
-        response = session.scalars(
-            select(Response).where(Response.resume_hash == visit.resume_hash)
-        ).one()
-    if invitation is not None:
-        _move_invitation(session, invitation, NOT_YET_STARTED, Disposition.PARTIAL)
-    visit.response = response
-    return response
-
-
-def _answer_rows(response_id: int, answers: dict[str, Any]) -> list[dict[str, Any]]:
+def _answer_rows(response_id: int, answers: Mapping[str, Any]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for item_id, value in answers.items():
         if value is None:
@@ -443,13 +646,13 @@ def _answer_rows(response_id: int, answers: dict[str, Any]) -> list[dict[str, An
     return rows
 
 
-def _typed(item: dict[str, Any], row: Answer) -> Any:
-    if row.value_date is not None:
-        return row.value_date
-    if row.value_text is not None:
-        return row.value_text
-    if row.value_num is not None and item["type"] in ("likert", "single", "multi"):
-        return int(row.value_num)
-    if row.value_num is not None and float(row.value_num).is_integer():
-        return int(row.value_num)
-    return row.value_num
+def _typed(item: dict[str, Any], number: float | None, text: str | None, day: date | None) -> Any:
+    if day is not None:
+        return day
+    if text is not None:
+        return text
+    if number is not None and item["type"] in ("likert", "single", "multi"):
+        return int(number)
+    if number is not None and float(number).is_integer():
+        return int(number)
+    return number

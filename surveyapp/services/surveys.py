@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -61,12 +62,31 @@ _fielded: dict[tuple[int, datetime], Document] = {}
 def document_of(version: QuestionnaireVersion) -> Document:
     """The questionnaire of a version; query the version with its ``document`` deferred
     to skip reading it when this process has it already."""
-    if not version.frozen:
-        return Document(version.document)
-    key = (version.id, version.created_at)
+    return _document(version.id, version.created_at, version.frozen, lambda: version.document)
+
+
+def version_document(
+    session: DbSession, version_id: int, created_at: datetime, frozen: bool
+) -> Document:
+    """The same, for a version known only by the columns respondent pages select."""
+
+    def read() -> dict[str, Any]:
+        return session.execute(
+            select(QuestionnaireVersion.document).where(QuestionnaireVersion.id == version_id)
+        ).scalar_one()
+
+    return _document(version_id, created_at, frozen, read)
+
+
+def _document(
+    version_id: int, created_at: datetime, frozen: bool, read: Callable[[], dict[str, Any]]
+) -> Document:
+    if not frozen:
+        return Document(read())
+    key = (version_id, created_at)
     found = _fielded.get(key)
     if found is None:
-        found = _fielded[key] = Document(version.document)
+        found = _fielded[key] = Document(read())
     return found
 
 

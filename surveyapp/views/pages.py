@@ -84,30 +84,33 @@ def _post(visit: Visit, place: Place) -> Any:
         error = _("Please use the buttons on the page.")
         return _render(visit, place, answers, page, error=error)
     now = utcnow()
+    answered: tuple[str, dict[str, Any]] | None = None
+    changes: dict[str, Any] = {}
+    if page == WELCOME and place.kiosk and action == "next":
+        try:
+            changes["dossier_code"] = answering.clean_dossier_code(
+                request.form.get("dossier_code", "")
+            )
+        except ValueError:
+            return _render(visit, place, answers, page, dossier_error=True)
+    elif page not in (WELCOME, CONFIRM):
+        form = _form(visit, answers, page, formdata=request.form)
+        valid = form.validate()
+        if action != "back" and not valid:
+            return _render(visit, place, answers, page, form=form)
+        answered = (page, form.answers())
+        answers = {**answers, **form.answers()}
+        path = answering.pages(visit, answers)
+    step = path.index(page)
+    sending = action != "back" and (
+        page == CONFIRM or (action == "submit" and path[step + 1] == CONFIRM)
+    )
+    target = path[max(step - 1, 0)] if action == "back" else path[min(step + 1, len(path) - 1)]
     try:
-        if page == WELCOME and place.kiosk and action == "next":
-            try:
-                code = answering.clean_dossier_code(request.form.get("dossier_code", ""))
-            except ValueError:
-                return _render(visit, place, answers, page, dossier_error=True)
-            if code is not None or visit.response is not None:
-                answering.set_dossier_code(db.session, visit, code, now)
-        elif page not in (WELCOME, CONFIRM):
-            form = _form(visit, answers, page, formdata=request.form)
-            valid = form.validate()
-            if action != "back" and not valid:
-                return _render(visit, place, answers, page, form=form)
-            answering.save_page(db.session, visit, page, form.answers(), now)
-            answers = {**answers, **form.answers()}
-            path = answering.pages(visit, answers)
-        step = path.index(page)
-        if action == "back":
-            target = path[max(step - 1, 0)]
-        elif page == CONFIRM or (action == "submit" and path[step + 1] == CONFIRM):
-            return _submit(visit, place, now)
-        else:
-            target = path[min(step + 1, len(path) - 1)]
-        answering.move_to(db.session, visit, target, now)
+        if answered is not None or changes or not sending:
+            answering.save_page(db.session, visit, now, target, answered, **changes)
+        if sending:
+            return _submit(visit, place, now, answers)
     except AlreadySubmitted:  # another request sent these answers a moment ago
         db.session.rollback()
         place.submitted = True
@@ -116,8 +119,8 @@ def _post(visit: Visit, place: Place) -> Any:
     return redirect(place.here, 303)
 
 
-def _submit(visit: Visit, place: Place, now: Any) -> Any:
-    answering.submit(db.session, visit, now)  # AlreadySubmitted is the caller's to show
+def _submit(visit: Visit, place: Place, now: Any, answers: dict[str, Any]) -> Any:
+    answering.submit(db.session, visit, now, answers)  # AlreadySubmitted is the caller's to show
     place.submitted = True
     if place.next_entry is not None:
         flash(_("Questionnaire saved. The next one is ready to key in."), "success")
@@ -160,7 +163,7 @@ def _render(
         here=place.here,
         kiosk=place.kiosk,
         home=place.home,
-        official=visit.assignment is not None,
+        official=visit.assignment_id is not None,
         paper=visit.skips_welcome,
         open_link=place.cookie is not None,
         page=page,

@@ -65,9 +65,10 @@ def invitation(token: str) -> Any:
         return done(place, "already-submitted")
     except answering.SurveyClosed:
         return done(place, "closed")
+    page = answer(visit, place)
     if visit.opened_now:
         db.session.commit()  # "opened" is a disposition worth keeping even if nothing follows
-    return answer(visit, place)
+    return page
 
 
 # --- open links and counter tablets -----------------------------------------------------
