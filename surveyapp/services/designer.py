@@ -1,10 +1,8 @@
 """The web designer's use cases: questionnaires of a province, their drafts and versions.
 
-Every change goes through ``_edit``: copy the draft's document, apply one edit from
-``design_edits`` / ``design_logic`` / ``design_framework``, validate, save and audit-log.
-An edit that would add a new error (a rule naming a later item, a criterion on a deleted
-question…) is refused with that error; gaps a designer fills next (a section without
-questions yet) are allowed and wait in the validation panel, which publishing must clear.
+Here: finding, creating, copying, importing, versioning and publishing questionnaires.
+Edits of a draft live in ``design_draft`` (one audited, validated edit mechanism) and are
+offered from here too, so the views call one service module.
 
 Scope: a designer tied to an agency works for its province. Questionnaires with an
 ``owner_agency_id`` belong to that province and are invisible elsewhere; the built-ins
@@ -15,14 +13,11 @@ from __future__ import annotations
 
 import copy
 import re
-from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -31,10 +26,50 @@ from surveyapp.models import Agency, Questionnaire, QuestionnaireVersion, User, 
 from surveyapp.models.audit import record
 from surveyapp.questionnaire import templates, validation
 from surveyapp.services import design_edits as edits
-from surveyapp.services import design_framework as framework
-from surveyapp.services import design_logic as logic
 from surveyapp.services import questionnaires, surveys
+from surveyapp.services.design_draft import (
+    add_condition,
+    add_item,
+    add_section,
+    clear_rule,
+    delete_item,
+    delete_scale,
+    delete_section,
+    edit_checks,
+    edit_framework,
+    lang,
+    move_item,
+    move_section,
+    refuse_frozen,
+    remove_condition,
+    set_combine,
+    set_metadata,
+    set_scale,
+    update_item,
+    update_section,
+)
 from surveyapp.services.problems import InputRefused, Problem
+
+# Re-exported: the views reach every use case of the designer through this one module.
+__all__ = [
+    "add_condition",
+    "add_item",
+    "add_section",
+    "clear_rule",
+    "delete_item",
+    "delete_scale",
+    "delete_section",
+    "edit_checks",
+    "edit_framework",
+    "move_item",
+    "move_section",
+    "remove_condition",
+    "set_combine",
+    "set_metadata",
+    "set_scale",
+    "update_item",
+    "update_section",
+]
 
 
 @dataclass(frozen=True)
@@ -300,8 +335,8 @@ def publish(
     session: DbSession, version: QuestionnaireVersion, *, actor_id: int | None, now: datetime
 ) -> None:
     """Draft → open: the document is frozen from now on; refused while any error remains."""
-    _refuse_frozen(version)
-    errors = [p for p in problems(version, _lang()) if p.severity == "error"]
+    refuse_frozen(version)
+    errors = [p for p in problems(version, lang()) if p.severity == "error"]
     if errors:
         raise InputRefused([Problem(p.path, p.message) for p in errors])
     version.status = VersionStatus.OPEN
@@ -326,395 +361,3 @@ def history(
         author = session.get(User, version.created_by_id) if version.created_by_id else None
         rows.append((version, author))
     return rows
-
-
-# --- edits of a draft --------------------------------------------------------------------
-
-
-def _lang() -> str:
-    locale = get_locale()
-    return locale.language if locale else "vi"
-
-
-def _refuse_frozen(version: QuestionnaireVersion) -> None:
-    if version.frozen:
-        raise edits.refuse(
-            "version",
-            _(
-                "Version %(n)s is published and can no longer change. "
-                "Make a new version to edit it.",
-                n=version.version,
-            ),
-        )
-
-
-_PATH = re.compile(r"\b(sections|scales|framework)(\[\d+\]|\.[A-Za-z_]\w*)*")
-
-
-def _errors(document: dict[str, Any]) -> list[validation.Problem]:
-    return [p for p in validation.validate(document, _lang()) if p.severity == "error"]
-
-
-def _introduced(before: dict[str, Any], after: dict[str, Any]) -> list[Problem]:
-    """Errors of ``after`` that ``before`` did not have (compared without positions)."""
-    unfinished = {
-        validation.message("min_items", _lang(), n=1),
-        validation.message("required", _lang()),
-    }
-    seen = Counter(_PATH.sub("", p.message) for p in _errors(before))
-    new = []
-    for problem in _errors(after):
-        text = _PATH.sub("", problem.message)
-        if seen[text]:
-            seen[text] -= 1
-        elif problem.message not in unfinished:
-            new.append(Problem(problem.path, problem.message))
-    return new
-
-
-def _edit(
-    session: DbSession,
-    version: QuestionnaireVersion,
-    actor_id: int | None,
-    action: str,
-    change: Callable[[dict[str, Any]], Any],
-    **details: Any,
-) -> Any:
-    """Apply ``change`` to a copy of the draft, validate, save, log; returns what it returns."""
-    _refuse_frozen(version)
-    document = copy.deepcopy(version.document)
-    result = change(document)
-    introduced = _introduced(version.document, document)
-    if introduced:
-        raise InputRefused(introduced)
-    version.document = document
-    session.flush()
-    record(
-        session,
-        actor_id,
-        f"questionnaire.{action}",
-        version,
-        key=version.questionnaire.key,
-        version=version.version,
-        **details,
-    )
-    return result
-
-
-def set_metadata(
-    session: DbSession, version: QuestionnaireVersion, actor_id: int | None, **fields: str
-) -> None:
-    _edit(session, version, actor_id, "metadata", lambda d: edits.set_metadata(d, **fields))
-
-
-def add_section(
-    session: DbSession,
-    version: QuestionnaireVersion,
-    actor_id: int | None,
-    *,
-    title_vi: str,
-    title_en: str,
-) -> str:
-    return str(
-        _edit(
-            session,
-            version,
-            actor_id,
-            "section.add",
-            lambda d: edits.add_section(d, title_vi=title_vi, title_en=title_en),
-        )
-    )
-
-
-def update_section(
-    session: DbSession,
-    version: QuestionnaireVersion,
-    actor_id: int | None,
-    section_id: str,
-    *,
-    title_vi: str,
-    title_en: str,
-) -> None:
-    _edit(
-        session,
-        version,
-        actor_id,
-        "section.update",
-        lambda d: edits.update_section(d, section_id, title_vi=title_vi, title_en=title_en),
-        section=section_id,
-    )
-
-
-def move_section(
-    session: DbSession,
-    version: QuestionnaireVersion,
-    actor_id: int | None,
-    section_id: str,
-    direction: str,
-) -> None:
-    _edit(
-        session,
-        version,
-        actor_id,
-        "section.move",
-        lambda d: edits.move_section(d, section_id, direction),
-        section=section_id,
-        direction=direction,
-    )
-
-
-def delete_section(
-    session: DbSession, version: QuestionnaireVersion, actor_id: int | None, section_id: str
-) -> None:
-    _edit(
-        session,
-        version,
-        actor_id,
-        "section.delete",
-        lambda d: edits.delete_section(d, section_id),
-        section=section_id,
-    )
-
-
-def add_item(
-    session: DbSession,
-    version: QuestionnaireVersion,
-    actor_id: int | None,
-    section_id: str,
-    data: edits.ItemInput,
-) -> str:
-    return str(
-        _edit(
-            session,
-            version,
-            actor_id,
-            "item.add",
-            lambda d: edits.add_item(d, section_id, data),
-            section=section_id,
-            type=data.type,
-        )
-    )
-
-
-def update_item(
-    session: DbSession,
-    version: QuestionnaireVersion,
-    actor_id: int | None,
-    item_id: str,
-    data: edits.ItemInput,
-) -> str:
-    return str(
-        _edit(
-            session,
-            version,
-            actor_id,
-            "item.update",
-            lambda d: edits.update_item(d, item_id, data),
-            item=item_id,
-        )
-    )
-
-
-def move_item(
-    session: DbSession,
-    version: QuestionnaireVersion,
-    actor_id: int | None,
-    item_id: str,
-    direction: str,
-) -> None:
-    _edit(
-        session,
-        version,
-        actor_id,
-        "item.move",
-        lambda d: edits.move_item(d, item_id, direction),
-        item=item_id,
-        direction=direction,
-    )
-
-
-def delete_item(
-    session: DbSession, version: QuestionnaireVersion, actor_id: int | None, item_id: str
-) -> None:
-    _edit(
-        session,
-        version,
-        actor_id,
-        "item.delete",
-        lambda d: edits.delete_item(d, item_id),
-        item=item_id,
-    )
-
-
-def set_scale(
-    session: DbSession,
-    version: QuestionnaireVersion,
-    actor_id: int | None,
-    scale_id: str | None,
-    **fields: Any,
-) -> str:
-    return str(
-        _edit(
-            session,
-            version,
-            actor_id,
-            "scale.set",
-            lambda d: edits.set_scale(d, scale_id, **fields),
-            scale=scale_id,
-        )
-    )
-
-
-def delete_scale(
-    session: DbSession, version: QuestionnaireVersion, actor_id: int | None, scale_id: str
-) -> None:
-    _edit(
-        session,
-        version,
-        actor_id,
-        "scale.delete",
-        lambda d: edits.delete_scale(d, scale_id),
-        scale=scale_id,
-    )
-
-
-# --- skip logic --------------------------------------------------------------------------
-
-
-def add_condition(
-    session: DbSession,
-    version: QuestionnaireVersion,
-    actor_id: int | None,
-    kind: str,
-    target_id: str,
-    *,
-    item: str,
-    op: str,
-    values: list[str],
-    combine: str = "all",
-) -> None:
-    """Add "show when <item> <op> <value>" to an item's or section's rule."""
-
-    def change(doc: dict[str, Any]) -> None:
-        condition = logic.parse_condition(doc, kind, target_id, item, op, values)
-        owner = logic.target(doc, kind, target_id)
-        current = logic.read(owner.get("show_when"))
-        if not current.editable:
-            raise edits.refuse("rule", _("Clear the present rule before adding conditions."))
-        joined = current.combine if len(current.conditions) > 1 else combine
-        _store_rule(owner, logic.Logic([*current.conditions, condition], joined))
-
-    _edit(
-        session,
-        version,
-        actor_id,
-        "logic.add",
-        change,
-        target=f"{kind}:{target_id}",
-        item=item,
-        op=op,
-    )
-
-
-def remove_condition(
-    session: DbSession,
-    version: QuestionnaireVersion,
-    actor_id: int | None,
-    kind: str,
-    target_id: str,
-    index: int,
-) -> None:
-    def change(doc: dict[str, Any]) -> None:
-        owner = logic.target(doc, kind, target_id)
-        current = logic.read(owner.get("show_when"))
-        if not 0 <= index < len(current.conditions):
-            raise edits.refuse("condition", _("That condition no longer exists."))
-        kept = [c for i, c in enumerate(current.conditions) if i != index]
-        _store_rule(owner, logic.Logic(kept, current.combine))
-
-    _edit(
-        session,
-        version,
-        actor_id,
-        "logic.remove",
-        change,
-        target=f"{kind}:{target_id}",
-        index=index,
-    )
-
-
-def set_combine(
-    session: DbSession,
-    version: QuestionnaireVersion,
-    actor_id: int | None,
-    kind: str,
-    target_id: str,
-    combine: str,
-) -> None:
-    if combine not in logic.COMBINE:
-        raise edits.refuse("combine", _("Choose all or any."))
-
-    def change(doc: dict[str, Any]) -> None:
-        owner = logic.target(doc, kind, target_id)
-        current = logic.read(owner.get("show_when"))
-        if current.editable:
-            _store_rule(owner, logic.Logic(current.conditions, combine))
-
-    _edit(
-        session,
-        version,
-        actor_id,
-        "logic.combine",
-        change,
-        target=f"{kind}:{target_id}",
-        combine=combine,
-    )
-
-
-def clear_rule(
-    session: DbSession,
-    version: QuestionnaireVersion,
-    actor_id: int | None,
-    kind: str,
-    target_id: str,
-) -> None:
-    _edit(
-        session,
-        version,
-        actor_id,
-        "logic.clear",
-        lambda d: logic.target(d, kind, target_id).pop("show_when", None),
-        target=f"{kind}:{target_id}",
-    )
-
-
-def _store_rule(owner: dict[str, Any], built: logic.Logic) -> None:
-    rule = logic.write(built)
-    if rule is None:
-        owner.pop("show_when", None)
-    else:
-        owner["show_when"] = rule
-
-
-# --- framework ---------------------------------------------------------------------------
-
-
-def edit_framework(
-    session: DbSession,
-    version: QuestionnaireVersion,
-    actor_id: int | None,
-    operation: str,
-    **fields: Any,
-) -> Any:
-    """One framework edit by name (``design_framework.OPERATIONS``), e.g. ``add_element``."""
-    change = framework.OPERATIONS.get(operation)
-    if change is None:
-        raise edits.refuse("operation", _("Unknown change."))
-    return _edit(
-        session,
-        version,
-        actor_id,
-        f"framework.{operation}",
-        lambda d: change(d, **fields),
-        **{k: v for k, v in fields.items() if isinstance(v, str | int | float)},
-    )

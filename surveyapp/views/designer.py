@@ -1,8 +1,10 @@
-"""The questionnaire designer: list, create, and edit a draft's sections, questions and scales.
+"""The questionnaire designer: list, create, and edit a draft's details and sections.
 
 Every change is one POST handled by one function of ``services.designer``; a refused change
-shows its problems beside the form and keeps what was typed. Versions, preview, framework
-and publishing live in ``views/designer_versions.py``.
+shows its problems beside the form and keeps what was typed. This module holds the
+blueprint and what every designer page shares; questions, their checks and the answer
+scales are in ``designer_items``, skip logic in ``designer_logic`` (same blueprint);
+versions, preview, framework and publishing in ``designer_versions``.
 """
 
 from __future__ import annotations
@@ -24,12 +26,11 @@ from surveyapp.questionnaire.document import Questionnaire as Document
 from surveyapp.questionnaire.templates import list_templates
 from surveyapp.security import requires
 from surveyapp.services import design_logic, designer
-from surveyapp.services.design_edits import ITEM_TYPES, ItemInput, NotInDocument, OptionInput
+from surveyapp.services.design_edits import NotInDocument
 from surveyapp.services.problems import InputRefused, Problem
 
 bp = Blueprint("designer", __name__, url_prefix="/designer")
 
-BLANK_OPTION_ROWS = 3
 TYPE_NAMES = {
     "likert": _l("Rating on a scale"),
     "single": _l("One choice"),
@@ -308,7 +309,7 @@ def section(key: str, number: int, section_id: str) -> Any:
             flash(_("Saved."), "success")
             return redirect(editor_url(version, f"section-{section_id}"), 303)
     else:
-        current = _section(version, section_id)
+        current = section_of(version, section_id)
         values = {
             "title_vi": current["title"].get("vi", ""),
             "title_en": current["title"].get("en", ""),
@@ -316,13 +317,13 @@ def section(key: str, number: int, section_id: str) -> Any:
     return page(
         "designer/section.html",
         version,
-        section=_section(version, section_id),
+        section=section_of(version, section_id),
         values=values,
         errors=errors_by_field(problems),
     )
 
 
-def _section(version: QuestionnaireVersion, section_id: str) -> dict[str, Any]:
+def section_of(version: QuestionnaireVersion, section_id: str) -> dict[str, Any]:
     for found in version.document.get("sections", []):
         if found["id"] == section_id:
             return dict(found)
@@ -354,313 +355,6 @@ def delete_section(key: str, number: int, section_id: str) -> Any:
     return redirect(editor_url(version), 303)
 
 
-# --- questions ------------------------------------------------------------------------------
-
-
-def item_input(form: Any) -> ItemInput:
-    """The item form's fields; option rows come as parallel lists."""
-    codes = form.getlist("option_code")
-    vi = form.getlist("option_vi")
-    en = form.getlist("option_en")
-    missing = set(form.getlist("option_missing"))
-    rows = [
-        OptionInput(
-            code=codes[i] if i < len(codes) else "",
-            label_vi=vi[i] if i < len(vi) else "",
-            label_en=en[i] if i < len(en) else "",
-            missing=str(i) in missing,
-        )
-        for i in range(max(len(codes), len(vi), len(en)))
-    ]
-    return ItemInput(
-        id=form.get("id", "").strip(),
-        type=form.get("type", ""),
-        label_vi=form.get("label_vi", ""),
-        label_en=form.get("label_en", ""),
-        hint_vi=form.get("hint_vi", ""),
-        hint_en=form.get("hint_en", ""),
-        required=form.get("required") == "1",
-        scale="" if form.get("answers") == "options" else form.get("scale", ""),
-        options=rows,
-        min=form.get("min", ""),
-        max=form.get("max", ""),
-    )
-
-
-def item_values(item: dict[str, Any]) -> ItemInput:
-    """A stored item as the form shows it."""
-
-    def text(value: Any) -> str:
-        return "" if value is None else str(value)
-
-    return ItemInput(
-        id=item["id"],
-        type=item["type"],
-        label_vi=item.get("label", {}).get("vi", ""),
-        label_en=item.get("label", {}).get("en", ""),
-        hint_vi=item.get("hint", {}).get("vi", ""),
-        hint_en=item.get("hint", {}).get("en", ""),
-        required=bool(item.get("required")),
-        scale=item.get("scale", ""),
-        options=[
-            OptionInput(
-                str(o["code"]),
-                o["label"].get("vi", ""),
-                o["label"].get("en", ""),
-                bool(o.get("missing")),
-            )
-            for o in item.get("options", [])
-        ],
-        min=text(item.get("min")),
-        max=text(item.get("max")),
-    )
-
-
-def _item_page(
-    version: QuestionnaireVersion, values: ItemInput, problems: list[Problem], **context: Any
-) -> str:
-    rows = [*values.options, *[OptionInput("", "") for _ in range(BLANK_OPTION_ROWS)]]
-    return page(
-        "designer/item.html",
-        version,
-        values=values,
-        option_rows=rows,
-        item_types=ITEM_TYPES,
-        errors=errors_by_field(problems),
-        problems=[p for p in problems if "[" in p.where or p.where == "$"],
-        **context,
-    )
-
-
-@bp.route("/<key>/<int:number>/sections/<section_id>/new", methods=["GET", "POST"])
-@requires("design")
-def new_item(key: str, number: int, section_id: str) -> Any:
-    version = load(key, number, edit=True)
-    section = _section(version, section_id)
-    problems: list[Problem] = []
-    if request.method == "POST":
-        values = item_input(request.form)
-        item_id, problems = run(
-            lambda: designer.add_item(db.session, version, current_user.id, section_id, values)
-        )
-        if not problems:
-            flash(_("Question added."), "success")
-            if request.form.get("then") == "another":
-                return redirect(
-                    url_for(".new_item", key=key, number=number, section_id=section_id), 303
-                )
-            return redirect(editor_url(version, f"item-{item_id}"), 303)
-    else:
-        kind = request.args.get("type", "likert")
-        scales = list(version.document.get("scales", {}))
-        values = ItemInput(
-            id="",
-            type=kind if kind in ITEM_TYPES else "likert",
-            label_vi="",
-            scale=scales[0] if scales and kind == "likert" else "",
-        )
-    return _item_page(version, values, problems, section=section, item=None)
-
-
-@bp.route("/<key>/<int:number>/items/<item_id>", methods=["GET", "POST"])
-@requires("design")
-def item(key: str, number: int, item_id: str) -> Any:
-    version = load(key, number, edit=request.method == "POST")
-    current = _item(version, item_id)
-    problems: list[Problem] = []
-    if request.method == "POST":
-        values = item_input(request.form)
-        saved_id, problems = run(
-            lambda: designer.update_item(db.session, version, current_user.id, item_id, values)
-        )
-        if not problems:
-            flash(_("Saved."), "success")
-            return redirect(editor_url(version, f"item-{saved_id}"), 303)
-    else:
-        values = item_values(current)
-    return _item_page(
-        version,
-        values,
-        problems,
-        item=current,
-        rule_text=describe_rule(version, current.get("show_when")),
-    )
-
-
-def _item(version: QuestionnaireVersion, item_id: str) -> dict[str, Any]:
-    for found in version.document.get("sections", []):
-        for entry in found.get("items", []):
-            if entry["id"] == item_id:
-                return dict(entry)
-    abort(404)
-
-
-@bp.post("/<key>/<int:number>/items/<item_id>/move")
-@requires("design")
-def move_item(key: str, number: int, item_id: str) -> Any:
-    version = load(key, number, edit=True)
-    direction = request.form.get("direction", "")
-    _result, problems = run(
-        lambda: designer.move_item(db.session, version, current_user.id, item_id, direction)
-    )
-    flash_problems(problems)
-    return redirect(editor_url(version, f"item-{item_id}"), 303)
-
-
-@bp.post("/<key>/<int:number>/items/<item_id>/delete")
-@requires("design")
-def delete_item(key: str, number: int, item_id: str) -> Any:
-    version = load(key, number, edit=True)
-    _result, problems = run(
-        lambda: designer.delete_item(db.session, version, current_user.id, item_id)
-    )
-    flash_problems(problems)
-    if not problems:
-        flash(_("Question deleted."), "success")
-    return redirect(editor_url(version), 303)
-
-
-# --- skip logic -----------------------------------------------------------------------------
-
-KINDS = {"items": "item", "sections": "section"}
-
-
-@bp.route(
-    "/<key>/<int:number>/<any(items, sections):kind>/<target_id>/logic", methods=["GET", "POST"]
-)
-@requires("design")
-def logic(key: str, number: int, kind: str, target_id: str) -> Any:
-    version = load(key, number, edit=request.method == "POST")
-    which = KINDS[kind]
-    here = url_for(".logic", key=key, number=number, kind=kind, target_id=target_id)
-    problems: list[Problem] = []
-    if request.method == "POST":
-        action = request.form.get("action", "")
-        actor = current_user.id
-        calls: dict[str, Callable[[], Any]] = {
-            "add": lambda: designer.add_condition(
-                db.session,
-                version,
-                actor,
-                which,
-                target_id,
-                item=request.form.get("item", ""),
-                op=request.form.get("op", ""),
-                values=request.form.getlist("value"),
-                combine=request.form.get("combine", "all"),
-            ),
-            "remove": lambda: designer.remove_condition(
-                db.session,
-                version,
-                actor,
-                which,
-                target_id,
-                _int(request.form.get("index", "")),
-            ),
-            "combine": lambda: designer.set_combine(
-                db.session, version, actor, which, target_id, request.form.get("combine", "")
-            ),
-            "clear": lambda: designer.clear_rule(db.session, version, actor, which, target_id),
-        }
-        if action not in calls:
-            abort(400)
-        _result, problems = run(calls[action])
-        if not problems:
-            flash(_("Saved."), "success")
-            return redirect(here, 303)
-    try:
-        owner = design_logic.target(version.document, which, target_id)
-        earlier = design_logic.earlier_items(version.document, which, target_id)
-    except NotInDocument:
-        abort(404)
-    chosen = request.values.get("item", "")
-    source = next((i for i in earlier if i["id"] == chosen), None)
-    return page(
-        "designer/logic.html",
-        version,
-        kind=kind,
-        which=which,
-        target=owner,
-        target_id=target_id,
-        current=design_logic.read(owner.get("show_when")),
-        describe=lambda condition: describe_condition(version, condition),
-        rule_text=describe_rule(version, owner.get("show_when")),
-        earlier=earlier,
-        source=source,
-        operators=design_logic.operators_for(source) if source else [],
-        operator_names=design_logic.OPERATORS,
-        source_options=design_logic.options_of(version.document, source) if source else [],
-        errors=errors_by_field(problems),
-        problems=problems,
-    )
-
-
-def _int(text: str) -> int:
-    return int(text) if text.strip().lstrip("-").isdigit() else -1
-
-
-# --- answer scales --------------------------------------------------------------------------
-
-
-@bp.route("/<key>/<int:number>/scales/", methods=["GET", "POST"], defaults={"scale_id": None})
-@bp.route("/<key>/<int:number>/scales/<scale_id>", methods=["GET", "POST"])
-@requires("design")
-def scale(key: str, number: int, scale_id: str | None) -> Any:
-    version = load(key, number, edit=request.method == "POST")
-    scales = version.document.get("scales", {})
-    if scale_id is not None and scale_id not in scales:
-        abort(404)
-    problems: list[Problem] = []
-    if request.method == "POST":
-        if request.form.get("action") == "delete" and scale_id is not None:
-            _result, problems = run(
-                lambda: designer.delete_scale(db.session, version, current_user.id, scale_id)
-            )
-            if not problems:
-                flash(_("Scale deleted."), "success")
-                return redirect(url_for(".scale", key=key, number=number), 303)
-        else:
-            values = item_input(request.form)
-            name_vi, name_en = request.form.get("name_vi", ""), request.form.get("name_en", "")
-            saved, problems = run(
-                lambda: designer.set_scale(
-                    db.session,
-                    version,
-                    current_user.id,
-                    scale_id,
-                    name_vi=name_vi,
-                    name_en=name_en,
-                    options=values.options,
-                )
-            )
-            if not problems:
-                flash(_("Saved."), "success")
-                return redirect(url_for(".scale", key=key, number=number, scale_id=saved), 303)
-        options = item_input(request.form).options
-        name = {"vi": request.form.get("name_vi", ""), "en": request.form.get("name_en", "")}
-    else:
-        current = scales.get(scale_id, {}) if scale_id else {}
-        options = item_values({"id": "", "type": "single", **current}).options
-        name = dict(current.get("label", {}))
-    rows = [
-        *options,
-        *[OptionInput("", "") for _ in range(BLANK_OPTION_ROWS + (2 if not options else 0))],
-    ]
-    return page(
-        "designer/scales.html",
-        version,
-        scales=scales,
-        scale_id=scale_id,
-        name=name,
-        option_rows=rows,
-        errors=errors_by_field(problems),
-        users={
-            sid: [
-                i["id"]
-                for s in version.document["sections"]
-                for i in s["items"]
-                if i.get("scale") == sid
-            ]
-            for sid in scales
-        },
-    )
+# The other pages register their routes on ``bp`` when imported: questions and scales in
+# ``designer_items``, skip logic in ``designer_logic``.
+from surveyapp.views import designer_items, designer_logic  # noqa: E402, F401

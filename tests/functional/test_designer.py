@@ -322,7 +322,7 @@ def test_a_rule_naming_a_later_item_is_refused_when_moving(client: FlaskClient) 
         f"{base}items/{first}/logic?lang=en",
         {"action": "add", "item": "why", "op": "answered"},
     )
-    assert "Choose a question that comes before this one." in later.text
+    assert "why comes after this one: choose a question that comes before it." in later.text
     # moving "why" above the question it depends on breaks the rule: refused, nothing moved
     before = _version(key).document
     for _ in range(len(before["sections"][0]["items"])):

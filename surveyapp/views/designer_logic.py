@@ -1,0 +1,106 @@
+"""The designer's skip-logic builder: when an item or a section is shown.
+
+Routes of the ``designer`` blueprint (``views/designer.py``), kept apart to stay readable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from surveyapp.extensions import db
+from surveyapp.security import requires
+from surveyapp.services import design_logic, designer
+from surveyapp.services.design_edits import NotInDocument
+from surveyapp.services.problems import Problem
+from surveyapp.views.designer import (
+    bp,
+    describe_condition,
+    describe_rule,
+    errors_by_field,
+    load,
+    page,
+    run,
+)
+
+# --- skip logic -----------------------------------------------------------------------------
+
+KINDS = {"items": "item", "sections": "section"}
+
+
+@bp.route(
+    "/<key>/<int:number>/<any(items, sections):kind>/<target_id>/logic", methods=["GET", "POST"]
+)
+@requires("design")
+def logic(key: str, number: int, kind: str, target_id: str) -> Any:
+    version = load(key, number, edit=request.method == "POST")
+    which = KINDS[kind]
+    here = url_for(".logic", key=key, number=number, kind=kind, target_id=target_id)
+    problems: list[Problem] = []
+    if request.method == "POST":
+        action = request.form.get("action", "")
+        actor = current_user.id
+        calls: dict[str, Callable[[], Any]] = {
+            "add": lambda: designer.add_condition(
+                db.session,
+                version,
+                actor,
+                which,
+                target_id,
+                item=request.form.get("item", ""),
+                op=request.form.get("op", ""),
+                values=request.form.getlist("value"),
+                combine=request.form.get("combine", "all"),
+            ),
+            "remove": lambda: designer.remove_condition(
+                db.session,
+                version,
+                actor,
+                which,
+                target_id,
+                _int(request.form.get("index", "")),
+            ),
+            "combine": lambda: designer.set_combine(
+                db.session, version, actor, which, target_id, request.form.get("combine", "")
+            ),
+            "clear": lambda: designer.clear_rule(db.session, version, actor, which, target_id),
+        }
+        if action not in calls:
+            abort(400)
+        _result, problems = run(calls[action])
+        if not problems:
+            flash(_("Saved."), "success")
+            return redirect(here, 303)
+    try:
+        owner = design_logic.target(version.document, which, target_id)
+        earlier = design_logic.earlier_items(version.document, which, target_id)
+    except NotInDocument:
+        abort(404)
+    chosen = request.values.get("item", "")
+    source = next((i for i in earlier if i["id"] == chosen), None)
+    return page(
+        "designer/logic.html",
+        version,
+        kind=kind,
+        which=which,
+        target=owner,
+        target_id=target_id,
+        current=design_logic.read(owner.get("show_when")),
+        describe=lambda condition: describe_condition(version, condition),
+        rule_text=describe_rule(version, owner.get("show_when")),
+        earlier=earlier,
+        source=source,
+        operators=design_logic.operators_for(source) if source else [],
+        operator_names=design_logic.OPERATORS,
+        source_options=design_logic.options_of(version.document, source) if source else [],
+        errors=errors_by_field(problems),
+        problems=problems,
+    )
+
+
+def _int(text: str) -> int:
+    return int(text) if text.strip().lstrip("-").isdigit() else -1
