@@ -424,6 +424,20 @@ def score(survey_id: int, by: str | None, fmt: str) -> None:
         click.echo(json.dumps(body, ensure_ascii=False, indent=2))
     else:
         print_scores(body, fmt)
+    weighting = body["weighting"]
+    if weighting["status"] == "not_applied":
+        click.echo(f"warning: {_not_applied(weighting['setting'])}", err=True)
+        for problem in weighting["problems"]:
+            click.echo(f"warning: {problem}", err=True)
+
+
+def _not_applied(setting: str) -> str:
+    from surveyapp.services.weighting import SETTING_NAMES
+
+    return (
+        f"the saved weighting settings no longer fit the responses ({SETTING_NAMES[setting]} "
+        "cannot be applied): scores use the base weights until they are changed"
+    )
 
 
 @cli.command("weights")
@@ -478,7 +492,11 @@ def _weights(
         )
         db.session.commit()
     else:
-        outcome = weighting.compute(db.session, survey, settings)
+        try:
+            outcome = weighting.compute(db.session, survey, settings)
+        except weighting.SettingsRefused as refused:
+            click.echo(f"error: {_not_applied(refused.setting)}", err=True)
+            raise  # @refusals prints each reason and exits 1
     stats = ("n", "min", "max", "mean", "cv", "deff", "n_eff")
     click.echo("\t".join(["stratum", *(f"{s}_{w}" for w in ("before", "after") for s in stats)]))
     for row in outcome.summary():

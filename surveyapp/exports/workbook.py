@@ -19,6 +19,7 @@ from surveyapp.models import Agency, Survey
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.scoring.design import SMALL_N, SUPPRESS_N
 from surveyapp.services import results
+from surveyapp.services.weighting import WeightingStatus, WeightsUsed
 
 if TYPE_CHECKING:
     from surveyapp.exports.build import ExportSpec
@@ -51,7 +52,8 @@ def analysis_sheets(
             ("criteria", "criterion", None),
             ("indicators", "indicator", None),
         ]
-        before = [_summary(survey, q, spec, result.overall, int(_n(arrays, domain)), now)]
+        n = _n(arrays, domain)
+        before = [_summary(survey, q, spec, result.overall, n, now, arrays.weights_used)]
         for sheet, level, chart in levels:
             rows = [row[1:] for row in estimates if row[0] == level]
             if rows:
@@ -73,7 +75,7 @@ def analysis_sheets(
         after = [
             _codebook(q, spec.lang),
             _weights(session, arrays, domain),
-            _methodology(q, spec, now),
+            _methodology(q, spec, now, arrays.weights_used),
         ]
     return Workbook(before, after)
 
@@ -97,7 +99,13 @@ def _figures(estimate: Any) -> list[Any]:
 
 
 def _summary(
-    survey: Survey, q: Questionnaire, spec: ExportSpec, overall: Any, n: int, now: datetime
+    survey: Survey,
+    q: Questionnaire,
+    spec: ExportSpec,
+    overall: Any,
+    n: int,
+    now: datetime,
+    used: WeightsUsed,
 ) -> Table:
     figures = _figures(overall)
     targets = q.framework.get("targets") or {}
@@ -115,6 +123,7 @@ def _summary(
         rows.append([gettext("Flag"), figures[5]])
     if targets.get("overall") is not None:
         rows.append([gettext("Target"), Styled(float(targets["overall"]), "percent")])
+    rows.append([gettext("Weights"), _weights_in_short(used)])
     rows.append([gettext("Written at (UTC)"), now.strftime("%Y-%m-%d %H:%M")])
     return Table("summary", [gettext("Item"), gettext("Value")], rows)
 
@@ -173,7 +182,42 @@ def _weight_row(code: str, stratum: str, weights: list[float]) -> list[Any]:
     return [code, stratum, len(w), total, float(w.min()), float(w.mean()), float(w.max()), deff]
 
 
-def _methodology(q: Questionnaire, spec: ExportSpec, now: datetime) -> Table:
+def _weights_in_short(used: WeightsUsed) -> str:
+    if used.status is WeightingStatus.APPLIED:
+        return gettext("final weights (the survey's weighting settings)")
+    if used.status is WeightingStatus.NOT_APPLIED:
+        return gettext(
+            "base weights: the saved weighting settings no longer fit the responses "
+            "(see the methodology sheet)"
+        )
+    return gettext("base weights of the sample draw")
+
+
+def _weights_notes(used: WeightsUsed, spec: ExportSpec) -> list[str]:
+    if used.status is WeightingStatus.APPLIED:
+        return [
+            gettext(
+                "Weights: the final weights made by the survey's weighting settings "
+                "(nonresponse adjustment, raking to known totals) from the base weights "
+                "of the sample draw."
+            )
+        ]
+    if used.status is WeightingStatus.NONE:
+        return [gettext("Weights: the base weights of the sample draw (N/n in each stratum).")]
+    notes = [
+        gettext(
+            "Weights: the base weights of the sample draw. The saved weighting settings no "
+            "longer fit the responses: “%(setting)s” cannot be applied. Change them on the "
+            "survey's Weights page.",
+            setting=str(used.setting_name),
+        )
+    ]
+    if spec.scope is None:  # the reasons may name any agency's strata or categories
+        notes += [str(p) for p in used.problems]
+    return notes
+
+
+def _methodology(q: Questionnaire, spec: ExportSpec, now: datetime, used: WeightsUsed) -> Table:
     satisfied = ", ".join(str(c) for c in q.framework.get("satisfied", []))
     notes = [
         gettext(
@@ -200,6 +244,7 @@ def _methodology(q: Questionnaire, spec: ExportSpec, now: datetime) -> Table:
             "Responses: completed responses only, one row each; a multiple-choice item lists "
             "its options separated by semicolons; an empty cell means not asked or skipped."
         ),
+        *_weights_notes(used, spec),
         gettext("Times are in UTC. Written at %(at)s.", at=now.strftime("%Y-%m-%d %H:%M")),
     ]
     if spec.scope is not None:

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from flask_babel import force_locale
 from sqlalchemy import or_, select
 
 from surveyapp.charts import Bar, estimate_bar
@@ -42,6 +43,7 @@ from surveyapp.services import dashboard_filters, monitoring, period, result_cac
 from surveyapp.services.dashboard_filters import CHANNELS, Filters
 from surveyapp.services.monitoring import ResponseRates
 from surveyapp.services.period import Change, PeriodScores
+from surveyapp.services.weighting import WeightingStatus, WeightsUsed
 
 __all__ = ["CHANNELS", "Dashboard", "build"]
 
@@ -125,6 +127,18 @@ class PreviousPeriod:
 
 
 @dataclass(frozen=True)
+class WeightingNote:
+    """The survey's weighting settings were left out: its figures use the base weights.
+
+    ``setting`` names the step that failed, ``reasons`` say why (empty for a scoped
+    user: they may name other agencies' strata or categories).
+    """
+
+    setting: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Dashboard:
     focus: AgencyRef | None
     filters: Filters
@@ -140,6 +154,7 @@ class Dashboard:
     agencies: list[AgencyRow]  # ranked, only those the user may see
     ranked: int  # how many agencies the ranking has ("k of N")
     previous: PreviousPeriod | None = None
+    weighting: WeightingNote | None = None
 
     @property
     def channel(self) -> str | None:
@@ -249,7 +264,17 @@ def build(
         agencies=agencies,
         ranked=len(rankings),
         previous=PreviousPeriod(before.survey_id, before.title) if before else None,
+        weighting=weighting_note(arrays.weights_used, lang, with_reasons=not scoped),
     )
+
+
+def weighting_note(used: WeightsUsed, lang: str, *, with_reasons: bool) -> WeightingNote | None:
+    """The note a page shows when saved weighting settings were not applied, in ``lang``."""
+    if used.status is not WeightingStatus.NOT_APPLIED:
+        return None
+    with force_locale(lang):
+        reasons = tuple(map(str, used.problems)) if with_reasons else ()
+        return WeightingNote(str(used.setting_name), reasons)
 
 
 def response_rate(session: DbSession, survey: Survey, agencies: Sequence[Agency]) -> ResponseRates:

@@ -127,11 +127,14 @@ def load_response_arrays(
             _answers_select(session, survey, columns, scatter)
     not_asked = _blank(matrix, columns, rows.version_ids, {v: versions[v] for v in present})
     numbers = np.array([versions[v].number for v in present], dtype=np.int64)
-    weights = final_weights(session, survey, rows.ids, rows.agency_ids, rows.strata, rows.weights)
+    weights, used = final_weights(
+        session, survey, rows.ids, rows.agency_ids, rows.strata, rows.weights
+    )
     return LoadedArrays(
         response_ids=rows.ids,
         agency_ids=rows.agency_ids,
         weights=weights,
+        weights_used=used,
         base_weights=rows.weights,
         strata=rows.strata,
         answers={item: matrix[j] for j, item in enumerate(columns)},  # views, no copies

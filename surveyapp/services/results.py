@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -12,19 +12,25 @@ from sqlalchemy import select
 from surveyapp.extensions import DbSession
 from surveyapp.models import Agency, Survey
 from surveyapp.scoring import Framework, IndexResult, SurveyDesign, score, score_by
+from surveyapp.services.weighting import WeightsUsed
 
 NUMERIC_TYPES = ("likert", "single", "number")
 
 
 @dataclass(frozen=True)
 class ResponseArrays:
-    """Submitted responses as columns: one row per response, NaN where not answered."""
+    """Submitted responses as columns: one row per response, NaN where not answered.
+
+    ``weights_used`` says whether ``weights`` are the final weights of the survey's
+    settings or the base weights (none saved, or saved ones that no longer fit).
+    """
 
     response_ids: npt.NDArray[np.int64]
     agency_ids: npt.NDArray[np.int64]
     weights: npt.NDArray[np.float64]
     strata: npt.NDArray[np.str_]
     answers: dict[str, npt.NDArray[np.float64]]
+    weights_used: WeightsUsed = field(default_factory=WeightsUsed)
 
     @property
     def n(self) -> int:
@@ -98,6 +104,8 @@ def survey_json(
         "n": int(arrays.n if domain is None else domain.sum()),
     }
     body.update(indices(survey, arrays, domain).as_dict())
+    # The reasons may name other agencies' strata or categories: the whole survey's only.
+    body["weighting"] = arrays.weights_used.as_dict(with_problems=scope is None)
     if by_agency:
         body["agencies"] = {
             agency.code: {"n": result.overall.n, **result.as_dict()}

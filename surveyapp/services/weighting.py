@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
 
 from surveyapp.extensions import DbSession
@@ -57,6 +59,50 @@ FRAME_VARIABLES = {
     "service_field": FrameUnit.service_field,
     "channel": FrameUnit.channel,
 }
+
+
+class SettingsRefused(InputRefused):
+    """Settings that cannot be applied to today's responses; ``setting`` is the step
+    that failed: ``"nonresponse"`` or ``"raking"``."""
+
+    def __init__(self, setting: str, problems: list[Problem]):
+        super().__init__(problems)
+        self.setting = setting
+
+
+# The steps' names as the Weights page titles them.
+SETTING_NAMES = {
+    "nonresponse": _l("Nonresponse adjustment"),
+    "raking": _l("Raking to known totals"),
+}
+
+
+class WeightingStatus(StrEnum):
+    NONE = "none"  # no settings saved: the base weights of the draw
+    APPLIED = "applied"  # the saved settings made the final weights
+    NOT_APPLIED = "not_applied"  # saved settings no longer fit: the base weights were used
+
+
+@dataclass(frozen=True)
+class WeightsUsed:
+    """Which weights a computation used and, when saved settings were left out, why."""
+
+    status: WeightingStatus = WeightingStatus.NONE
+    setting: str | None = None  # NOT_APPLIED: the step that failed (a SETTING_NAMES key)
+    problems: tuple[Problem, ...] = ()  # lazy: they read in the language current when shown
+
+    @property
+    def setting_name(self) -> str | LazyString:
+        return SETTING_NAMES.get(self.setting or "", self.setting or "")
+
+    def as_dict(self, *, with_problems: bool = True) -> dict[str, Any]:
+        """The API's ``weighting`` field; problems may name agencies, so scoped callers
+        leave them out."""
+        return {
+            "status": self.status.value,
+            "setting": self.setting,
+            "problems": [str(p) for p in self.problems] if with_problems else [],
+        }
 
 
 @dataclass(frozen=True)
@@ -155,7 +201,8 @@ def respondents(session: DbSession, survey: Survey) -> Respondents:
 def compute(
     session: DbSession, survey: Survey, settings: Settings, found: Respondents | None = None
 ) -> Outcome:
-    """Final weights under ``settings``; ``InputRefused`` says why they cannot be made."""
+    """Final weights under ``settings``; ``SettingsRefused`` says which step cannot be
+    applied, and why."""
     people = found if found is not None else respondents(session, survey)
     weights = people.base.copy()
     factors: dict[str, float] = {}
@@ -165,30 +212,33 @@ def compute(
         try:
             adjusted = nonresponse_adjustment(weights, classes, eligible)
         except ValueError as refused:
-            raise InputRefused(
+            raise SettingsRefused(
+                "nonresponse",
                 [
                     Problem(
-                        _("nonresponse adjustment"),
+                        _l("nonresponse adjustment"),
                         _nonresponse_message(classes, eligible, weights),
                     )
-                ]
+                ],
             ) from refused
         weights, factors = adjusted.weights, adjusted.factors
     iterations = None
     margins = settings.margins()
     if margins and len(weights):
         columns = [_values(session, survey, people, variable) for variable in margins]
-        _check_coverage(margins, columns)
+        problems = _coverage(margins, columns)
+        if problems:
+            raise SettingsRefused("raking", problems)
         labels = [np.array(["" if v is None else v for v in column]) for column in columns]
         result = rake(weights, labels, list(margins.values()))
         if not result.converged:
-            message = _(
+            message = _l(
                 "raking did not converge after %(iterations)s rounds (a margin is still "
                 "%(error)s off): check that the targets describe the same population",
                 iterations=result.iterations,
                 error=f"{result.max_error:.2%}",
             )
-            raise InputRefused([Problem(_("raking"), message)])
+            raise SettingsRefused("raking", [Problem(_l("raking"), message)])
         weights, iterations = result.weights, result.iterations
     return Outcome(people, weights, factors, iterations)
 
@@ -219,25 +269,25 @@ def _eligible_totals(session: DbSession, survey: Survey, kind: str) -> dict[str,
 
 def _nonresponse_message(
     classes: npt.NDArray[np.str_], eligible: dict[str, float], weights: FloatArray
-) -> str:
+) -> LazyString:
     present = set(np.unique(classes).tolist())
     if not eligible:
-        return _("the survey has no invitations: nonresponse adjustment needs the drawn sample")
+        return _l("the survey has no invitations: nonresponse adjustment needs the drawn sample")
     lacking = sorted(present - set(eligible))
     if lacking:
-        return _(
+        return _l(
             "respondents in %(classes)s have no invitation in the same class",
             classes=", ".join(c or "–" for c in lacking),
         )
     empty = sorted(set(eligible) - present)
     if empty:
-        return _(
+        return _l(
             "no one answered in %(classes)s: their share of the sample cannot be carried "
             "by other respondents; adjust by agency instead, or leave the adjustment off",
             classes=", ".join(c or "–" for c in empty),
         )
     heavy = sorted(c for c in present if weights[classes == c].sum() > eligible[c] * (1 + 1e-9))
-    return _(
+    return _l(
         "respondents in %(classes)s weigh more than the sampled units of the class "
         "(responses without an invitation?)",
         classes=", ".join(c or "–" for c in heavy),
@@ -286,13 +336,15 @@ def _values(
     return [by_id.get(int(i)) for i in people.ids]
 
 
-def _check_coverage(margins: dict[str, dict[str, float]], columns: list[list[str | None]]) -> None:
+def _coverage(
+    margins: dict[str, dict[str, float]], columns: list[list[str | None]]
+) -> list[Problem]:
     problems: list[Problem] = []
     for (variable, totals), column in zip(margins.items(), columns, strict=True):
-        where = _("targets for %(variable)s", variable=variable)
+        where = _l("targets for %(variable)s", variable=variable)
         blank = sum(v is None for v in column)
         if blank:
-            message = _(
+            message = _l(
                 "%(count)s respondents have no value for %(variable)s: raking needs every "
                 "respondent in one category",
                 count=blank,
@@ -302,20 +354,19 @@ def _check_coverage(margins: dict[str, dict[str, float]], columns: list[list[str
         present = {v for v in column if v is not None}
         for category in totals:
             if category not in present:
-                message = _(
+                message = _l(
                     'no respondent is in category "%(category)s": its total cannot be reached',
                     category=category,
                 )
                 problems.append(Problem(where, message))
         uncovered = sorted(present - set(totals))
         if uncovered:
-            message = _(
+            message = _l(
                 "respondents are in categories without a total: %(categories)s",
                 categories=", ".join(uncovered),
             )
             problems.append(Problem(where, message))
-    if problems:
-        raise InputRefused(problems)
+    return problems
 
 
 # --- settings and the scoring hook ------------------------------------------------------
@@ -341,20 +392,24 @@ def final_weights(
     agency_ids: npt.NDArray[np.int64],
     strata: npt.NDArray[np.str_],
     base: FloatArray,
-) -> FloatArray:
+) -> tuple[FloatArray, WeightsUsed]:
     """The weights scoring uses: the survey's settings applied to the loaded rows.
 
     Settings that no longer fit the responses (checked when saved, but data change)
-    leave the base weights in place and are reported on the weights page.
+    leave the base weights in place; the ``WeightsUsed`` says so and why, for every
+    page, file and answer that shows weighted results.
     """
     settings = Settings.from_json(survey.weighting)
     if settings.to_json() is None:
-        return base
+        return base, WeightsUsed()
+    people = Respondents(ids, agency_ids, strata, base)
     try:
-        return compute(session, survey, settings, Respondents(ids, agency_ids, strata, base)).final
-    except InputRefused as refused:
+        final = compute(session, survey, settings, people).final
+    except SettingsRefused as refused:
         log.warning("survey %s: weighting not applied: %s", survey.id, refused)
-        return base
+        used = WeightsUsed(WeightingStatus.NOT_APPLIED, refused.setting, tuple(refused.problems))
+        return base, used
+    return final, WeightsUsed(WeightingStatus.APPLIED)
 
 
 @dataclass(frozen=True)
@@ -376,7 +431,7 @@ def final_weight_lookup(session: DbSession, survey: Survey) -> FinalWeights | No
     if Settings.from_json(survey.weighting).to_json() is None:
         return None
     people = respondents(session, survey)
-    final = final_weights(
+    final, _used = final_weights(
         session, survey, people.ids, people.agency_ids, people.strata, people.base
     )
     return FinalWeights(people.ids, final)

@@ -98,7 +98,15 @@ def _report_page(found: Survey, code: str, *, pdf: bool = False) -> str:
         format_date=format_date,
         pdf=pdf,
         pdf_available=report_pdf_service.available(),
+        weights_url=_weights_url(found),
     )
+
+
+def _weights_url(survey: Survey) -> str | None:
+    """The Weights page, for the users who may open it (province level)."""
+    if scope_root(current_user) is not None:
+        return None
+    return url_for("weights.page", survey_id=survey.id)
 
 
 @bp.post("/<int:survey_id>/previous")
@@ -248,4 +256,5 @@ def _render(survey: Survey, focus: Agency | None) -> Any:
         bars=dashboard,
         percent_fmt=percent,
         axis_fmt=lambda value: percent(value, 0),
+        weights_url=_weights_url(survey),
     ), (400 if problems else 200)
