@@ -68,7 +68,7 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
     LANGUAGES = ("vi", "en")
     RATELIMIT_ENABLED = True
-    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = False  # see errors.retry_after
     RATELIMIT_STORAGE_URI = "memory://"  # SURVEYAPP_REDIS_URL, when set, shares counts
     RATELIMIT_KEY_PREFIX = "surveyapp"
     # Redis down must not turn respondent pages into errors: count in memory meanwhile.

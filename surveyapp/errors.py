@@ -39,6 +39,17 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def retry_after(error: HTTPException) -> dict[str, str]:
+    """The Retry-After header of a 429: the limit's window, at the latest it reopens.
+
+    (Flask-Limiter's own X-RateLimit headers cost two more Redis calls on every request,
+    so they are off; clients only need this one, and only when refused.)
+    """
+    limit = getattr(error, "limit", None)
+    seconds = limit.limit.get_expiry() if limit is not None else 60
+    return {"Retry-After": str(seconds)}
+
+
 def render_error(code: int, message: str | None = None) -> Any:
     text = message or str(MESSAGES.get(code, MESSAGES[500]))
     title = str(TITLES.get(code, TITLES[500]))
@@ -59,7 +70,8 @@ def init_app(app: Flask) -> None:
         code = error.code or 500
         # Our own aborts may carry a specific, user-facing description.
         specific = error.description if getattr(error, "user_message", False) else None
-        return render_error(code, specific)
+        body, status = render_error(code, specific)
+        return body, status, retry_after(error) if code == 429 else {}
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Any:

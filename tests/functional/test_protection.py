@@ -62,6 +62,7 @@ def limited(request: pytest.FixtureRequest, app: Flask, database: str) -> Iterat
             "RATELIMIT_STORAGE_URI": request.param,
             "RATELIMIT_TOKEN": "3 per minute",
             "RATELIMIT_OPEN_LINK": "3 per minute",
+            "RATELIMIT_LOGIN": "2 per hour",
         }
     )
     limited_app.test_client_class = IsolatedClient
@@ -105,7 +106,8 @@ def test_token_pages_are_limited_per_token_with_a_friendly_page(limited: Flask) 
     assert 'data-state="busy"' in blocked.text
     assert "Please wait a minute" in blocked.text or "vui lòng" in blocked.text.lower()
     assert "Traceback" not in blocked.text
-    assert "Retry-After" in blocked.headers
+    assert blocked.headers["Retry-After"] == "60"  # the limit's window: "per minute"
+    assert "X-RateLimit-Remaining" not in blocked.headers  # not sent: two Redis calls each
     assert_clean_respondent_page(blocked)
     # Same office network, another respondent: not limited.
     assert client.get(f"/s/{second}").status_code == 200
@@ -128,6 +130,20 @@ def test_open_links_are_limited_per_ip(limited: Flask) -> None:
     assert_clean_respondent_page(blocked)
     elsewhere = limited.test_client()
     assert elsewhere.get(url, environ_base={"REMOTE_ADDR": other}).status_code == 200
+
+
+def test_sign_in_attempts_are_limited_with_a_retry_after(limited: Flask) -> None:
+    client = limited.test_client()
+    address = {"REMOTE_ADDR": f"10.9.{secrets.randbelow(250)}.{secrets.randbelow(250)}"}
+    email = f"nobody{secrets.randbelow(10**6)}@example.org"
+    for _ in range(2):
+        page = client.get("/login", environ_base=address)
+        form = {**factories.form_fields(page.text), "email": email, "password": "wrong"}
+        assert client.post("/login", data=form, environ_base=address).status_code == 200
+    blocked = client.post("/login", data=form, environ_base=address)
+    assert blocked.status_code == 429
+    assert blocked.headers["Retry-After"] == "3600"
+    assert "Too many requests" in blocked.text or "Quá nhiều" in blocked.text
 
 
 def test_redis_url_makes_redis_the_rate_limit_storage(monkeypatch: pytest.MonkeyPatch) -> None:
