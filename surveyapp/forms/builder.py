@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from functools import cached_property
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from werkzeug.datastructures import MultiDict
 from wtforms import Form
@@ -103,8 +105,11 @@ class SectionForm(Form):
 
     def depends_on_page(self, field: ItemField) -> bool:
         """Whether this item's visibility is decided by answers on the same page."""
-        names = {f.name for f in self.item_fields()}
-        return bool(rules.referenced_items(field.item.get("show_when")) & names)
+        return bool(rules.referenced_items(field.item.get("show_when")) & self._names)
+
+    @cached_property
+    def _names(self) -> set[str]:
+        return {f.name for f in self.item_fields()}
 
     def visible_now(self, field: ItemField) -> bool:
         """Shown without script: its rule holds, or it hangs on this page's answers."""
@@ -123,6 +128,27 @@ def build_section_form(
     lang: str = "vi",
 ) -> SectionForm:
     """A form for ``section_id``; ``formdata`` from a POST, else ``saved`` answers shown."""
+    form_class = _form_class(questionnaire, section_id, lang)
+    form = form_class(formdata=formdata, data=dict(saved or {}) if formdata is None else None)
+    form.questionnaire = questionnaire
+    form.section_id = section_id
+    form.earlier = dict(earlier)
+    form.lang = lang
+    return form
+
+
+# Form classes per questionnaire object (a new version or preview draft is a new one),
+# page and language: WTForms sorts and binds a class's fields on each new class.
+_classes: WeakKeyDictionary[Questionnaire, dict[tuple[str, str], type[SectionForm]]] = (
+    WeakKeyDictionary()
+)
+
+
+def _form_class(questionnaire: Questionnaire, section_id: str, lang: str) -> type[SectionForm]:
+    known = _classes.setdefault(questionnaire, {})
+    found = known.get((section_id, lang))
+    if found is not None:
+        return found
 
     class PageForm(SectionForm):
         pass
@@ -134,10 +160,5 @@ def build_section_form(
         unbound = FIELD_TYPES[item["type"]](item, codes, bool(item.get("required")))
         unbound.kwargs["label"] = questionnaire.label(item, lang)
         setattr(PageForm, item["id"], unbound)
-
-    form = PageForm(formdata=formdata, data=dict(saved or {}) if formdata is None else None)
-    form.questionnaire = questionnaire
-    form.section_id = section_id
-    form.earlier = dict(earlier)
-    form.lang = lang
-    return form
+    known[(section_id, lang)] = PageForm
+    return PageForm
