@@ -127,10 +127,14 @@ def problem_url(version: QuestionnaireVersion, path: str) -> str:
             items = section.get("items", [])
             if i_index is not None and int(i_index) < len(items):
                 item_id = items[int(i_index)].get("id", "")
-                target = "designer.logic" if ".show_when" in path else "designer.item"
-                if target == "designer.logic":
-                    return url_for(target, key=key, number=number, kind="items", target_id=item_id)
-                return url_for(target, key=key, number=number, item_id=item_id)
+                if ".show_when" in path:
+                    return url_for(
+                        "designer.logic", key=key, number=number, kind="items", target_id=item_id
+                    )
+                anchor = "checks" if ".checks[" in path else None
+                return url_for(
+                    "designer.item", key=key, number=number, item_id=item_id, _anchor=anchor
+                )
             return url_for(
                 "designer.section", key=key, number=number, section_id=section.get("id", "")
             )

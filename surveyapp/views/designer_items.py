@@ -1,4 +1,4 @@
-"""The designer's questions and the answer scales they share.
+"""The designer's questions, with their answer checks, and the answer scales they share.
 
 Routes of the ``designer`` blueprint (``views/designer.py``), kept apart to stay readable.
 """
@@ -14,11 +14,12 @@ from flask_login import current_user
 from surveyapp.extensions import db
 from surveyapp.models import QuestionnaireVersion
 from surveyapp.security import requires
-from surveyapp.services import designer
+from surveyapp.services import design_logic, designer
 from surveyapp.services.design_edits import ITEM_TYPES, ItemInput, OptionInput
 from surveyapp.services.problems import Problem
 from surveyapp.views.designer import (
     bp,
+    describe_condition,
     describe_rule,
     editor_url,
     errors_by_field,
@@ -28,6 +29,7 @@ from surveyapp.views.designer import (
     run,
     section_of,
 )
+from surveyapp.views.designer_logic import builder, to_int
 
 BLANK_OPTION_ROWS = 3
 
@@ -137,7 +139,7 @@ def new_item(key: str, number: int, section_id: str) -> Any:
             label_vi="",
             scale=scales[0] if scales and kind == "likert" else "",
         )
-    return _item_page(version, values, problems, section=section, item=None)
+    return _item_page(version, values, problems, section=section, item=None, checks=None)
 
 
 @bp.route("/<key>/<int:number>/items/<item_id>", methods=["GET", "POST"])
@@ -156,13 +158,87 @@ def item(key: str, number: int, item_id: str) -> Any:
             return redirect(editor_url(version, f"item-{saved_id}"), 303)
     else:
         values = item_values(current)
-    return _item_page(
-        version,
-        values,
-        problems,
-        item=current,
-        rule_text=describe_rule(version, current.get("show_when")),
+    return _item_page(version, values, problems, **_question(version, current))
+
+
+def _question(
+    version: QuestionnaireVersion, item: dict[str, Any], problems: list[Problem] | None = None
+) -> dict[str, Any]:
+    """The parts of a question's page beside its form: when shown, and its answer checks.
+
+    ``?check=N|new&item=ID`` opens the condition builder of one check on the chosen item.
+    """
+    context: dict[str, Any] = {
+        "item": item,
+        "rule_text": describe_rule(version, item.get("show_when")),
+        "checks": None,
+    }
+    if item["type"] == "info":
+        return context
+    chosen = request.values.get("check", "")
+    return {
+        **context,
+        "checks": [
+            {
+                "rule": check.get("rule"),
+                "logic": design_logic.read(check.get("rule")),
+                "text": describe_rule(version, check.get("rule")),
+                "message": check.get("message", {}),
+            }
+            for check in item.get("checks", [])
+        ],
+        "chosen_check": chosen,
+        "b": builder(
+            version, "check", item["id"], request.values.get("item", "") if chosen else ""
+        ),
+        "describe": lambda condition: describe_condition(version, condition),
+        "check_problems": problems or [],
+        "check_errors": errors_by_field(problems or []),
+        "failed": request.form.get("operation", "") if problems else "",
+        "form": request.values,  # what was typed: a refused POST, or the builder's GET
+    }
+
+
+# Form fields each change of the checks takes; "value" (a list), "check" and "index"
+# (numbers) are read apart.
+CHECK_FIELDS: dict[str, tuple[str, ...]] = {
+    "add": ("message_vi", "message_en", "item", "op"),
+    "add_condition": ("item", "op", "combine"),
+    "remove_condition": (),
+    "combine": ("combine",),
+    "message": ("message_vi", "message_en"),
+    "delete": (),
+}
+
+
+@bp.post("/<key>/<int:number>/items/<item_id>/checks")
+@requires("design")
+def checks(key: str, number: int, item_id: str) -> Any:
+    """One change of the question's answer checks; refused, the page says why in place."""
+    version = load(key, number, edit=True)
+    current = _item(version, item_id)
+    operation = request.form.get("operation", "")
+    if operation not in CHECK_FIELDS:
+        abort(400)
+    fields: dict[str, Any] = {name: request.form.get(name, "") for name in CHECK_FIELDS[operation]}
+    if operation in ("add", "add_condition"):
+        fields["values"] = request.form.getlist("value")
+    if operation != "add":
+        fields["check"] = to_int(request.form.get("check", ""))
+    if operation == "remove_condition":
+        fields["index"] = to_int(request.form.get("index", ""))
+    _result, problems = run(
+        lambda: designer.edit_checks(
+            db.session, version, current_user.id, operation, item_id, **fields
+        )
     )
+    if not problems:
+        flash(_("Saved."), "success")
+        return redirect(
+            url_for(".item", key=key, number=number, item_id=item_id, _anchor="checks"), 303
+        )
+    current = _item(version, item_id)  # as stored: the refused change was rolled back
+    return _item_page(version, item_values(current), [], **_question(version, current, problems))
 
 
 def _item(version: QuestionnaireVersion, item_id: str) -> dict[str, Any]:

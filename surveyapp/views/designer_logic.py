@@ -1,4 +1,5 @@
-"""The designer's skip-logic builder: when an item or a section is shown.
+"""The designer's rule builder: when an item or a section is shown (here), and the
+conditions of an item's answer checks (on the question's page, ``designer_items``).
 
 Routes of the ``designer`` blueprint (``views/designer.py``), kept apart to stay readable.
 """
@@ -6,6 +7,7 @@ Routes of the ``designer`` blueprint (``views/designer.py``), kept apart to stay
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
@@ -13,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from surveyapp.extensions import db
+from surveyapp.models import QuestionnaireVersion
 from surveyapp.security import requires
 from surveyapp.services import design_logic, designer
 from surveyapp.services.design_edits import NotInDocument
@@ -62,7 +65,7 @@ def logic(key: str, number: int, kind: str, target_id: str) -> Any:
                 actor,
                 which,
                 target_id,
-                _int(request.form.get("index", "")),
+                to_int(request.form.get("index", "")),
             ),
             "combine": lambda: designer.set_combine(
                 db.session, version, actor, which, target_id, request.form.get("combine", "")
@@ -77,11 +80,9 @@ def logic(key: str, number: int, kind: str, target_id: str) -> Any:
             return redirect(here, 303)
     try:
         owner = design_logic.target(version.document, which, target_id)
-        earlier = design_logic.earlier_items(version.document, which, target_id)
+        found = builder(version, which, target_id, request.values.get("item", ""))
     except NotInDocument:
         abort(404)
-    chosen = request.values.get("item", "")
-    source = next((i for i in earlier if i["id"] == chosen), None)
     return page(
         "designer/logic.html",
         version,
@@ -92,15 +93,36 @@ def logic(key: str, number: int, kind: str, target_id: str) -> Any:
         current=design_logic.read(owner.get("show_when")),
         describe=lambda condition: describe_condition(version, condition),
         rule_text=describe_rule(version, owner.get("show_when")),
-        earlier=earlier,
-        source=source,
-        operators=design_logic.operators_for(source) if source else [],
-        operator_names=design_logic.OPERATORS,
-        source_options=design_logic.options_of(version.document, source) if source else [],
+        b=found,
         errors=errors_by_field(problems),
         problems=problems,
     )
 
 
-def _int(text: str) -> int:
+@dataclass(frozen=True)
+class Builder:
+    """What the condition builder offers (``_macros.html`` renders it): the items a rule
+    may name and, once one is chosen, its operators and answers."""
+
+    sources: list[dict[str, Any]]
+    source: dict[str, Any] | None
+    operators: list[str]
+    operator_names: dict[str, Any]
+    source_options: list[dict[str, Any]]
+
+
+def builder(version: QuestionnaireVersion, kind: str, target_id: str, chosen: str) -> Builder:
+    sources = design_logic.earlier_items(version.document, kind, target_id)
+    source = next((i for i in sources if i["id"] == chosen), None)
+    return Builder(
+        sources=sources,
+        source=source,
+        operators=design_logic.operators_for(source) if source else [],
+        operator_names=design_logic.OPERATORS,
+        source_options=design_logic.options_of(version.document, source) if source else [],
+    )
+
+
+def to_int(text: str) -> int:
+    """A form's index as a number; -1 (never an index) when it is not one."""
     return int(text) if text.strip().lstrip("-").isdigit() else -1
