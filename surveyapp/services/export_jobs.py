@@ -4,6 +4,11 @@ A job row records who asked for what; a worker writes the file into the export f
 and reports progress on the row. The worker is RQ on Redis when ``REDIS_URL`` is set
 (run ``surveyapp worker``), else a thread of the web process. Files and rows are
 removed after ``EXPORT_RETENTION_HOURS``.
+
+A worker that dies (the web process restarted, a worker killed) leaves its job queued
+or running for ever; :func:`settle_interrupted` tells such jobs by RQ's own account
+when there is one, else by the worker's silence, and marks them failed so that their
+owner can start them again.
 """
 
 from __future__ import annotations
@@ -27,6 +32,13 @@ from surveyapp.models.jobs import ExportJob, JobStatus
 log = logging.getLogger(__name__)
 QUEUE = "surveyapp-exports"
 JOB_TIMEOUT = 4 * 3600  # seconds an RQ worker lets one export run
+# A worker reports progress every 2,000 rows, seconds apart; its longest silent step (the
+# XLSX analysis sheets and zipping a million rows) takes a few minutes. Silent for this
+# long, it is gone.
+STALE_AFTER = timedelta(minutes=15)
+INTERRUPTED = "interrupted"  # ExportJob.error of a job whose worker was lost
+# RQ's word for a job that will not run (again): its worker failed or was stopped.
+RQ_GONE = ("failed", "stopped", "canceled")
 
 
 def request_export(
@@ -95,6 +107,7 @@ def run_job(session: DbSession, job_id: int, folder: Path) -> None:
     if job is None or job.status != JobStatus.QUEUED:
         return
     job.status, job.started_at = JobStatus.RUNNING, utcnow()
+    job.heartbeat_at = job.started_at
     session.commit()
     try:
         survey = session.get(Survey, job.survey_id)
@@ -105,7 +118,7 @@ def run_job(session: DbSession, job_id: int, folder: Path) -> None:
         path = folder / f"{job.id}-{secrets.token_hex(8)}.{job.format}"
 
         def progress(done: int, total: int) -> None:
-            job.rows = done
+            job.rows, job.heartbeat_at = done, utcnow()
             job.progress = min(done / total, 0.99) if total else 0.99
             session.commit()
 
@@ -121,6 +134,90 @@ def run_job(session: DbSession, job_id: int, folder: Path) -> None:
         _fail(job, "")
     job.finished_at = utcnow()
     session.commit()
+
+
+def restart(session: DbSession, job: ExportJob, user: User, now: datetime) -> ExportJob:
+    """A new queued job asking for what a failed one asked; the caller commits, then
+    calls :func:`dispatch`."""
+    survey = session.get(Survey, job.survey_id)
+    if survey is None:
+        raise ExportError("the survey no longer exists")
+    return request_export(session, survey, user, _spec(session, job), now)
+
+
+def is_interrupted(job: ExportJob) -> bool:
+    return job.status == JobStatus.FAILED and job.error == INTERRUPTED
+
+
+def settle_interrupted(
+    session: DbSession, job: ExportJob, now: datetime, redis_url: str | None = None
+) -> bool:
+    """Mark a queued or running job whose worker is gone as failed (``INTERRUPTED``);
+    True if it was. The caller commits.
+
+    RQ's own record decides when it has one: failed or stopped is gone, still queued is
+    waiting for a worker. Its "started" outlives a killed worker (until a live worker
+    cleans the registry), so a running job is also gone when it has been silent for
+    ``STALE_AFTER``. A queued job no queue knows of is gone when it is that old and no
+    export anywhere has shown life since: no worker is busy with others before it.
+    """
+    if job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
+        return False
+    queued = _rq_status(redis_url, job.id) if redis_url else None
+    if queued in RQ_GONE:
+        gone = True
+    elif job.status == JobStatus.RUNNING:
+        gone = _silent_since(job.heartbeat_at or job.started_at or job.created_at, now)
+    elif queued is not None:
+        gone = False  # in RQ's queue: waiting for `surveyapp worker`
+    else:
+        gone = _silent_since(job.created_at, now) and not _any_worker_alive(session, now)
+    if gone:
+        log.warning("export job %s: its worker is gone (%s)", job.id, queued or "silent")
+        job.status, job.error, job.finished_at = JobStatus.FAILED, INTERRUPTED, now
+    return gone
+
+
+def _silent_since(moment: datetime, now: datetime) -> bool:
+    return now - moment > STALE_AFTER
+
+
+def _any_worker_alive(session: DbSession, now: datetime) -> bool:
+    return (
+        session.scalar(
+            select(ExportJob.id).where(ExportJob.heartbeat_at > now - STALE_AFTER).limit(1)
+        )
+        is not None
+    )
+
+
+def rq_job_id(job_id: int) -> str:
+    """Our job's id in RQ: known in advance, so the web can ask RQ about it."""
+    return f"surveyapp-export-{job_id}"
+
+
+def _rq_status(url: str, job_id: int) -> str | None:
+    """RQ's status of the job ("queued", "started", "failed", …), None if RQ has none."""
+    try:
+        from redis import Redis
+        from redis.exceptions import RedisError
+        from rq.exceptions import NoSuchJobError
+        from rq.job import Job
+    except ImportError:
+        return None
+    try:
+        found = Job.fetch(rq_job_id(job_id), connection=Redis.from_url(url))
+        status = found.get_status(refresh=False)
+    except (NoSuchJobError, RedisError):
+        return None
+    if status is None:
+        return None
+    value = str(getattr(status, "value", status))
+    if value in RQ_GONE:  # RQ's reason ("Work-horse terminated unexpectedly…"), for the log
+        result = found.latest_result()
+        lines = (result.exc_string or "").strip().splitlines() if result else []
+        log.warning("export job %s: RQ says %s: %s", job_id, value, lines[-1] if lines else "")
+    return value
 
 
 def _fail(job: ExportJob, message: str) -> None:
@@ -154,7 +251,7 @@ def dispatch(app: Flask, job_id: int) -> None:
             from rq import Queue
 
             queue = Queue(QUEUE, connection=Redis.from_url(url))
-            queue.enqueue(run_queued, job_id, job_timeout=JOB_TIMEOUT)
+            queue.enqueue(run_queued, job_id, job_id=rq_job_id(job_id), job_timeout=JOB_TIMEOUT)
             return
         except (ImportError, RedisError):
             log.warning("export job %s: Redis queue unavailable, running in-process", job_id)

@@ -103,15 +103,38 @@ def start_job(survey_id: int, fmt: str) -> Any:
 @requires("analyse")
 def job(survey_id: int, job_id: int) -> Any:
     found, job = _own_job(survey_id, job_id)
+    if export_jobs.settle_interrupted(
+        db.session, job, utcnow(), current_app.config.get("REDIS_URL")
+    ):
+        db.session.commit()
     hours = current_app.config["EXPORT_RETENTION_HOURS"]
     return render_template(
         "downloads/job.html",
         survey=found,
         job=job,
         pending=job.status in (JobStatus.QUEUED, JobStatus.RUNNING),
+        interrupted=export_jobs.is_interrupted(job),
         ready=export_jobs.job_file(job) is not None,
         expires=export_jobs.expires_at(job, hours),
     )
+
+
+@bp.post("/<int:survey_id>/jobs/<int:job_id>/restart")
+@requires("analyse")
+def restart_job(survey_id: int, job_id: int) -> Any:
+    """Start a failed job's export again, as a new job of the same user and options."""
+    found, job = _own_job(survey_id, job_id)
+    if job.status != JobStatus.FAILED:
+        return redirect(url_for(".job", survey_id=found.id, job_id=job.id), 303)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        again = export_jobs.restart(db.session, job, current_user, utcnow())
+    except ExportError as error:
+        db.session.rollback()
+        return render_template("downloads/refused.html", survey=found, message=str(error)), 409
+    db.session.commit()
+    export_jobs.dispatch(app, again.id)
+    return redirect(url_for(".job", survey_id=found.id, job_id=again.id), 303)
 
 
 @bp.get("/<int:survey_id>/jobs/<int:job_id>/file")
