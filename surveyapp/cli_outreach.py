@@ -18,7 +18,7 @@ from surveyapp.cli import _survey, refusals
 from surveyapp.extensions import db
 from surveyapp.models import Disposition, Survey
 from surveyapp.models._types import utcnow
-from surveyapp.services import invitations, letters, mailer
+from surveyapp.services import invitations, letters, mailer, outreach
 from surveyapp.services.invitations import Batch
 
 FORMATS = ("sms-csv", "links-csv")
@@ -140,30 +140,19 @@ def email(survey_id: int, agency_code: str | None, reminder: int, include_all: b
     survey = _survey(survey_id)
     batch = _selection(survey, agency_code, reminder, include_all)
     try:
-        settings = mailer.app_settings(current_app.config)
+        rounds = outreach.email_rounds(
+            db.session, survey, batch, current_app.config, actor_id=None, most=letters.PRINT_BATCH
+        )
     except mailer.SmtpNotConfigured as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
     sent = failed = 0
-    while True:
-        delivery, more = letters.send_emails(
-            db.session,
-            survey,
-            batch,
-            settings,
-            secret=current_app.config["SECRET_KEY"],
-            base_url=current_app.config["BASE_URL"],
-            now=utcnow(),
-            actor_id=None,
-            most=letters.PRINT_BATCH,
-        )
+    for done in rounds:
         db.session.commit()
-        sent += len(delivery.sent)
-        failed += len(delivery.failed)
-        for number, reason in delivery.failed:
+        sent += len(done.delivery.sent)
+        failed += len(done.delivery.failed)
+        for number, reason in done.delivery.failed:
             click.echo(f"invitation #{number}: {reason}", err=True)
-        if not more or not delivery.sent:
-            break
     click.echo(f"{sent} sent, {failed} failed")
     if failed:
         sys.exit(1)

@@ -27,7 +27,7 @@ from surveyapp.models import Agency, Disposition, Survey
 from surveyapp.models._types import utcnow
 from surveyapp.qr import qr_svg
 from surveyapp.security import in_scope, requires, scope_root
-from surveyapp.services import invitations, letters, mailer, monitoring
+from surveyapp.services import invitations, letters, mailer, monitoring, outreach
 from surveyapp.services.invitations import Batch
 from surveyapp.services.problems import InputRefused
 from surveyapp.views.surveys import visible_survey
@@ -225,7 +225,9 @@ def email(survey_id: int) -> Any:
     batch, agency = _batch(survey, request.form)
     back = url_for(".index", survey_id=survey.id, **_query(batch, agency))
     try:
-        settings = mailer.app_settings(current_app.config)
+        rounds = outreach.email_rounds(
+            db.session, survey, batch, current_app.config, actor_id=current_user.id
+        )
     except mailer.SmtpNotConfigured as error:
         return render_template(
             "outreach/no_smtp.html", survey=survey, reason=str(error), back=back
@@ -233,23 +235,14 @@ def email(survey_id: int) -> Any:
     if request.form.get("confirm") != "yes":
         flash(_("Tick the box to confirm sending the e-mails."), "error")
         return redirect(back, 303)
-    delivery, more = letters.send_emails(
-        db.session,
-        survey,
-        batch,
-        settings,
-        secret=current_app.config["SECRET_KEY"],
-        base_url=current_app.config["BASE_URL"],
-        now=utcnow(),
-        actor_id=current_user.id,
-    )
+    done = next(rounds)  # one round a request; sending again continues
     db.session.commit()
-    flash(_("E-mails sent: %(num)s.", num=len(delivery.sent)), "success")
-    for number, reason in delivery.failed[:10]:
+    flash(_("E-mails sent: %(num)s.", num=len(done.delivery.sent)), "success")
+    for number, reason in done.delivery.failed[:10]:
         flash(
             _("Invitation #%(number)s not sent: %(reason)s", number=number, reason=reason), "error"
         )
-    if more:
+    if done.more:
         flash(_("More invitations remain in this selection: send again to continue."), "success")
     return redirect(back, 303)
 
