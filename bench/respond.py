@@ -6,7 +6,7 @@ Redis for the rate limits as in production. Simulated respondents in other proce
 same walker the tests use (tests/respondent.py), and send. Two questionnaires:
 
   sipas-2017   the built-in SIPAS 2017 template as the product paginates it
-  one-page-30  a welcome page, one page of 30 single-choice questions, the confirm page
+  one-page-30  a welcome page, then one page of 30 single-choice questions that sends
                (the layout a common PHP survey tool served at ~1.5 respondents/s here)
 
 The ceiling is a bare Flask app under the same gunicorn settings and database serving

@@ -114,6 +114,19 @@ class Questionnaire:
         """The ids of the sections on the respondent's path given ``answers``."""
         return [s["id"] for s in self.sections if self.section_visible(s["id"], answers)]
 
+    def ends_with(self, section_id: str, answers: Mapping[str, Any]) -> bool:
+        """Whether no later section can still be shown: each is hidden given ``answers``,
+        and none hangs on a question of this section still unanswered."""
+        ids = [s["id"] for s in self.sections]
+        open_here = {
+            item["id"] for item in self.section(section_id)["items"] if item["id"] not in answers
+        }
+        for later in self.sections[ids.index(section_id) + 1 :]:
+            rule = later.get("show_when")
+            if rules.evaluate(rule, answers) or rules.referenced_items(rule) & open_here:
+                return False
+        return True
+
     def answers_before(self, answers: Mapping[str, Any], page: str) -> dict[str, Any]:
         """Answers on the path from the sections before ``page`` (what its rules may use)."""
         earlier: dict[str, Any] = {}

@@ -46,7 +46,6 @@ from surveyapp.security import hash_token
 from surveyapp.services.surveys import version_document
 
 WELCOME = "welcome"
-CONFIRM = "confirm"
 # Dispositions an invitation may still move on from when the respondent acts.
 # A link opened proves contact, so staff's "unreachable" gives way to "opened"; answering
 # a page is a partial interview even after a recorded refusal (AAPOR: the best outcome).
@@ -432,9 +431,25 @@ def saved_answers(session: DbSession, visit: Visit) -> dict[str, Any]:
 
 
 def pages(visit: Visit, answers: Mapping[str, Any]) -> list[str]:
-    """The respondent's path: welcome, the sections shown given the answers, confirm."""
+    """The respondent's path: welcome, then the sections shown given the answers.
+
+    The last page's button sends: a page that only says "ready to send" would cost
+    every respondent one more round trip on a slow phone, and say nothing.
+    """
     shown = visit.questionnaire.shown_sections(answers)
-    return [*([] if visit.skips_welcome else [WELCOME]), *shown, CONFIRM]
+    return [*([] if visit.skips_welcome else [WELCOME]), *shown]
+
+
+def next_page(path: list[str], page: str, action: str) -> str | None:
+    """Where ``action`` ("next", "back" or "submit") on ``page`` leads; None to send.
+
+    The last page sends, whichever button it showed: its own answers may have ended the
+    path (a screened-out respondent pressing "Next") or gone on (then "Send" goes on).
+    """
+    at = path.index(page)
+    if action == "back":
+        return path[max(at - 1, 0)]
+    return None if at == len(path) - 1 else path[at + 1]
 
 
 def save_page(
@@ -480,9 +495,10 @@ def submit(session: DbSession, visit: Visit, now: datetime, answers: Mapping[str
     """Finish the response; a concurrent or repeated submit raises ``AlreadySubmitted``.
 
     ``answers`` are all the respondent's answers; those off their path are dropped.
+    The caller has saved the last page (``save_page``), which locks the response's row.
     Conditional updates are the gate: of two transactions racing here, the second waits
-    on the row lock (the invitation's, then the response's) and then matches no row.
-    Rows are always locked in that order, so racing requests never deadlock.
+    on that lock and then finds the response sent. Rows are always locked in the same
+    order (the response's, then the invitation's), so racing requests never deadlock.
     """
     if visit.invitation is not None:
         claimed = _move_invitation(

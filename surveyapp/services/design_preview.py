@@ -14,9 +14,7 @@ from typing import Any
 
 from surveyapp.forms.builder import SectionForm, build_section_form
 from surveyapp.questionnaire.document import Questionnaire
-
-WELCOME = "welcome"
-CONFIRM = "confirm"
+from surveyapp.services.answering import WELCOME, next_page
 
 
 @dataclass
@@ -26,12 +24,12 @@ class Step:
     page: str
     answers: dict[str, Any]
     form: SectionForm | None = None
-    finished: bool = False
+    finished: bool = False  # sent: the preview starts again
 
 
 def pages(q: Questionnaire, answers: Mapping[str, Any]) -> list[str]:
-    """Welcome, the sections shown given the answers, confirm."""
-    return [WELCOME, *q.shown_sections(answers), CONFIRM]
+    """Welcome, then the sections shown given the answers (as ``answering.pages``)."""
+    return [WELCOME, *q.shown_sections(answers)]
 
 
 def post(q: Questionnaire, answers: dict[str, Any], page: str, formdata: Any, *, lang: str) -> Step:
@@ -40,7 +38,7 @@ def post(q: Questionnaire, answers: dict[str, Any], page: str, formdata: Any, *,
     if page not in path:
         page = path[0]
     action = formdata.get("action")
-    if page not in (WELCOME, CONFIRM):
+    if page != WELCOME:
         earlier = q.answers_before(answers, page)
         form = build_section_form(q, page, earlier, formdata=formdata, lang=lang)
         valid = form.validate()
@@ -50,12 +48,10 @@ def post(q: Questionnaire, answers: dict[str, Any], page: str, formdata: Any, *,
         kept = {k: v for k, v in answers.items() if k not in on_page}
         answers = {**kept, **_storable(form.answers())}
         path = pages(q, answers)
-    step = path.index(page)
-    if action == "back":
-        return Step(path[max(step - 1, 0)], answers)
-    if page == CONFIRM or (action == "submit" and path[step + 1] == CONFIRM):
-        return Step(CONFIRM, answers, finished=True)
-    return Step(path[min(step + 1, len(path) - 1)], answers)
+    target = next_page(path, page, action)
+    if target is None:
+        return Step(page, answers, finished=True)
+    return Step(target, answers)
 
 
 def _storable(answers: Mapping[str, Any]) -> dict[str, Any]:

@@ -192,17 +192,11 @@ def _render_page(
     path = design_preview.pages(q, answers)
     if current not in path:
         current = path[0]
-    if current not in (design_preview.WELCOME, design_preview.CONFIRM) and form is None:
+    if current != design_preview.WELCOME and form is None:
         earlier = q.answers_before(answers, current)
         form = build_section_form(q, current, earlier, saved=answers, lang=current_language())
     sections = [s["id"] for s in q.sections]
-    step = (
-        0
-        if current == design_preview.WELCOME
-        else len(sections) + 1
-        if current == design_preview.CONFIRM
-        else sections.index(current) + 1
-    )
+    step = 0 if current == design_preview.WELCOME else sections.index(current) + 1
     return render_template(
         "respond/page.html",
         q=q,
@@ -216,9 +210,9 @@ def _render_page(
         form=form,
         questions=None if form is None else questions_html(form),
         step=step,
-        steps=len(sections) + 1,
+        steps=len(sections),
         first=current == design_preview.WELCOME,
-        last=current == design_preview.CONFIRM,
+        last=current != design_preview.WELCOME and q.ends_with(current, answers),
         error=None,
     )
 

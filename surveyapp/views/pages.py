@@ -18,7 +18,7 @@ from surveyapp.forms.builder import build_section_form
 from surveyapp.i18n import current_language
 from surveyapp.models._types import utcnow
 from surveyapp.services import answering
-from surveyapp.services.answering import CONFIRM, WELCOME, AlreadySubmitted, Visit
+from surveyapp.services.answering import WELCOME, AlreadySubmitted, Visit
 from surveyapp.views.stencil import questions_html
 
 ACTIONS = ("next", "back", "submit")
@@ -86,14 +86,14 @@ def _post(visit: Visit, place: Place) -> Any:
     now = utcnow()
     answered: tuple[str, dict[str, Any]] | None = None
     changes: dict[str, Any] = {}
-    if page == WELCOME and place.kiosk and action == "next":
+    if page == WELCOME and place.kiosk and action != "back":
         try:
             changes["dossier_code"] = answering.clean_dossier_code(
                 request.form.get("dossier_code", "")
             )
         except ValueError:
             return _render(visit, place, answers, page, dossier_error=True)
-    elif page not in (WELCOME, CONFIRM):
+    elif page != WELCOME:
         form = _form(visit, answers, page, formdata=request.form)
         valid = form.validate()
         if action != "back" and not valid:
@@ -101,15 +101,10 @@ def _post(visit: Visit, place: Place) -> Any:
         answered = (page, form.answers())
         answers = {**answers, **form.answers()}
         path = answering.pages(visit, answers)
-    step = path.index(page)
-    sending = action != "back" and (
-        page == CONFIRM or (action == "submit" and path[step + 1] == CONFIRM)
-    )
-    target = path[max(step - 1, 0)] if action == "back" else path[min(step + 1, len(path) - 1)]
+    target = answering.next_page(path, page, action)
     try:
-        if answered is not None or changes or not sending:
-            answering.save_page(db.session, visit, now, target, answered, **changes)
-        if sending:
+        answering.save_page(db.session, visit, now, target or page, answered, **changes)
+        if target is None:
             return _submit(visit, place, now, answers)
     except AlreadySubmitted:  # another request sent these answers a moment ago
         db.session.rollback()
@@ -150,7 +145,7 @@ def _render(
     path = answering.pages(visit, answers)
     if page not in path:
         page = path[0]
-    if page not in (WELCOME, CONFIRM) and form is None:
+    if page != WELCOME and form is None:
         form = _form(visit, answers, page)
     dossier = request.form.get("dossier_code", "") if dossier_error else None
     if dossier is None and visit.response is not None:
@@ -172,9 +167,9 @@ def _render(
         questions=None if form is None else questions_html(form),
         # Progress over every page, so that it never shrinks when a rule skips one.
         step=_position(visit, page),
-        steps=len(visit.questionnaire.sections) + 1,
+        steps=len(visit.questionnaire.sections),
         first=page == WELCOME,
-        last=page == CONFIRM,
+        last=page != WELCOME and visit.questionnaire.ends_with(page, answers),
         error=error,
         dossier_code=dossier or "",
         dossier_error=dossier_error,
@@ -183,8 +178,4 @@ def _render(
 
 def _position(visit: Visit, page: str) -> int:
     sections = [s["id"] for s in visit.questionnaire.sections]
-    if page == WELCOME:
-        return 0
-    if page == CONFIRM:
-        return len(sections) + 1
-    return sections.index(page) + 1
+    return 0 if page == WELCOME else sections.index(page) + 1

@@ -312,18 +312,27 @@ class Respondent:
         if alert.count():
             raise AssertionError(f"page {before} refused the answers: {alert.first.inner_text()}")
 
-    def walk_to_confirm(self, answers: dict[str, Any] | None = None) -> list[str]:
-        """From wherever we are, answer each page and press Next until the confirm page."""
+    def is_last(self) -> bool:
+        """Whether this page's button sends the answers."""
+        return self.page.locator('button[name="action"][value="submit"]').count() > 0
+
+    def walk_to_last_page(self, answers: dict[str, Any] | None = None) -> list[str]:
+        """From wherever we are, answer each page and press Next up to the last page."""
         seen = []
         for _ in range(30):
             current = self.page_id()
             seen.append(current)
-            if current == "confirm":
+            if self.is_last():
                 return seen
             if current != "welcome":
                 self.answer_page(answers)
             self.next()
-        raise AssertionError(f"never reached the confirm page: {seen}")
+        raise AssertionError(f"never reached the last page: {seen}")
+
+    def send(self, answers: dict[str, Any] | None = None) -> None:
+        """Answer the last page and press "Send answers"."""
+        self.answer_page(answers)
+        self.press("submit")
 
 
 @pytest.fixture()

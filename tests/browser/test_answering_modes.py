@@ -73,8 +73,8 @@ def test_kiosk_twice_in_a_row_never_shows_the_previous_person(
     person.next()
     option = page.locator(".option").first
     assert (option.bounding_box() or {"height": 0})["height"] >= 60
-    person.walk_to_confirm({"result_received": 1, "applicant_type": 2})
-    person.press("submit")
+    person.walk_to_last_page({"result_received": 1, "applicant_type": 2})
+    person.send()
     expect(page.locator('main[data-state="submitted"]')).to_be_visible()
 
     # The back button and a reload both land on the next person's blank welcome.
@@ -90,8 +90,8 @@ def test_kiosk_twice_in_a_row_never_shows_the_previous_person(
     assert person.page_id() == "screen"
     expect(page.locator("input:checked")).to_have_count(0)
     expect(person.field("service")).to_have_value("")
-    person.walk_to_confirm({"result_received": 1, "applicant_type": 1})
-    person.press("submit")
+    person.walk_to_last_page({"result_received": 1, "applicant_type": 1})
+    person.send()
     expect(page.locator('main[data-state="submitted"]')).to_be_visible()
 
     first, second = _responses()
@@ -157,8 +157,8 @@ def test_official_rates_an_assigned_agency_from_the_list(
         items.first.get_by_role("link").click()
     person = respondent(page, Questionnaire(survey.version.document), "vi")
     assert person.page_id() == "welcome"
-    person.walk_to_confirm()
-    person.press("submit")
+    person.walk_to_last_page({"contact_freq": 3})
+    person.send()
     expect(page.locator('main[data-state="submitted"]')).to_be_visible()
     with page.expect_navigation():
         page.get_by_role("link", name="Quay lại danh sách đánh giá của tôi").click()
@@ -224,16 +224,17 @@ def test_clerk_keys_in_a_paper_questionnaire_with_the_keyboard(
 
     typed: dict[str, str] = {}
     for _ in range(15):
-        current = page.locator("main[data-page]").get_attribute("data-page")
-        if current == "confirm":
-            break
+        last = page.get_by_role("button", name="Lưu và nhập phiếu tiếp theo").count() == 1
         typed.update(_type_page(page, q))
+        # Enter presses the first button: "Next", or on the last page "Save and enter
+        # the next questionnaire".
         with page.expect_navigation():
             page.keyboard.press("Enter")
+        if last:
+            break
         expect(page.locator(".error-summary")).to_have_count(0)
-    assert page.locator("main[data-page]").get_attribute("data-page") == "confirm"
-    with page.expect_navigation():
-        page.keyboard.press("Enter")  # "Save and enter the next questionnaire" has the focus
+    else:
+        raise AssertionError("never reached the last page")
     expect(page.locator("main[data-page='screen']")).to_be_visible()
     expect(page.locator(".flash-success")).to_be_visible()
     expect(page.locator("#applicant_type")).to_have_value("")

@@ -125,7 +125,8 @@ def test_questionnaire_completes_without_javascript(
         expect(page.locator(f'[name="{item}"]').first).to_be_visible()
     person.answer_page({"result_timing": 3, "late_apology": 1, "late_reschedules": "2"})
     person.next()
-    reach(person, "confirm")
+    reach(person, "closing")
+    person.answer_page()
     with page.expect_navigation():
         page.get_by_role("button", name="Send answers").click()
     expect(page.locator('main[data-state="submitted"]')).to_be_visible()
@@ -139,19 +140,14 @@ def test_questionnaire_completes_without_javascript(
     assert stored["acc_seats"] == 4
 
 
-def test_no_result_yet_skips_to_the_confirm_page(
+def test_no_result_yet_ends_the_questionnaire_after_the_screening_page(
     invitation: Invitation, new_context: Any, respondent: Any
 ) -> None:
     person = open_on_phone(new_context, respondent, invitation)
     person.next()
+    assert not person.is_last()  # what follows hangs on this page's answers
     person.answer_page({"result_received": 2})
     person.next()
-    assert person.page_id() == "confirm"
-    person.press("back")
-    assert person.page_id() == "screen"
-    expect(person.option("result_received", 2)).to_be_checked()
-    person.next()
-    person.press("submit")
     expect(person.page.locator('main[data-state="submitted"]')).to_be_visible()
     [response] = responses(invitation.survey_id)
     assert response.status == ResponseStatus.SUBMITTED
@@ -212,15 +208,15 @@ def test_submit_from_two_tabs_keeps_one_response(
     invitation: Invitation, new_context: Any, respondent: Any
 ) -> None:
     first = open_on_phone(new_context, respondent, invitation)
-    reach(first, "confirm", {"result_received": 1})
+    reach(first, "closing", {"result_received": 1})
     second_page = first.page.context.new_page()
     second_page.goto(invitation.path)
     second = respondent(second_page, invitation.questionnaire, "en")
-    assert second.page_id() == "confirm"
+    assert second.page_id() == "closing"
 
-    first.press("submit")
+    first.send()
     expect(first.page.locator('main[data-state="submitted"]')).to_be_visible()
-    second.press("submit")
+    second.send()
     expect(second_page.locator('main[data-state="already-submitted"]')).to_be_visible()
     second_page.reload()
     expect(second_page.locator('main[data-state="already-submitted"]')).to_be_visible()
@@ -233,12 +229,12 @@ def test_submit_from_two_phones_keeps_one_response(
     invitation: Invitation, new_context: Any, respondent: Any
 ) -> None:
     first = open_on_phone(new_context, respondent, invitation)
-    reach(first, "confirm", {"result_received": 1})
+    reach(first, "closing", {"result_received": 1})
     second = open_on_phone(new_context, respondent, invitation)  # own cookies
-    assert second.page_id() == "confirm"
-    first.press("submit")
+    assert second.page_id() == "closing"
+    first.send()
     expect(first.page.locator('main[data-state="submitted"]')).to_be_visible()
-    second.press("submit")
+    second.send()
     expect(second.page.locator('main[data-state="already-submitted"]')).to_be_visible()
     assert len(responses(invitation.survey_id)) == 1
 
@@ -249,9 +245,11 @@ def test_send_pressed_on_two_phones_at_once_keeps_one_response(
 ) -> None:
     """Both requests reach the server together: one wins, the other is told it was sent."""
     first = open_on_phone(new_context, respondent, invitation)
-    reach(first, "confirm", {"result_received": 1})
+    reach(first, "closing", {"result_received": 1})
     second = open_on_phone(new_context, respondent, invitation)
-    assert second.page_id() == "confirm"
+    assert second.page_id() == "closing"
+    for person in (first, second):
+        person.answer_page()
     buttons = [p.page.get_by_role("button", name="Send answers") for p in (first, second)]
     for button in buttons:
         button.click()  # no waiting in between
@@ -271,7 +269,8 @@ def test_double_click_on_send_keeps_one_response(
     invitation: Invitation, new_context: Any, respondent: Any
 ) -> None:
     person = open_on_phone(new_context, respondent, invitation)
-    reach(person, "confirm", {"result_received": 1})
+    reach(person, "closing", {"result_received": 1})
+    person.answer_page()
     page = person.page
     page.get_by_role("button", name="Send answers").dblclick()
     expect(page.locator("main[data-state]")).to_have_attribute(
@@ -330,8 +329,9 @@ def test_screenshots_of_each_page_type(
         expect(first_option).to_have_attribute("aria-invalid", "true")
         expect(first_option).to_have_accessible_description(re.compile(r"\w"))
     screenshot(page, f"negative-errors-{width}")
-    reach(person, "confirm")
-    screenshot(page, f"confirm-{width}")
+    reach(person, "closing")
+    person.answer_page()
+    screenshot(page, f"last-page-{width}")
     person.press("submit")
     expect(page.locator('main[data-state="submitted"]')).to_be_visible()
     screenshot(page, f"thank-you-{width}")

@@ -25,7 +25,7 @@ from surveyapp.extensions import db
 from surveyapp.models import Disposition, Invitation, Response, ResponseStatus, SurveyMode
 from tests import factories
 from tests.live import LiveServer
-from tests.respondent import SCREEN, walk_to_confirm
+from tests.respondent import SCREEN, sending, walk_to_last_page
 
 N = 8
 
@@ -99,8 +99,9 @@ def at_once(calls: list[Callable[[], Page]]) -> list[Page]:
     return [r for r in results if isinstance(r, Page)]
 
 
-def send(browser: Browser, url: str, confirm: Page) -> Callable[[], Page]:
-    form = {**factories.form_fields(confirm.text), "action": "submit"}
+def send(browser: Browser, url: str, last: Page) -> Callable[[], Page]:
+    """A tap on "Send answers" on the last page, answered."""
+    form = sending(last.text)
     return lambda: browser.post(url, form)
 
 
@@ -147,10 +148,10 @@ def test_simultaneous_submits_in_one_session_send_the_token_once(
     token = factories.tokens(factories.survey(anonymous=anonymous), "SXD")[0]
     url = f"/s/{token}"
     first = Browser(live.url)
-    confirm = walk_to_confirm(first, url)
+    last = walk_to_last_page(first, url)
     tabs = [first.clone() for _ in range(N)]
 
-    pages = at_once([send(tab, url, confirm) for tab in tabs])
+    pages = at_once([send(tab, url, last) for tab in tabs])
 
     _fresh_db_view()
     assert_sent_once(pages, url, tabs)
@@ -163,12 +164,12 @@ def test_simultaneous_submits_from_separate_browsers_send_the_token_once(live: L
     factories.province()
     token = factories.tokens(factories.survey(), "SXD")[0]
     url = f"/s/{token}"
-    walk_to_confirm(Browser(live.url), url)
+    walk_to_last_page(Browser(live.url), url)
     browsers = [Browser(live.url) for _ in range(N)]
-    confirms = [b.get(url) for b in browsers]  # each its own session and CSRF token
-    assert all('data-page="confirm"' in c.text for c in confirms)
+    lasts = [b.get(url) for b in browsers]  # each its own session and CSRF token
+    assert all('data-page="closing"' in page.text for page in lasts)
 
-    pages = at_once([send(b, url, c) for b, c in zip(browsers, confirms, strict=True)])
+    pages = at_once([send(b, url, page) for b, page in zip(browsers, lasts, strict=True)])
 
     _fresh_db_view()
     assert_sent_once(pages, url, browsers)
@@ -197,7 +198,7 @@ def test_simultaneous_first_pages_create_one_response(live: LiveServer, anonymou
     invitation = db.session.scalars(select(Invitation)).one()
     assert invitation.disposition is Disposition.PARTIAL
     # And the respondent carries on from there, in any of the browsers.
-    walk_to_confirm(browsers[-1], url)
+    walk_to_last_page(browsers[-1], url)
 
 
 def test_pages_saved_while_another_request_submits_never_change_the_sent_answers(
@@ -208,9 +209,9 @@ def test_pages_saved_while_another_request_submits_never_change_the_sent_answers
     token = factories.tokens(factories.survey(), "SXD")[0]
     url = f"/s/{token}"
     first = Browser(live.url)
-    confirm = walk_to_confirm(first, url)
-    form = factories.form_fields(confirm.text)
-    calls = [send(first.clone(), url, confirm)]
+    last = walk_to_last_page(first, url)
+    form = factories.form_fields(last.text)
+    calls = [send(first.clone(), url, last)]
     tabs = [first.clone() for _ in range(N)]
     calls += [lambda t=t: t.post(url, {**form, "action": "back"}) for t in tabs]
 
@@ -235,10 +236,10 @@ def test_simultaneous_submits_on_an_open_link_send_once(live: LiveServer) -> Non
     survey = factories.survey(mode=SurveyMode.OPEN)
     url = f"/o/{survey.id}/SXD/kiosk"
     tablet = Browser(live.url)
-    confirm = walk_to_confirm(tablet, url, **SCREEN)
+    last = walk_to_last_page(tablet, url, **SCREEN)
     taps = [tablet.clone() for _ in range(N)]
 
-    pages = at_once([send(tap, url, confirm) for tap in taps])
+    pages = at_once([send(tap, url, last) for tap in taps])
 
     _fresh_db_view()
     winner = assert_sent_once(pages, url, taps)

@@ -11,7 +11,7 @@ from surveyapp.services import assignments
 from tests import factories
 from tests.functional.test_concurrency import Browser, N, assert_sent_once, at_once, send
 from tests.live import LiveServer
-from tests.respondent import walk_to_confirm
+from tests.respondent import walk_to_last_page
 
 
 def _signed_in_official(live: LiveServer) -> tuple[Browser, str]:
@@ -41,10 +41,10 @@ def _signed_in_official(live: LiveServer) -> tuple[Browser, str]:
 
 def test_simultaneous_sends_of_one_assignment_keep_one_response(live: LiveServer) -> None:
     first, url = _signed_in_official(live)
-    confirm = walk_to_confirm(first, url)
+    last = walk_to_last_page(first, url)
     tabs = [first.clone() for _ in range(N)]
 
-    pages = at_once([send(tab, url, confirm) for tab in tabs])
+    pages = at_once([send(tab, url, last) for tab in tabs])
 
     db.session.rollback()
     assert_sent_once(pages, url, tabs)

@@ -21,7 +21,7 @@ from surveyapp.models import (
     SurveyStatus,
 )
 from tests import factories
-from tests.respondent import SCREEN, answer_everything, current_page, walk_to_confirm
+from tests.respondent import SCREEN, answer_everything, current_page, sending, walk_to_last_page
 
 
 def _open_survey(**kwargs: Any) -> Survey:
@@ -184,16 +184,15 @@ def test_kiosk_thank_you_returns_to_a_fresh_welcome_and_never_to_old_answers(
 def test_kiosk_resubmit_of_the_previous_person_is_already_submitted(
     client: FlaskClient,
 ) -> None:
-    """A stale confirm page posted again (a double tap) never makes a second response."""
+    """A stale last page sent again (a double tap) never makes a second response."""
     survey = _open_survey()
     url = f"/o/{survey.id}/SXD/kiosk"
-    page = walk_to_confirm(client, url)
-    form = factories.form_fields(page.text)
+    form = sending(walk_to_last_page(client, url).text)
     cookie = client.get_cookie(f"surveyapp_open_{survey.id}_SXD", path=f"/o/{survey.id}/SXD")
     assert cookie is not None
-    assert client.post(url, data={**form, "action": "submit"}).status_code == 303
+    assert client.post(url, data=form).status_code == 303
     client.set_cookie(cookie.key, cookie.value, path=cookie.path)  # as a second tab would
-    again = client.post(url, data={**form, "action": "submit"})
+    again = client.post(url, data=form)
     assert again.status_code == 200
     assert 'data-state="already-submitted"' in again.text
     assert re.search(r'http-equiv="refresh"', again.text)

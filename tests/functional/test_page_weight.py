@@ -2,8 +2,8 @@
 
 Citizens answer on cheap phones over slow connections: the weight is the HTML as sent
 plus every same-site CSS and JS file the page links (measured uncompressed, the worst
-case), for the welcome page, each SIPAS 2017 section page, the confirm page and the
-thank-you page, in Vietnamese (the longer labels) and on the counter tablet.
+case), for the welcome page, each SIPAS 2017 section page and the thank-you page, in
+Vietnamese (the longer labels) and on the counter tablet.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from surveyapp.models import SurveyMode
 from tests import factories
-from tests.respondent import current_page
+from tests.respondent import answers_for, current_page, is_last, sending
 
 LIMIT = 60 * 1024
 SECTIONS = [
@@ -48,29 +48,21 @@ def _weight(client: FlaskClient, html: str, body: bytes) -> int:
 def _walk(client: FlaskClient, url: str) -> dict[str, int]:
     """Weigh each page while answering so that every section is shown (late result too)."""
     weights: dict[str, int] = {}
+    # Received late (3), so that the late-result questions are on the page too.
+    late = {"result_received": "1", "result_timing": "3", "gave_feedback": "1"}
     for _ in range(20):
         page = client.get(url)
-        name = current_page(page.text)
-        weights[name] = _weight(client, page.text, page.data)
-        if name == "confirm":
-            sent = client.post(url, data={**factories.form_fields(page.text), "action": "submit"})
+        weights[current_page(page.text)] = _weight(client, page.text, page.data)
+        if is_last(page.text):
+            sent = client.post(url, data=sending(page.text, **late))
             assert sent.status_code == 303
             thanks = client.get(url)
             assert 'data-state="submitted"' in thanks.text
             weights["thank-you"] = _weight(client, thanks.text, thanks.data)
             return weights
-        answers = {}
-        for item, code in re.findall(r'name="([a-z][a-z0-9_]*)" value="(\d+)"', page.text):
-            answers.setdefault(item, code)
-        for name_ in re.findall(r'<input id="([a-z0-9_]+)" name="\1" type="text"', page.text):
-            answers[name_] = "1"
-        # Received late (3), so that the late-result questions are on the page too.
-        answers.update({"result_received": "1", "result_timing": "3", "gave_feedback": "1"})
-        moved = client.post(
-            url, data={**factories.form_fields(page.text), "action": "next", **answers}
-        )
+        moved = client.post(url, data={**answers_for(page.text, **late), "action": "next"})
         assert moved.status_code == 303, moved.text
-    raise AssertionError("never reached the confirm page")
+    raise AssertionError("never reached the last page")
 
 
 @pytest.mark.parametrize("kind", ["invitation", "kiosk"])
@@ -83,6 +75,6 @@ def test_every_respondent_page_weighs_under_60_kb(client: FlaskClient, kind: str
         survey = factories.survey(mode=SurveyMode.OPEN)
         url = f"/o/{survey.id}/SXD/kiosk"
     weights = _walk(client, url + "?lang=vi")
-    assert set(weights) == {"welcome", *SECTIONS, "confirm", "thank-you"}
+    assert set(weights) == {"welcome", *SECTIONS, "thank-you"}
     heavy = {page: size for page, size in weights.items() if size >= LIMIT}
     assert not heavy, f"pages over {LIMIT} bytes: {heavy}"

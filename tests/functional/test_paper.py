@@ -12,7 +12,7 @@ from surveyapp.extensions import db
 from surveyapp.models import Answer, AuditEvent, Channel, Response, ResponseStatus, Survey
 from surveyapp.services import users
 from tests import factories
-from tests.respondent import current_page, walk_to_confirm
+from tests.respondent import current_page, sending, walk_to_last_page
 
 
 def _setup(client: FlaskClient, scope: str | None = None) -> Survey:
@@ -57,9 +57,9 @@ def test_typed_codes_are_saved_as_a_paper_response_then_a_blank_one_opens(
 ) -> None:
     survey = _setup(client)
     url = _entry_url(client, survey)
-    confirm = walk_to_confirm(client, url)
+    last = walk_to_last_page(client, url)
     assert "Save and enter the next questionnaire" in client.get(url + "?lang=en").text
-    sent = client.post(url, data={**factories.form_fields(confirm.text), "action": "submit"})
+    sent = client.post(url, data=sending(last.text))
     assert sent.status_code == 303
     next_url = sent.headers["Location"]
     assert next_url != url and next_url.startswith(f"/surveys/{survey.id}/paper/SXD/")

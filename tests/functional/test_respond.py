@@ -14,7 +14,7 @@ from surveyapp.extensions import db
 from surveyapp.models import Answer, Disposition, Invitation, Response, ResponseStatus
 from surveyapp.services import agencies, invitations
 from tests import factories
-from tests.respondent import SCREEN, answer_everything
+from tests.respondent import SCREEN, answer_everything, is_last, sending, walk_to_last_page
 
 
 def _page(client: FlaskClient, token: str) -> Any:
@@ -138,13 +138,25 @@ def test_back_returns_to_previous_page_with_answers_kept(client: FlaskClient) ->
     assert re.search(r'name="result_received" value="1"\s+checked', page.text)
 
 
-def test_screened_out_respondent_skips_to_the_end(client: FlaskClient) -> None:
+def test_screened_out_respondent_is_done_after_the_screening_page(client: FlaskClient) -> None:
     """result_received = 2 ends the interview (the 2017 frame: results received only)."""
     factories.province()
     token = factories.tokens(factories.survey(), "SXD")[0]
     _post(client, token, "next")
+    screening = _page(client, token).text
+    assert not is_last(screening)  # later pages hang on its answers: "Next", not "Send"
     _post(client, token, "next", **{**SCREEN, "result_received": "2"})
-    assert _current_page(_page(client, token).text) == "confirm"
+    assert 'data-state="submitted"' in _page(client, token).text
+
+
+def test_the_last_page_sends_and_says_so(client: FlaskClient) -> None:
+    factories.province()
+    token = factories.tokens(factories.survey(), "SXD")[0]
+    last = walk_to_last_page(client, f"/s/{token}")
+    assert _current_page(last.text) == "closing"
+    assert 'class="send-note"' in last.text and 'value="next"' not in last.text
+    assert client.post(f"/s/{token}", data=sending(last.text)).status_code == 303
+    assert 'data-state="submitted"' in _page(client, token).text
 
 
 def test_resume_after_leaving_returns_to_the_same_page(client: FlaskClient, app: Any) -> None:
