@@ -31,6 +31,7 @@ class OptionInput:
     label_vi: str
     label_en: str = ""
     missing: bool = False
+    points: str = ""  # points questionnaires only; blank: none
 
 
 @dataclass
@@ -302,7 +303,7 @@ def parse_options(rows: list[OptionInput], problems: list[Problem]) -> list[dict
     used: set[int] = set()
     pending: list[dict[str, Any]] = []
     for row, entry in enumerate(rows, start=1):
-        if not (entry.code.strip() or entry.label_vi.strip() or entry.label_en.strip()):
+        if not any(t.strip() for t in (entry.code, entry.label_vi, entry.label_en, entry.points)):
             continue
         where = f"options.{row}"
         if not entry.label_vi.strip():
@@ -312,6 +313,9 @@ def parse_options(rows: list[OptionInput], problems: list[Problem]) -> list[dict
         option: dict[str, Any] = {"label": label(entry.label_vi, entry.label_en)}
         if entry.missing:
             option["missing"] = True
+        points = _points(entry.points, where, row, problems)
+        if points is not None:
+            option["points"] = points
         code = entry.code.strip()
         if not code:
             pending.append(option)
@@ -335,6 +339,18 @@ def parse_options(rows: list[OptionInput], problems: list[Problem]) -> list[dict
         for o in options
         if "code" in o
     ]
+
+
+def _points(text: str, where: str, row: int, problems: list[Problem]) -> Any:
+    """An option's points: a number of at least 0, or None when blank."""
+    found: list[Problem] = []
+    value = number(text, where, found)
+    if found or (value is not None and value < 0):
+        problems.append(
+            Problem(where, _("Row %(row)s: points are a number of at least 0.", row=row))
+        )
+        return None
+    return value
 
 
 # --- scales ------------------------------------------------------------------------------

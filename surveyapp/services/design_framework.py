@@ -1,4 +1,5 @@
-"""Edits of a draft's scoring framework: groups, elements, criteria, indicators, targets.
+"""Edits of a draft's scoring framework: groups, elements, criteria, indicators, targets
+(and, from ``design_points``, a points questionnaire's scheme).
 
 Plain functions over the document dict, as ``design_edits``; the designer's service calls
 them by name through ``OPERATIONS``. Weights left blank are 1; targets are typed as
@@ -22,6 +23,7 @@ from surveyapp.services.design_edits import (
     number,
     refuse,
 )
+from surveyapp.services.design_points import clear_points, set_points
 from surveyapp.services.problems import InputRefused, Problem
 
 
@@ -312,5 +314,7 @@ OPERATIONS: dict[str, Callable[..., Any]] = {
         add_indicator,
         delete_indicator,
         set_targets,
+        set_points,
+        clear_points,
     )
 }

@@ -142,7 +142,8 @@ def problem_url(version: QuestionnaireVersion, path: str) -> str:
         scale_id = path.split(".")[1].split("[")[0]
         return url_for("designer.scale", key=key, number=number, scale_id=scale_id)
     if path.startswith("framework"):
-        return url_for("designer_versions.framework", key=key, number=number)
+        anchor = "fw-points" if path.startswith("framework.points") else None
+        return url_for("designer_versions.framework", key=key, number=number, _anchor=anchor)
     if path.split(".")[0].split("[")[0] in ("title", "description", "estimated_minutes"):
         return url_for("designer.metadata", key=key, number=number)
     return editor_url(version)

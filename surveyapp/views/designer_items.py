@@ -42,6 +42,7 @@ def item_input(form: Any) -> ItemInput:
     codes = form.getlist("option_code")
     vi = form.getlist("option_vi")
     en = form.getlist("option_en")
+    points = form.getlist("option_points")
     missing = set(form.getlist("option_missing"))
     rows = [
         OptionInput(
@@ -49,6 +50,7 @@ def item_input(form: Any) -> ItemInput:
             label_vi=vi[i] if i < len(vi) else "",
             label_en=en[i] if i < len(en) else "",
             missing=str(i) in missing,
+            points=points[i] if i < len(points) else "",
         )
         for i in range(max(len(codes), len(vi), len(en)))
     ]
@@ -88,6 +90,7 @@ def item_values(item: dict[str, Any]) -> ItemInput:
                 o["label"].get("vi", ""),
                 o["label"].get("en", ""),
                 bool(o.get("missing")),
+                "" if o.get("points") is None else str(o["points"]),
             )
             for o in item.get("options", [])
         ],
@@ -105,6 +108,9 @@ def _item_page(
         version,
         values=values,
         option_rows=rows,
+        # a points column only where points are used: the rest of the time it is noise
+        with_points="points" in version.document.get("framework", {})
+        or any(o.points for o in values.options),
         item_types=ITEM_TYPES,
         errors=errors_by_field(problems),
         problems=[p for p in problems if "[" in p.where or p.where == "$"],

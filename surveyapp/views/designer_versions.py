@@ -70,8 +70,11 @@ FRAMEWORK_FIELDS: dict[str, tuple[str, ...]] = {
     "add_indicator": ("label_vi", "label_en", "item", "codes", "min", "max"),
     "delete_indicator": ("indicator_id",),
     "set_targets": (),
+    "set_points": ("points_items", "band_min", "band_vi", "band_en", "item_max", "points_max"),
+    "clear_points": (),
 }
-LIST_FIELDS = {"codes"}
+LIST_FIELDS = {"codes", "points_items", "band_min", "band_vi", "band_en"}
+BLANK_BAND_ROWS = 2
 
 
 # --- framework ------------------------------------------------------------------------------
@@ -130,11 +133,35 @@ def framework(key: str, number: int) -> Any:
         ],
         target_rows=target_rows,
         known_items={i["id"] for i in q.items},
+        points_items=[i for i in q.items if i["type"] in ("likert", "single")],
+        band_rows=_band_rows(q.framework.get("points", {}), operation if problems else ""),
         failed=operation if problems else "",
         form=request.form,
         errors=errors_by_field(problems),
         problems=problems,
     )
+
+
+def _band_rows(points: Any, failed: str) -> list[dict[str, str]]:
+    """The bands as form rows (what was typed, after a refusal), and blank rows to add."""
+    if failed == "set_points":
+        typed = zip(
+            request.form.getlist("band_min"),
+            request.form.getlist("band_vi"),
+            request.form.getlist("band_en"),
+            strict=False,
+        )
+        rows = [{"min": low, "vi": vi, "en": en} for low, vi, en in typed]
+    else:
+        rows = [
+            {
+                "min": str(band.get("min", "")),
+                "vi": band.get("label", {}).get("vi", ""),
+                "en": band.get("label", {}).get("en", ""),
+            }
+            for band in points.get("bands", [])
+        ]
+    return [*rows, *({"min": "", "vi": "", "en": ""} for _ in range(BLANK_BAND_ROWS))]
 
 
 # --- preview ----------------------------------------------------------------------------------
