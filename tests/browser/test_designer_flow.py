@@ -106,6 +106,27 @@ def test_designer_builds_previews_and_publishes_a_questionnaire(
     assert [i["id"] for i in section["items"]] == ["late", "why"]
     assert section["items"][1]["show_when"] == {"eq": ["late", 1]}
 
+    # an answer check on "why", built with the same builder; the messages typed first
+    # travel with the choice of question
+    page.goto(f"/designer/{KEY}/1/items/why?lang=en")
+    page.get_by_label("Message when not met (Vietnamese)").fill("Chỉ hỏi khi trễ hạn.")
+    page.get_by_label("Message when not met (English)").fill("Only asked when late.")
+    with page.expect_navigation():
+        page.get_by_label("1. Accepted only when the answer to").select_option("late")
+    page.get_by_label("2. Condition").select_option("eq")
+    page.get_by_label("3. Value").select_option(label="Yes (1)")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add check").click()
+    expect(page.get_by_text("Accepted only when: late is Yes")).to_be_visible()
+    document = stored_version().document
+    section = document["sections"][-1]
+    assert section["items"][1]["checks"] == [
+        {
+            "rule": {"eq": ["late", 1]},
+            "message": {"vi": "Chỉ hỏi khi trễ hạn.", "en": "Only asked when late."},
+        }
+    ]
+
     # the preview: the respondent pages in a frame, at phone width by default
     page.get_by_role("link", name="Preview").first.click()
     frame = page.frame_locator("iframe[title='Preview of the questionnaire']")
