@@ -21,7 +21,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Row, and_, bindparam, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from surveyapp.extensions import Base, DbSession
 from surveyapp.models import (
@@ -255,7 +255,17 @@ _HOLD_RESPONSE = update(_responses).where(
     _responses.c.id == bindparam("response"),
     _responses.c.status == bindparam("in_progress"),
 )
-_CREATE_RESPONSE = insert(_responses).returning(_responses.c.id)
+# A request of the same respondent may have inserted the response a moment ago: the
+# unique resume hash then makes this insert return no row (no savepoint needed).
+_CREATE_RESPONSE = {
+    name: dialect.insert(_responses)
+    .on_conflict_do_nothing(index_elements=[_responses.c.resume_hash])
+    .returning(_responses.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+# RETURNING makes SQLAlchemy send a page's answers as one multi-row INSERT
+# ("insertmanyvalues"), where psycopg's executemany runs one statement per answer.
+_ADD_ANSWERS = insert(_answers).returning(_answers.c.position)
 _DROP_ANSWERS = delete(_answers).where(
     _answers.c.response_id == bindparam("response"),
     _answers.c.item_id.in_(bindparam("items", expanding=True)),
@@ -466,15 +476,11 @@ def save_page(
     saved ones; ``changes`` are other columns of the response (the kiosk's dossier code).
     """
     _hold(session, visit, now, current_page=to_page, **changes)
-    if answered is None:
-        return
-    page, page_answers = answered
-    response_id = _response_id(visit)
-    item_ids = [i["id"] for i in visit.questionnaire.section(page)["items"]]
-    session.execute(_DROP_ANSWERS, {"response": response_id, "items": item_ids})
-    rows = _answer_rows(response_id, page_answers)
-    if rows:  # executemany: compiled once per process, sent in one round trip
-        session.execute(insert(_answers), rows)
+    if answered is not None:
+        page, page_answers = answered
+        items = [i["id"] for i in visit.questionnaire.section(page)["items"]]
+        session.execute(_DROP_ANSWERS, {"response": _response_id(visit), "items": items})
+        _add_answers(session, visit, page_answers)
 
 
 def clean_dossier_code(raw: str) -> str | None:
@@ -491,25 +497,22 @@ def clean_dossier_code(raw: str) -> str | None:
     return code
 
 
-def submit(session: DbSession, visit: Visit, now: datetime, answers: Mapping[str, Any]) -> None:
-    """Finish the response; a concurrent or repeated submit raises ``AlreadySubmitted``.
+def submit(
+    session: DbSession,
+    visit: Visit,
+    now: datetime,
+    answers: Mapping[str, Any],
+    answered: tuple[str, Mapping[str, Any]] | None = None,
+    **changes: Any,
+) -> None:
+    """Send the response, with the last page's answers (``answered``, as ``save_page``).
 
-    ``answers`` are all the respondent's answers; those off their path are dropped.
-    The caller has saved the last page (``save_page``), which locks the response's row.
+    ``answers`` are all the respondent's answers, the last page's included; those off
+    their path are dropped. A concurrent or repeated submit raises ``AlreadySubmitted``.
     Conditional updates are the gate: of two transactions racing here, the second waits
-    on that lock and then finds the response sent. Rows are always locked in the same
-    order (the response's, then the invitation's), so racing requests never deadlock.
+    on the row lock and then matches no row. Rows are always locked in the same order
+    (the response's, then the invitation's), so racing requests never deadlock.
     """
-    if visit.invitation is not None:
-        claimed = _move_invitation(
-            session,
-            visit.invitation,
-            NOT_YET_COMPLETE,
-            disposition=Disposition.COMPLETE,
-            completed_at=_recorded(visit.survey, now),
-        )
-        if not claimed:
-            raise AlreadySubmitted(visit.invitation.id)
     # An anonymous invitation's response keeps nothing derived from its token once sent:
     # the invitation (now "complete") is what refuses a second submission.
     forget = visit.survey.anonymous and visit.invitation is not None
@@ -521,14 +524,34 @@ def submit(session: DbSession, visit: Visit, now: datetime, answers: Mapping[str
         submitted_at=now,
         current_page=None,
         **({"resume_hash": None} if forget else {}),
+        **changes,
     )
+    if visit.invitation is not None:
+        claimed = _move_invitation(
+            session,
+            visit.invitation,
+            NOT_YET_COMPLETE,
+            disposition=Disposition.COMPLETE,
+            completed_at=_recorded(visit.survey, now),
+        )
+        if not claimed:
+            raise AlreadySubmitted(visit.invitation.id)
     response_id = _response_id(visit)
     if visit.entered_by_id is not None:
-        record(
-            session, visit.entered_by_id, "response.paper_entry", session.get(Response, response_id)
-        )
+        sent = session.get(Response, response_id)
+        record(session, visit.entered_by_id, "response.paper_entry", sent)
     kept = visit.questionnaire.path_answers(answers)
-    session.execute(_KEEP_ONLY_ANSWERS, {"response": response_id, "items": list(kept) or [""]})
+    page_answers = {} if answered is None else answered[1]
+    # One DELETE for what is off the path and what the last page replaces.
+    stays = [item for item in kept if item not in page_answers]
+    session.execute(_KEEP_ONLY_ANSWERS, {"response": response_id, "items": stays or [""]})
+    _add_answers(session, visit, {k: v for k, v in page_answers.items() if k in kept})
+
+
+def _add_answers(session: DbSession, visit: Visit, answers: Mapping[str, Any]) -> None:
+    rows = _answer_rows(_response_id(visit), answers)
+    if rows:
+        session.execute(_ADD_ANSWERS, rows)
 
 
 def _recorded(survey: SurveyFacts, now: datetime) -> datetime:
@@ -605,14 +628,11 @@ def _create_response(
         "updated_at": now,
         **values,
     }
-    created = True
-    try:
-        with session.begin_nested():
-            response_id = session.execute(_CREATE_RESPONSE, row).scalar_one()
-    except IntegrityError:
-        created = False
-        found = session.execute(_FIND_PROGRESS, {"key": visit.resume_hash})
-        visit.response = Progress(*found.one())
+    dialect = session.get_bind().dialect.name
+    response_id = session.execute(_CREATE_RESPONSE[dialect], row).scalar()
+    if response_id is None:
+        found = session.execute(_FIND_PROGRESS, {"key": visit.resume_hash}).one()
+        visit.response = Progress(*found)
     else:
         visit.response = Progress(
             response_id,
@@ -625,7 +645,7 @@ def _create_response(
         )
     if invitation is not None:
         _move_invitation(session, invitation, NOT_YET_STARTED, disposition=Disposition.PARTIAL)
-    return created
+    return response_id is not None
 
 
 def _response_id(visit: Visit) -> int:

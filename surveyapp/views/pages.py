@@ -103,9 +103,9 @@ def _post(visit: Visit, place: Place) -> Any:
         path = answering.pages(visit, answers)
     target = answering.next_page(path, page, action)
     try:
-        answering.save_page(db.session, visit, now, target or page, answered, **changes)
         if target is None:
-            return _submit(visit, place, now, answers)
+            return _submit(visit, place, now, answers, answered, changes)
+        answering.save_page(db.session, visit, now, target, answered, **changes)
     except AlreadySubmitted:  # another request sent these answers a moment ago
         db.session.rollback()
         place.submitted = True
@@ -114,8 +114,16 @@ def _post(visit: Visit, place: Place) -> Any:
     return redirect(place.here, 303)
 
 
-def _submit(visit: Visit, place: Place, now: Any, answers: dict[str, Any]) -> Any:
-    answering.submit(db.session, visit, now, answers)  # AlreadySubmitted is the caller's to show
+def _submit(
+    visit: Visit,
+    place: Place,
+    now: Any,
+    answers: dict[str, Any],
+    answered: tuple[str, dict[str, Any]] | None,
+    changes: dict[str, Any],
+) -> Any:
+    # AlreadySubmitted is the caller's to show
+    answering.submit(db.session, visit, now, answers, answered, **changes)
     place.submitted = True
     if place.next_entry is not None:
         flash(_("Questionnaire saved. The next one is ready to key in."), "success")
