@@ -15,7 +15,7 @@ The rules are those of ../shared/domain/SIPAS.md §5 (Cần Thơ letter 2307/UBN
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -28,6 +28,7 @@ from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.scoring import Estimate, SurveyDesign
 from surveyapp.services.loading import load_response_arrays
 from surveyapp.services.results import subtree_mask
+from surveyapp.services.weighting import WeightsUsed
 
 LATE_THRESHOLD = 0.05  # R6: late / due at or above this fails the unit
 TIMING, NOTIFIED, APOLOGY = "result_timing", "late_notified", "late_apology"
@@ -59,6 +60,7 @@ class Comparison:
     threshold: float
     as_of: date
     asks_lateness: bool  # the questionnaire has the late-result items
+    weights_used: WeightsUsed = field(default_factory=WeightsUsed)  # of the reported shares
 
     @property
     def flagged(self) -> list[AgencyRecords]:
@@ -92,7 +94,8 @@ def compare(
                 arrays.design(), arrays.answers, subtree_mask(session, arrays, agency)
             )
         rows.append(AgencyRecords(agency, due, late, *estimates))
-    return Comparison(rows, threshold, as_of, asked)
+    used = arrays.weights_used if arrays is not None else WeightsUsed()
+    return Comparison(rows, threshold, as_of, asked, used)
 
 
 def _frame_counts(session: DbSession, survey: Survey, as_of: date) -> dict[int, tuple[int, int]]:

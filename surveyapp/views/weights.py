@@ -18,7 +18,7 @@ from surveyapp.forms.weights import WeightsForm
 from surveyapp.i18n import current_language, percent
 from surveyapp.models import Survey
 from surveyapp.security import in_scope, require_agency, requires, scope_root
-from surveyapp.services import triangulation, weighting, weighting_targets
+from surveyapp.services import dashboard, triangulation, weighting, weighting_targets
 from surveyapp.services.problems import InputRefused, Problem
 from surveyapp.views.surveys import visible_survey
 
@@ -129,11 +129,14 @@ def records(survey_id: int) -> Any:
     ]
     table = triangulation.compare(db.session, survey, agencies, as_of=_as_of())
     lang = current_language()
+    province = scope_root(current_user) is None
     return render_template(
         "weights/records.html",
         survey=survey,
         focus=focus,
         table=table,
+        weighting_note=dashboard.weighting_note(table.weights_used, lang, with_reasons=province),
+        weights_url=url_for(".page", survey_id=survey.id) if province else None,
         charts=_records_charts(table, lang),
         flagged_names="; ".join(r.agency.name(lang) for r in table.flagged),
         percent_fmt=percent,

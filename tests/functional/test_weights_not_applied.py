@@ -161,3 +161,13 @@ def test_the_score_command_warns_and_still_scores(app: Flask, stale: Survey) -> 
     code, out, err = run(app, "score", str(stale.id), "--format", "json")
     assert code == 0 and json.loads(out)["weighting"]["status"] == "not_applied"
     assert err.startswith("warning: the saved weighting settings no longer fit")
+
+
+def test_the_records_check_carries_the_note_for_its_reported_shares(
+    client: FlaskClient, stale: Survey
+) -> None:
+    factories.user()
+    factories.login(client)
+    page = client.get(f"/results/{stale.id}/records?lang=vi").text
+    assert HEADLINE_VI in page and f'href="/surveys/{stale.id}/weights"' in page
+    assert "gender" in page.split('id="weighting-note"')[1].split("</div>")[0]
