@@ -13,10 +13,12 @@ The ceiling is a bare Flask app under the same gunicorn settings and database se
 the same pages: the HTML the product sent (captured from one walk), one INSERT per
 POST, the page number in a cookie. For each questionnaire and server it prints complete
 respondents/s, requests/s, p95 page latency and the ratio to the ceiling (target ≥ 50 %,
-and ≥ 100 respondents/s on the one-page form). Never asserts.
+and ≥ 100 respondents/s on the one-page form), measured after an untimed warm-up of both
+servers. Never asserts.
 
-    .venv/bin/python bench/respond.py [--respondents 400] [--clients 2] [--threads 8]
-                                      [--workers 4] [--only sipas-2017|one-page-30]
+    .venv/bin/python bench/respond.py [--respondents 400] [--warmup 64] [--clients 2]
+                                      [--threads 8] [--workers 4]
+                                      [--only sipas-2017|one-page-30]
 """
 
 from __future__ import annotations
@@ -262,7 +264,7 @@ def one_page_document() -> dict[str, Any]:
 
 
 def seed(env: dict[str, str], respondents: int) -> dict[str, list[str]]:
-    """Migrate, create both surveys, and issue ``respondents`` + 1 links for each."""
+    """Migrate, create both surveys, and issue ``respondents`` links for each."""
     os.environ.update(env)
     from flask_migrate import upgrade
 
@@ -294,7 +296,7 @@ def seed(env: dict[str, str], respondents: int) -> dict[str, list[str]]:
                 db.session, version=version, title=name, agencies=[agency], now=utcnow()
             )
             issued = invitations.create_invitations(
-                db.session, survey, agency, respondents + 1, base_url="http://bench"
+                db.session, survey, agency, respondents, base_url="http://bench"
             )
             links[name] = [f"/s/{link.token}" for link in issued]
         db.session.commit()
@@ -327,6 +329,13 @@ def capture(port: int, path: str, pages_dir: Path) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--respondents", type=int, default=400)
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=64,
+        help="respondents walked first, untimed: every worker compiles its templates and "
+        "statements and reads the questionnaire before the measured run",
+    )
     parser.add_argument("--clients", type=int, default=2, help="load processes")
     parser.add_argument("--threads", type=int, default=8, help="respondents at once per process")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
@@ -344,7 +353,8 @@ def main() -> None:
     }
     work = Path(f"/tmp/{name}")
     try:
-        links = seed(env, args.respondents)
+        # One link to capture the pages, then the warm-up's, then the measured run's.
+        links = seed(env, 1 + args.warmup + args.respondents)
         print(
             f"{args.respondents} respondents per run, {args.clients}×{args.threads} at once, "
             f"gunicorn {args.workers} sync workers, PostgreSQL, {os.cpu_count()} cores "
@@ -357,12 +367,14 @@ def main() -> None:
             pages = work / form
             with gunicorn("wsgi:app", env, args.workers) as port:
                 count = capture(port, paths[0], pages)
-                product = load(port, paths[1:], args.clients, args.threads)
+                load(port, paths[1 : 1 + args.warmup], args.clients, args.threads)
+                product = load(port, paths[1 + args.warmup :], args.clients, args.threads)
             bare_env = {**env, "BARE_PAGES": str(pages), "BARE_COUNT": str(count)}
             with gunicorn("bench._bare_respond:app", bare_env, args.workers) as port:
                 with psycopg.connect(url, autocommit=True) as conn:
                     conn.execute("CREATE TABLE IF NOT EXISTS bare_posts (token text, body text)")
-                ceiling = load(port, paths[1:], args.clients, args.threads)
+                load(port, paths[1 : 1 + args.warmup], args.clients, args.threads)
+                ceiling = load(port, paths[1 + args.warmup :], args.clients, args.threads)
             print(f"\n{form}: {count} pages per respondent (GETs, thank-you included)")
             print(header)
             for label, run in (("surveyapp", product), ("bare Flask (ceiling)", ceiling)):

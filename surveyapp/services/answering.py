@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, delete, insert, select, update
+from sqlalchemy import Executable, Row, and_, bindparam, delete, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from surveyapp.extensions import Base, DbSession
@@ -263,9 +263,18 @@ _CREATE_RESPONSE = {
     .returning(_responses.c.id)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
-# RETURNING makes SQLAlchemy send a page's answers as one multi-row INSERT
-# ("insertmanyvalues"), where psycopg's executemany runs one statement per answer.
-_ADD_ANSWERS = insert(_answers).returning(_answers.c.position)
+# A page's answers in one statement of constant text on PostgreSQL (psycopg's executemany
+# runs one statement per answer, and a long multi-row VALUES is parsed anew each time).
+# SQLite runs in the process: its executemany is cheap.
+_ADD_ANSWERS: dict[str, Executable] = {
+    "postgresql": text(
+        "INSERT INTO answers (response_id, item_id, position, value_num, value_text, value_date)"
+        " SELECT :response, * FROM unnest(CAST(:item_id AS varchar[]),"
+        " CAST(:position AS smallint[]), CAST(:value_num AS float8[]),"
+        " CAST(:value_text AS text[]), CAST(:value_date AS date[]))"
+    ),
+    "sqlite": insert(_answers),
+}
 _DROP_ANSWERS = delete(_answers).where(
     _answers.c.response_id == bindparam("response"),
     _answers.c.item_id.in_(bindparam("items", expanding=True)),
@@ -430,9 +439,9 @@ def saved_answers(session: DbSession, visit: Visit) -> dict[str, Any]:
         return {}
     rows = session.execute(_SAVED_ANSWERS, {"response": visit.response.id})
     answers: dict[str, Any] = {}
-    for item_id, number, text, day in rows:
+    for item_id, number, written, day in rows:
         item = visit.questionnaire.item(item_id)
-        value = _typed(item, number, text, day)
+        value = _typed(item, number, written, day)
         if item["type"] == "multi":
             answers.setdefault(item_id, []).append(value)
         else:
@@ -550,8 +559,21 @@ def submit(
 
 def _add_answers(session: DbSession, visit: Visit, answers: Mapping[str, Any]) -> None:
     rows = _answer_rows(_response_id(visit), answers)
-    if rows:
-        session.execute(_ADD_ANSWERS, rows)
+    if not rows:
+        return
+    dialect = _dialect(session)
+    if dialect == "postgresql":  # columns as arrays, for unnest
+        session.execute(
+            _ADD_ANSWERS[dialect],
+            {"response": _response_id(visit)}
+            | {column: [row[column] for row in rows] for column in _ANSWER_COLUMNS},
+        )
+    else:
+        session.execute(_ADD_ANSWERS[dialect], rows)
+
+
+def _dialect(session: DbSession) -> str:
+    return session.get_bind().dialect.name
 
 
 def _recorded(survey: SurveyFacts, now: datetime) -> datetime:
@@ -628,8 +650,7 @@ def _create_response(
         "updated_at": now,
         **values,
     }
-    dialect = session.get_bind().dialect.name
-    response_id = session.execute(_CREATE_RESPONSE[dialect], row).scalar()
+    response_id = session.execute(_CREATE_RESPONSE[_dialect(session)], row).scalar()
     if response_id is None:
         found = session.execute(_FIND_PROGRESS, {"key": visit.resume_hash}).one()
         visit.response = Progress(*found)
@@ -657,6 +678,9 @@ def _rowcount(result: Any) -> int:
     return int(result.rowcount)
 
 
+_ANSWER_COLUMNS = ("item_id", "position", "value_num", "value_text", "value_date")
+
+
 def _answer_rows(response_id: int, answers: Mapping[str, Any]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for item_id, value in answers.items():
@@ -682,11 +706,13 @@ def _answer_rows(response_id: int, answers: Mapping[str, Any]) -> list[dict[str,
     return rows
 
 
-def _typed(item: dict[str, Any], number: float | None, text: str | None, day: date | None) -> Any:
+def _typed(
+    item: dict[str, Any], number: float | None, written: str | None, day: date | None
+) -> Any:
     if day is not None:
         return day
-    if text is not None:
-        return text
+    if written is not None:
+        return written
     if number is not None and item["type"] in ("likert", "single", "multi"):
         return int(number)
     if number is not None and float(number).is_integer():
