@@ -94,6 +94,10 @@ def test_invalid_answers_come_back_with_messages_beside_fields(client: FlaskClie
     assert bad.text.count('class="field-error"') >= 3
     assert 'aria-describedby="err-trips"' in bad.text
     assert 'value="many"' in bad.text  # what was typed is kept
+    summary = re.search(r'<div class="error-summary"[^>]*>(.*?)</div>', bad.text, re.S)
+    assert summary, "the refused page opens with a summary of its problems"
+    for item in ("applicant_type", "result_received", "trips"):
+        assert f'href="#q-{item}"' in summary.group(1)
 
 
 def test_unknown_action_is_refused_on_the_same_page(client: FlaskClient) -> None:
