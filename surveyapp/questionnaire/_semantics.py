@@ -246,7 +246,7 @@ def _check_framework(fw: dict[str, Any], scales: dict[str, Any], items: Items) -
             found.append(
                 Finding(f"framework.targets.{key}", "unknown_target", {"key": key}, "warning")
             )
-    found += _check_points(_dict(fw.get("points")), items)
+    found += _check_points(_dict(fw.get("points")), scales, items)
     return found
 
 
@@ -294,17 +294,39 @@ def _check_indicators(indicators: Any, scales: dict[str, Any], items: Items) -> 
     return found
 
 
-def _check_points(points: dict[str, Any], items: Items) -> list[Finding]:
+def _check_points(points: dict[str, Any], scales: dict[str, Any], items: Items) -> list[Finding]:
     found: list[Finding] = []
+    unpointed: dict[str, Finding] = {}  # a scale used by several counted items: each option once
     for i, name in enumerate(_list(points.get("items"))):
         if isinstance(name, str):
             where = f"framework.points.items[{i}]"
-            found += _item_of_type(name, where, items, CRITERION_TYPES, "points_item_type")
+            wrong = _item_of_type(name, where, items, CRITERION_TYPES, "points_item_type")
+            found += wrong
+            if not wrong:
+                for finding in _options_without_points(name, *items[name], scales):
+                    unpointed.setdefault(finding.path, finding)
+    found += unpointed.values()
     mins = [_dict(b).get("min") for b in _list(points.get("bands"))]
     for b, (upper, lower) in enumerate(itertools.pairwise(mins), start=1):
         if not _above(upper, lower) and _is_number(upper) and _is_number(lower):
             found.append(Finding(f"framework.points.bands[{b}].min", "bands_order"))
     return found
+
+
+def _options_without_points(
+    name: str, path: str, item: dict[str, Any], scales: dict[str, Any]
+) -> Iterator[Finding]:
+    """A counted item's answers score their option's points: no code stands in for them."""
+    if "options" in item:
+        options, where = item["options"], f"{path}.options"
+    else:
+        scale = item.get("scale")
+        options, where = _dict(scales.get(str(scale))).get("options"), f"scales.{scale}.options"
+    for o, option in enumerate(_list(options)):
+        option = _dict(option)
+        if "points" not in option and not option.get("missing"):
+            params = {"id": name, "code": option.get("code")}
+            yield Finding(f"{where}[{o}].points", "points_missing", params)
 
 
 def _item_of_type(

@@ -100,6 +100,17 @@ class Questionnaire:
     def missing_codes(self, item_id: str) -> set[int]:
         return {int(o["code"]) for o in self.options(item_id) if o.get("missing")}
 
+    def option_points(self, item_id: str) -> dict[int, float]:
+        """Code → points of the options that carry points (never a missing-value one);
+        empty for an item this version does not have."""
+        if item_id not in self._items_by_id:
+            return {}
+        return {
+            int(o["code"]): float(o["points"])
+            for o in self.options(item_id)
+            if "points" in o and not o.get("missing")
+        }
+
     def section_visible(self, section_id: str, answers: Mapping[str, Any]) -> bool:
         return rules.evaluate(self.section(section_id).get("show_when"), answers)
 

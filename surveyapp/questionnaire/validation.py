@@ -159,6 +159,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": 'câu hỏi tính điểm "{id}" phải là câu hỏi chọn một (likert/single)',
         "en": 'points item "{id}" must be a single-choice (likert/single) item',
     },
+    "points_missing": {
+        "vi": 'phương án mã {code} chưa có điểm, nhưng câu hỏi "{id}" được tính điểm',
+        "en": 'option {code} has no points, but question "{id}" counts for points',
+    },
     "missing_label": {
         "vi": 'thiếu nội dung bằng ngôn ngữ chính "{lang}"',
         "en": 'missing text in the main language "{lang}"',

@@ -1,11 +1,11 @@
 """Per-dossier points and bands (TT01: nine indices × 0/1/2 points = 18).
 
-SIPAS.md §3.7: a respondent's total is the sum of the points of the answered items;
+SIPAS.md §3.7: a respondent's total is the sum of the points of the answered items
+(each answer scores its option's ``points``, which need not equal its code);
 when some items are not applicable (NaN) the total is rescaled to the full scale,
 total × max_total / (answered × item_max), and rounded to whole points (halves up)
 before banding. Bands come from ``framework.points`` ordered from the top, ``min``
-inclusive (TT01: > 15 excellent is ``min: 15.5``, so 16 after rounding). In TT01
-scales the answer code is the point value.
+inclusive (TT01: > 15 excellent is ``min: 15.5``, so 16 after rounding).
 """
 
 from __future__ import annotations
@@ -33,7 +33,13 @@ class DossierScores:
 
 
 def dossier_points(scheme: PointsScheme, answers: Mapping[str, Any]) -> DossierScores:
-    """Totals and bands of every respondent (vectorised)."""
+    """Totals and bands of every respondent (vectorised).
+
+    ``answers`` maps each points item to the points every respondent's answer scores,
+    NaN when unanswered or not applicable: the caller maps answer codes to their
+    options' points (``services.loading.answer_points`` does), as it maps missing codes
+    to NaN for ``score``.
+    """
     cols = []
     for item in scheme.items:
         if item not in answers:

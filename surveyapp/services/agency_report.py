@@ -24,6 +24,7 @@ from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.scoring import Estimate, Framework, band_shares, dossier_points
 from surveyapp.services import results
 from surveyapp.services.dashboard import Dashboard, Figure
+from surveyapp.services.loading import answer_points, load_response_arrays
 
 RATE_POINTS = 6.0  # QĐ 766: the satisfaction-rate criterion's points
 RATE_FULL_AT = 0.90  # ... given in full at this rate
@@ -94,9 +95,9 @@ def _dossier(session: DbSession, survey: Survey, agency: Agency, lang: str) -> D
     scheme = Framework.from_dict(q.framework).points
     if scheme is None:
         return None
-    arrays = results.load_arrays(session, survey)
+    arrays = load_response_arrays(session, survey, items=scheme.items)
     domain = results.subtree_mask(session, arrays, agency)
-    scores = dossier_points(scheme, arrays.answers)
+    scores = dossier_points(scheme, answer_points(arrays, scheme.items))
     design = arrays.design()
     shares = band_shares(scheme, scores, design, domain=domain)
     return DossierPoints(

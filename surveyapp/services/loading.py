@@ -83,6 +83,26 @@ class LoadedArrays(ResponseArrays):
     base_weights: FloatArray = field(default_factory=lambda: np.empty(0, dtype=np.float64))
     versions: IntArray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     not_asked: dict[str, list[int]] = field(default_factory=dict)
+    questionnaires: dict[int, Questionnaire] = field(default_factory=dict)  # by version number
+
+
+def answer_points(arrays: LoadedArrays, items: Sequence[str]) -> dict[str, FloatArray]:
+    """Each row's answer to ``items`` as its option's points in the row's version.
+
+    NaN where the answer is NaN (unanswered, not asked, missing-coded) or its option
+    carries no points (validation refuses that on a counted item).
+    """
+    single = len(arrays.questionnaires) == 1
+    found: dict[str, FloatArray] = {}
+    for item in items:
+        codes = arrays.answers[item]
+        points = np.full(codes.shape, np.nan)
+        for number, questionnaire in arrays.questionnaires.items():
+            mine = codes if single else np.where(arrays.versions == number, codes, np.nan)
+            for code, value in questionnaire.option_points(item).items():
+                points[mine == code] = value
+        found[item] = points
+    return found
 
 
 @dataclass(frozen=True)
@@ -140,6 +160,7 @@ def load_response_arrays(
         answers={item: matrix[j] for j, item in enumerate(columns)},  # views, no copies
         versions=numbers[np.searchsorted(present, rows.version_ids)],
         not_asked=not_asked,
+        questionnaires={versions[v].number: versions[v].questionnaire for v in present},
     )
 
 

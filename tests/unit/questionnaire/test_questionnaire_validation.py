@@ -392,6 +392,13 @@ CASES: list[tuple[str, Callable[[Doc], None], str, str, str]] = [
         "error",
     ),
     (
+        "points item option without points",
+        _drop("scales.pts.options.1.points"),
+        "scales.pts.options[1].points",
+        "points_missing",
+        "error",
+    ),
+    (
         "bands from the bottom",
         _set("framework.points.bands.1.min", 5),
         "framework.points.bands[1].min",
@@ -430,6 +437,38 @@ def test_each_problem_kind_is_reported_at_its_path(
     template = MESSAGES[code][lang]
     fixed = template.split("{")[0]  # the text before the first parameter
     assert any(p.message.startswith(fixed) and p.severity == severity for p in matching), problems
+
+
+def test_counted_options_need_points_but_missing_values_and_uncounted_items_do_not() -> None:
+    """Scoring adds up the options' points, never their codes: a counted answer without
+    points is refused once per option, whether its options are inline or on a scale."""
+    doc = base()
+    del doc["scales"]["pts"]["options"][0]["points"]
+    not_applicable = {"code": 9, "label": {"vi": "KAD", "en": "NA"}, "missing": True}
+    doc["scales"]["pts"]["options"].append(not_applicable)  # no points: not counted
+    rate = doc["sections"][1]["items"]
+    rate.append({**rate[2], "id": "p2"})  # a second counted item on the same scale
+    options = [
+        {"code": 1, "label": {"vi": "c", "en": "c"}, "points": 4},
+        {"code": 2, "label": {"vi": "k", "en": "k"}},
+    ]
+    rate.append({"id": "p3", "type": "single", "options": options, "label": {"vi": "f", "en": "f"}})
+    doc["framework"]["points"]["items"] = ["p1", "p2", "p3"]
+    missing = [p for p in validate(doc, "en") if p.path.endswith(".points")]
+    assert [(p.path, p.message) for p in missing] == [
+        (
+            "scales.pts.options[0].points",
+            'option 0 has no points, but question "p1" counts for points',
+        ),
+        (
+            "sections[1].items[4].options[1].points",
+            'option 2 has no points, but question "p3" counts for points',
+        ),
+    ]
+    doc["framework"]["points"]["items"] = ["p2"]  # p3 no longer counts
+    assert [p.path for p in validate(doc, "en") if p.path.endswith(".points")] == [
+        "scales.pts.options[0].points"
+    ]
 
 
 def test_every_problem_is_reported_at_once() -> None:
