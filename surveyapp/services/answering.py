@@ -6,7 +6,7 @@ step after opening: both make a ``Visit``, whose response is found again through
 cookie), so the database's unique index on it is what stops a second response.
 
 These are the busiest pages of the product, so a visit is read in one query of plain
-columns, not ORM objects, and every write is a single Core statement.
+columns, not ORM objects, and every write is a single statement (``answering_sql``).
 """
 
 from __future__ import annotations
@@ -17,32 +17,26 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Executable, Row, and_, bindparam, delete, insert, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
-
-from surveyapp.extensions import Base, DbSession
+from surveyapp.extensions import DbSession
 from surveyapp.models import (
     Agency,
-    Answer,
     Channel,
     Disposition,
-    Invitation,
-    QuestionnaireVersion,
     RaterAssignment,
     Response,
     ResponseStatus,
     Survey,
     SurveyMode,
     VersionStatus,
-    survey_agencies,
 )
 from surveyapp.models.audit import record
 from surveyapp.models.survey import taking_answers
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.security import hash_token
+from surveyapp.services import answering_sql as sql
 from surveyapp.services.surveys import version_document
 
 WELCOME = "welcome"
@@ -168,129 +162,12 @@ def new_resume_key() -> str:
     return secrets.token_urlsafe(16)
 
 
-# --- statements ----------------------------------------------------------------------------
-# Built once, on the tables: for these small queries SQLAlchemy spends longer building a
-# statement, and going through the ORM, than PostgreSQL takes to run it.
-
-_surveys, _agencies, _versions, _invitations, _responses, _answers = (
-    Base.metadata.tables[model.__tablename__]
-    for model in (Survey, Agency, QuestionnaireVersion, Invitation, Response, Answer)
-)
-_PROGRESS = tuple(
-    _responses.c[name]
-    for name in (
-        "id",
-        "survey_id",
-        "agency_id",
-        "channel",
-        "status",
-        "current_page",
-        "dossier_code",
-    )
-)
-
-
-def _visit_select(joined: Any, where: Any, *extra: Any) -> Any:
-    """A survey, its version and agency (``joined`` holds surveys and agencies), and the
-    response whose resume hash is the ``key`` parameter, if any."""
-    return (
-        select(
-            _surveys.c.id.label("survey_id"),
-            _surveys.c.questionnaire_version_id,
-            _surveys.c.anonymous,
-            _surveys.c.mode,
-            _surveys.c.status.label("survey_status"),
-            _surveys.c.opens_at,
-            _surveys.c.closes_at,
-            _versions.c.created_at.label("version_created_at"),
-            _versions.c.status.label("version_status"),
-            _agencies.c.id.label("agency_id"),
-            _agencies.c.code,
-            _agencies.c.name_vi,
-            _agencies.c.name_en,
-            _responses.c.id.label("response_id"),
-            *_PROGRESS[1:],
-            *extra,
-        )
-        .select_from(joined)
-        .join(_versions, _versions.c.id == _surveys.c.questionnaire_version_id)
-        .outerjoin(_responses, _responses.c.resume_hash == bindparam("key"))
-        .where(where)
-    )
-
-
-_OPEN_INVITATION = _visit_select(
-    _invitations.join(_surveys, _surveys.c.id == _invitations.c.survey_id).join(
-        _agencies, _agencies.c.id == _invitations.c.agency_id
-    ),
-    _invitations.c.token_hash == bindparam("token_hash"),
-    _invitations.c.id.label("invitation_id"),
-    _invitations.c.disposition,
-    _invitations.c.stratum.label("invitation_stratum"),
-    _invitations.c.base_weight,
-)
-_OPEN_LINK = _visit_select(
-    survey_agencies.join(_surveys, _surveys.c.id == survey_agencies.c.survey_id).join(
-        _agencies,
-        and_(
-            _agencies.c.id == survey_agencies.c.agency_id,
-            _agencies.c.code == bindparam("agency_code"),
-        ),
-    ),
-    _surveys.c.id == bindparam("survey_id"),
-)
-_FIND_PROGRESS = select(*_PROGRESS).where(_responses.c.resume_hash == bindparam("key"))
-_SAVED_ANSWERS = (
-    select(_answers.c.item_id, _answers.c.value_num, _answers.c.value_text, _answers.c.value_date)
-    .where(_answers.c.response_id == bindparam("response"))
-    .order_by(_answers.c.item_id, _answers.c.position)
-)
-# A conditional update, so that a late "opened" or "partial" never undoes "complete".
-_MOVE_INVITATION = update(_invitations).where(
-    _invitations.c.id == bindparam("invitation"),
-    _invitations.c.disposition.in_(bindparam("before", expanding=True)),
-)
-# The SET clause is the parameters given (besides these two): see ``_hold``.
-_HOLD_RESPONSE = update(_responses).where(
-    _responses.c.id == bindparam("response"),
-    _responses.c.status == bindparam("in_progress"),
-)
-# A request of the same respondent may have inserted the response a moment ago: the
-# unique resume hash then makes this insert return no row (no savepoint needed).
-_CREATE_RESPONSE = {
-    name: dialect.insert(_responses)
-    .on_conflict_do_nothing(index_elements=[_responses.c.resume_hash])
-    .returning(_responses.c.id)
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-}
-# A page's answers in one statement of constant text on PostgreSQL (psycopg's executemany
-# runs one statement per answer, and a long multi-row VALUES is parsed anew each time).
-# SQLite runs in the process: its executemany is cheap.
-_ADD_ANSWERS: dict[str, Executable] = {
-    "postgresql": text(
-        "INSERT INTO answers (response_id, item_id, position, value_num, value_text, value_date)"
-        " SELECT :response, * FROM unnest(CAST(:item_id AS varchar[]),"
-        " CAST(:position AS smallint[]), CAST(:value_num AS float8[]),"
-        " CAST(:value_text AS text[]), CAST(:value_date AS date[]))"
-    ),
-    "sqlite": insert(_answers),
-}
-_DROP_ANSWERS = delete(_answers).where(
-    _answers.c.response_id == bindparam("response"),
-    _answers.c.item_id.in_(bindparam("items", expanding=True)),
-)
-_KEEP_ONLY_ANSWERS = delete(_answers).where(
-    _answers.c.response_id == bindparam("response"),
-    _answers.c.item_id.not_in(bindparam("items", expanding=True)),
-)
-
-
 # --- opening a visit ------------------------------------------------------------------------
 
 
 def open_invitation(session: DbSession, token: str, secret_key: str, now: datetime) -> Visit:
     key = resume_hash(secret_key, token)
-    found = session.execute(_OPEN_INVITATION, {"key": key, "token_hash": hash_token(token)}).first()
+    found = sql.visit_by_token(session, hash_token(token), key)
     if found is None:
         raise InvitationNotFound(token)
     if found.disposition is Disposition.COMPLETE:
@@ -301,9 +178,12 @@ def open_invitation(session: DbSession, token: str, secret_key: str, now: dateti
     )
     visit.invitation = invitation
     if invitation.disposition in NOT_YET_OPENED:
-        opened_at = _recorded(visit.survey, now)
-        _move_invitation(
-            session, invitation, NOT_YET_OPENED, disposition=Disposition.OPENED, opened_at=opened_at
+        sql.move_invitation(
+            session,
+            invitation.id,
+            NOT_YET_OPENED,
+            disposition=Disposition.OPENED,
+            opened_at=_recorded(visit.survey, now),
         )
         visit.opened_now = True
     return visit
@@ -324,9 +204,7 @@ def open_link(
     ``SurveyClosed``, or ``AlreadySubmitted`` when this key's response was sent.
     """
     resume = resume_hash(secret_key, key)
-    found = session.execute(
-        _OPEN_LINK, {"key": resume, "survey_id": survey_id, "agency_code": agency_code}
-    ).first()
+    found = sql.visit_by_link(session, survey_id, agency_code, resume)
     if found is None or found.mode is not SurveyMode.OPEN:
         raise LinkNotFound(survey_id)
     visit = _visit(session, found, resume, now)
@@ -377,8 +255,8 @@ def open_paper_entry(
     return visit
 
 
-def _visit(session: DbSession, row: Row[Any], key: str, now: datetime) -> Visit:
-    """The visit a ``_VISIT`` row describes; raises if it may not go on."""
+def _visit(session: DbSession, row: sql.AnyRow, key: str, now: datetime) -> Visit:
+    """The visit a row of ``sql.visit_by_*`` describes; raises if it may not go on."""
     if not taking_answers(row.survey_status, row.opens_at, row.closes_at, now):
         raise SurveyClosed(row.survey_id)
     progress = None
@@ -410,7 +288,7 @@ def _visit(session: DbSession, row: Row[Any], key: str, now: datetime) -> Visit:
 
 def _loaded_visit(session: DbSession, survey: Survey, agency: Agency, key: str) -> Visit:
     """The visit of a survey and agency the caller has loaded already."""
-    row = session.execute(_FIND_PROGRESS, {"key": key}).first()
+    row = sql.find_progress(session, key)
     version = survey.version
     return _checked(
         Visit(
@@ -437,11 +315,10 @@ def saved_answers(session: DbSession, visit: Visit) -> dict[str, Any]:
     """The answers saved so far, typed as the questionnaire declares them."""
     if visit.response is None:
         return {}
-    rows = session.execute(_SAVED_ANSWERS, {"response": visit.response.id})
     answers: dict[str, Any] = {}
-    for item_id, number, written, day in rows:
+    for item_id, number, written, day in sql.answer_rows(session, visit.response.id):
         item = visit.questionnaire.item(item_id)
-        value = _typed(item, number, written, day)
+        value = sql.typed(item, number, written, day)
         if item["type"] == "multi":
             answers.setdefault(item_id, []).append(value)
         else:
@@ -488,8 +365,8 @@ def save_page(
     if answered is not None:
         page, page_answers = answered
         items = [i["id"] for i in visit.questionnaire.section(page)["items"]]
-        session.execute(_DROP_ANSWERS, {"response": _response_id(visit), "items": items})
-        _add_answers(session, visit, page_answers)
+        sql.drop_answers(session, _response_id(visit), items)
+        sql.add_answers(session, _response_id(visit), page_answers)
 
 
 def clean_dossier_code(raw: str) -> str | None:
@@ -536,9 +413,9 @@ def submit(
         **changes,
     )
     if visit.invitation is not None:
-        claimed = _move_invitation(
+        claimed = sql.move_invitation(
             session,
-            visit.invitation,
+            visit.invitation.id,
             NOT_YET_COMPLETE,
             disposition=Disposition.COMPLETE,
             completed_at=_recorded(visit.survey, now),
@@ -552,28 +429,8 @@ def submit(
     kept = visit.questionnaire.path_answers(answers)
     page_answers = {} if answered is None else answered[1]
     # One DELETE for what is off the path and what the last page replaces.
-    stays = [item for item in kept if item not in page_answers]
-    session.execute(_KEEP_ONLY_ANSWERS, {"response": response_id, "items": stays or [""]})
-    _add_answers(session, visit, {k: v for k, v in page_answers.items() if k in kept})
-
-
-def _add_answers(session: DbSession, visit: Visit, answers: Mapping[str, Any]) -> None:
-    rows = _answer_rows(_response_id(visit), answers)
-    if not rows:
-        return
-    dialect = _dialect(session)
-    if dialect == "postgresql":  # columns as arrays, for unnest
-        session.execute(
-            _ADD_ANSWERS[dialect],
-            {"response": _response_id(visit)}
-            | {column: [row[column] for row in rows] for column in _ANSWER_COLUMNS},
-        )
-    else:
-        session.execute(_ADD_ANSWERS[dialect], rows)
-
-
-def _dialect(session: DbSession) -> str:
-    return session.get_bind().dialect.name
+    sql.keep_only_answers(session, response_id, [i for i in kept if i not in page_answers])
+    sql.add_answers(session, response_id, {k: v for k, v in page_answers.items() if k in kept})
 
 
 def _recorded(survey: SurveyFacts, now: datetime) -> datetime:
@@ -584,19 +441,6 @@ def _recorded(survey: SurveyFacts, now: datetime) -> datetime:
     if survey.anonymous:
         return now.replace(hour=0, minute=0, second=0, microsecond=0)
     return now
-
-
-def _move_invitation(
-    session: DbSession,
-    invitation: InvitationFacts,
-    before: tuple[Disposition, ...],
-    **values: Any,
-) -> bool:
-    """Set ``values`` if the disposition is one of ``before``; whether it was."""
-    moved = session.execute(
-        _MOVE_INVITATION, {"invitation": invitation.id, "before": list(before), **values}
-    )
-    return _rowcount(moved) == 1
 
 
 def _hold(session: DbSession, visit: Visit, now: datetime, **values: Any) -> None:
@@ -610,16 +454,7 @@ def _hold(session: DbSession, visit: Visit, now: datetime, **values: Any) -> Non
         return
     progress = visit.response
     assert progress is not None
-    held = session.execute(
-        _HOLD_RESPONSE,
-        {
-            "response": progress.id,
-            "in_progress": ResponseStatus.IN_PROGRESS,
-            "updated_at": now,
-            **values,
-        },
-    )
-    if _rowcount(held) != 1:
+    if not sql.hold_response(session, progress.id, updated_at=now, **values):
         raise AlreadySubmitted(progress.id)
     for name in ("status", "current_page", "dossier_code"):
         if name in values:
@@ -650,9 +485,10 @@ def _create_response(
         "updated_at": now,
         **values,
     }
-    response_id = session.execute(_CREATE_RESPONSE[_dialect(session)], row).scalar()
+    response_id = sql.create_response(session, row)
     if response_id is None:
-        found = session.execute(_FIND_PROGRESS, {"key": visit.resume_hash}).one()
+        found = sql.find_progress(session, visit.resume_hash)
+        assert found is not None, "another request's response, committed before ours"
         visit.response = Progress(*found)
     else:
         visit.response = Progress(
@@ -665,56 +501,12 @@ def _create_response(
             row["dossier_code"],
         )
     if invitation is not None:
-        _move_invitation(session, invitation, NOT_YET_STARTED, disposition=Disposition.PARTIAL)
+        sql.move_invitation(
+            session, invitation.id, NOT_YET_STARTED, disposition=Disposition.PARTIAL
+        )
     return response_id is not None
 
 
 def _response_id(visit: Visit) -> int:
     assert visit.response is not None, "saved after _hold, which creates the response"
     return visit.response.id
-
-
-def _rowcount(result: Any) -> int:
-    return int(result.rowcount)
-
-
-_ANSWER_COLUMNS = ("item_id", "position", "value_num", "value_text", "value_date")
-
-
-def _answer_rows(response_id: int, answers: Mapping[str, Any]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for item_id, value in answers.items():
-        if value is None:
-            continue
-        values = value if isinstance(value, list) else [value]
-        for position, single in enumerate(values):
-            row = {
-                "response_id": response_id,
-                "item_id": item_id,
-                "position": position,
-                "value_num": None,
-                "value_text": None,
-                "value_date": None,
-            }
-            if isinstance(single, date):
-                row["value_date"] = single
-            elif isinstance(single, str):
-                row["value_text"] = single
-            else:
-                row["value_num"] = float(single)
-            rows.append(row)
-    return rows
-
-
-def _typed(
-    item: dict[str, Any], number: float | None, written: str | None, day: date | None
-) -> Any:
-    if day is not None:
-        return day
-    if written is not None:
-        return written
-    if number is not None and item["type"] in ("likert", "single", "multi"):
-        return int(number)
-    if number is not None and float(number).is_integer():
-        return int(number)
-    return number

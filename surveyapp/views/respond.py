@@ -76,7 +76,7 @@ def invitation(token: str) -> Any:
 
 def _reads_outside_a_transaction() -> None:
     """A page view reads, and at most marks an invitation opened (one statement): it needs
-    no transaction, and not opening one saves two of its four database round trips."""
+    no transaction, and not opening one saves the BEGIN and ROLLBACK round trips."""
     if request.method == "GET":
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 

@@ -1,0 +1,267 @@
+"""The SQL of the respondent pages (``answering``): statements built once, on the tables.
+
+For these small queries SQLAlchemy spends longer building a statement, and going through
+the ORM, than PostgreSQL takes to run it; so each is built at import, run with plain
+parameters, and returns rows, never ORM objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any, TypeAlias
+
+from sqlalchemy import (
+    Executable,
+    Row,
+    and_,
+    bindparam,
+    delete,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from surveyapp.extensions import Base, DbSession
+from surveyapp.models import (
+    Agency,
+    Answer,
+    Disposition,
+    Invitation,
+    QuestionnaireVersion,
+    Response,
+    ResponseStatus,
+    Survey,
+    survey_agencies,
+)
+
+AnyRow: TypeAlias = Row[*tuple[Any, ...]]
+
+_surveys, _agencies, _versions, _invitations, _responses, _answers = (
+    Base.metadata.tables[model.__tablename__]
+    for model in (Survey, Agency, QuestionnaireVersion, Invitation, Response, Answer)
+)
+# A response as the pages see it (``answering.Progress``).
+_PROGRESS = tuple(
+    _responses.c[name]
+    for name in (
+        "id",
+        "survey_id",
+        "agency_id",
+        "channel",
+        "status",
+        "current_page",
+        "dossier_code",
+    )
+)
+
+
+def _visit_select(joined: Any, where: Any, *extra: Any) -> Any:
+    """A survey, its version and agency (``joined`` holds surveys and agencies), and the
+    response whose resume hash is the ``key`` parameter, if any."""
+    return (
+        select(
+            _surveys.c.id.label("survey_id"),
+            _surveys.c.questionnaire_version_id,
+            _surveys.c.anonymous,
+            _surveys.c.mode,
+            _surveys.c.status.label("survey_status"),
+            _surveys.c.opens_at,
+            _surveys.c.closes_at,
+            _versions.c.created_at.label("version_created_at"),
+            _versions.c.status.label("version_status"),
+            _agencies.c.id.label("agency_id"),
+            _agencies.c.code,
+            _agencies.c.name_vi,
+            _agencies.c.name_en,
+            _responses.c.id.label("response_id"),
+            *_PROGRESS[1:],
+            *extra,
+        )
+        .select_from(joined)
+        .join(_versions, _versions.c.id == _surveys.c.questionnaire_version_id)
+        .outerjoin(_responses, _responses.c.resume_hash == bindparam("key"))
+        .where(where)
+    )
+
+
+_BY_TOKEN = _visit_select(
+    _invitations.join(_surveys, _surveys.c.id == _invitations.c.survey_id).join(
+        _agencies, _agencies.c.id == _invitations.c.agency_id
+    ),
+    _invitations.c.token_hash == bindparam("token_hash"),
+    _invitations.c.id.label("invitation_id"),
+    _invitations.c.disposition,
+    _invitations.c.stratum.label("invitation_stratum"),
+    _invitations.c.base_weight,
+)
+_BY_LINK = _visit_select(
+    survey_agencies.join(_surveys, _surveys.c.id == survey_agencies.c.survey_id).join(
+        _agencies,
+        and_(
+            _agencies.c.id == survey_agencies.c.agency_id,
+            _agencies.c.code == bindparam("agency_code"),
+        ),
+    ),
+    _surveys.c.id == bindparam("survey_id"),
+)
+_FIND_PROGRESS = select(*_PROGRESS).where(_responses.c.resume_hash == bindparam("key"))
+_SAVED_ANSWERS = (
+    select(_answers.c.item_id, _answers.c.value_num, _answers.c.value_text, _answers.c.value_date)
+    .where(_answers.c.response_id == bindparam("response"))
+    .order_by(_answers.c.item_id, _answers.c.position)
+)
+# Both updates set the parameters given besides those their WHERE names.
+_MOVE_INVITATION = update(_invitations).where(
+    _invitations.c.id == bindparam("invitation"),
+    _invitations.c.disposition.in_(bindparam("before", expanding=True)),
+)
+_HOLD_RESPONSE = update(_responses).where(
+    _responses.c.id == bindparam("response"),
+    _responses.c.status == bindparam("in_progress"),
+)
+# A request of the same respondent may have inserted the response a moment ago: the
+# unique resume hash then makes this insert return no row (no savepoint needed).
+_CREATE_RESPONSE = {
+    name: dialect.insert(_responses)
+    .on_conflict_do_nothing(index_elements=[_responses.c.resume_hash])
+    .returning(_responses.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+# A page's answers in one statement of constant text on PostgreSQL (psycopg's executemany
+# runs one statement per answer, and a long multi-row VALUES is parsed anew each time).
+# SQLite runs in the process: its executemany is cheap.
+_ADD_ANSWERS: dict[str, Executable] = {
+    "postgresql": text(
+        "INSERT INTO answers (response_id, item_id, position, value_num, value_text, value_date)"
+        " SELECT :response, * FROM unnest(CAST(:item_id AS varchar[]),"
+        " CAST(:position AS smallint[]), CAST(:value_num AS float8[]),"
+        " CAST(:value_text AS text[]), CAST(:value_date AS date[]))"
+    ),
+    "sqlite": insert(_answers),
+}
+_ANSWER_COLUMNS = ("item_id", "position", "value_num", "value_text", "value_date")
+_DROP_ANSWERS = delete(_answers).where(
+    _answers.c.response_id == bindparam("response"),
+    _answers.c.item_id.in_(bindparam("items", expanding=True)),
+)
+_KEEP_ONLY_ANSWERS = delete(_answers).where(
+    _answers.c.response_id == bindparam("response"),
+    _answers.c.item_id.not_in(bindparam("items", expanding=True)),
+)
+
+
+def visit_by_token(session: DbSession, token_hash: str, key: str) -> AnyRow | None:
+    """The invitation's survey, version, agency and response (``key``'s), in one query."""
+    return session.execute(_BY_TOKEN, {"token_hash": token_hash, "key": key}).first()
+
+
+def visit_by_link(session: DbSession, survey_id: int, agency_code: str, key: str) -> AnyRow | None:
+    """The same for an open link: the survey with this agency among its agencies."""
+    found = session.execute(
+        _BY_LINK, {"survey_id": survey_id, "agency_code": agency_code, "key": key}
+    )
+    return found.first()
+
+
+def find_progress(session: DbSession, key: str) -> AnyRow | None:
+    return session.execute(_FIND_PROGRESS, {"key": key}).first()
+
+
+def answer_rows(session: DbSession, response_id: int) -> Iterable[AnyRow]:
+    """(item_id, value_num, value_text, value_date), by item and position."""
+    return session.execute(_SAVED_ANSWERS, {"response": response_id})
+
+
+def move_invitation(
+    session: DbSession, invitation_id: int, before: Iterable[Disposition], **values: Any
+) -> bool:
+    """Set ``values`` if the disposition is one of ``before``; whether it was."""
+    moved = session.execute(
+        _MOVE_INVITATION, {"invitation": invitation_id, "before": list(before), **values}
+    )
+    return _rowcount(moved) == 1
+
+
+def hold_response(session: DbSession, response_id: int, **values: Any) -> bool:
+    """Set ``values`` if the response is still in progress, locking its row; whether it was."""
+    held = session.execute(
+        _HOLD_RESPONSE,
+        {"response": response_id, "in_progress": ResponseStatus.IN_PROGRESS, **values},
+    )
+    return _rowcount(held) == 1
+
+
+def create_response(session: DbSession, row: Mapping[str, Any]) -> int | None:
+    """The new response's id; None if one with its resume hash exists already."""
+    found = session.execute(_CREATE_RESPONSE[_dialect(session)], dict(row)).scalar()
+    return None if found is None else int(found)
+
+
+def drop_answers(session: DbSession, response_id: int, items: list[str]) -> None:
+    session.execute(_DROP_ANSWERS, {"response": response_id, "items": items})
+
+
+def keep_only_answers(session: DbSession, response_id: int, items: list[str]) -> None:
+    session.execute(_KEEP_ONLY_ANSWERS, {"response": response_id, "items": items or [""]})
+
+
+def add_answers(session: DbSession, response_id: int, answers: Mapping[str, Any]) -> None:
+    """Store typed answers (None = left blank: nothing stored; a list = one row each)."""
+    rows = _rows(response_id, answers)
+    if not rows:
+        return
+    dialect = _dialect(session)
+    if dialect == "postgresql":  # columns as arrays, for unnest
+        columns = {column: [row[column] for row in rows] for column in _ANSWER_COLUMNS}
+        session.execute(_ADD_ANSWERS[dialect], {"response": response_id, **columns})
+    else:
+        session.execute(_ADD_ANSWERS[dialect], rows)
+
+
+def typed(item: dict[str, Any], number: float | None, written: str | None, day: date | None) -> Any:
+    """A stored answer as the item's type has it (choice codes and whole numbers as int)."""
+    if day is not None:
+        return day
+    if written is not None:
+        return written
+    if number is not None and item["type"] in ("likert", "single", "multi"):
+        return int(number)
+    if number is not None and float(number).is_integer():
+        return int(number)
+    return number
+
+
+def _rows(response_id: int, answers: Mapping[str, Any]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for item_id, value in answers.items():
+        if value is None:
+            continue
+        values = value if isinstance(value, list) else [value]
+        for position, single in enumerate(values):
+            row = {
+                "response_id": response_id,
+                "item_id": item_id,
+                "position": position,
+                "value_num": None,
+                "value_text": None,
+                "value_date": None,
+            }
+            if isinstance(single, date):
+                row["value_date"] = single
+            elif isinstance(single, str):
+                row["value_text"] = single
+            else:
+                row["value_num"] = float(single)
+            rows.append(row)
+    return rows
+
+
+def _dialect(session: DbSession) -> str:
+    return session.get_bind().dialect.name
+
+
+def _rowcount(result: Any) -> int:
+    return int(result.rowcount)
