@@ -14,7 +14,9 @@ the same pages: the HTML the product sent (captured from one walk), one INSERT p
 POST, the page number in a cookie. For each questionnaire and server it prints complete
 respondents/s, requests/s, p95 page latency and the ratio to the ceiling (target ≥ 50 %,
 and ≥ 100 respondents/s on the one-page form), measured after an untimed warm-up of both
-servers. Never asserts.
+servers. It also prints the CPU the serving side (gunicorn, the database's backends,
+Redis) spent per respondent, and the ratio by that: on a machine busy with other work,
+throughput swings with the neighbours, CPU per respondent much less. Never asserts.
 
     .venv/bin/python bench/respond.py [--respondents 400] [--warmup 64] [--clients 2]
                                       [--threads 8] [--workers 4]
@@ -51,6 +53,7 @@ from tests.respondent import answer_everything  # noqa: E402  (the tests' walker
 SERVER = "postgresql://postgres@127.0.0.1:5432"
 REDIS = "redis://127.0.0.1:6379/15"
 PHP_BASELINE = 1.5  # complete respondents/s of a common PHP survey tool on this machine
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 # --- an HTTP client the walker can drive ----------------------------------------------
@@ -149,6 +152,12 @@ class Run:
     respondents: int
     seconds: float
     latencies: list[float]
+    serving_cpu: float  # seconds of CPU the server, its database and Redis used
+
+    @property
+    def cpu_ms(self) -> float:
+        """Serving CPU per complete respondent: what throughput on a busy machine hides."""
+        return 1000 * self.serving_cpu / self.respondents
 
     @property
     def per_second(self) -> float:
@@ -164,10 +173,27 @@ class Run:
         return 1000 * ordered[int(0.95 * (len(ordered) - 1))]
 
 
-def load(port: int, paths: list[str], clients: int, threads: int) -> Run:
+def serving_cpu(database: str) -> float:
+    """CPU seconds used so far by gunicorn, the database's backends and Redis (/proc)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes()
+            stat = (entry / "stat").read_text()
+        except (OSError, NotADirectoryError):
+            continue
+        ours = b"gunicorn" in command or b"redis-server" in command
+        if ours or (command.startswith(b"postgres:") and database.encode() in command):
+            fields = stat[stat.rindex(")") + 2 :].split()
+            total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return total
+
+
+def load(port: int, paths: list[str], clients: int, threads: int, database: str = "") -> Run:
     """Walk every path once, from ``clients`` processes × ``threads`` threads."""
     context = multiprocessing.get_context("fork")
     pipes, procs = [], []
+    cpu_before = serving_cpu(database)
     started = time.perf_counter()
     for i in range(clients):
         mine, theirs = context.Pipe(duplex=False)
@@ -182,7 +208,8 @@ def load(port: int, paths: list[str], clients: int, threads: int) -> Run:
         proc.join()
         if proc.exitcode:
             raise SystemExit(f"a load client failed (exit {proc.exitcode})")
-    return Run(len(paths), time.perf_counter() - started, latencies)
+    seconds = time.perf_counter() - started
+    return Run(len(paths), seconds, latencies, serving_cpu(database) - cpu_before)
 
 
 # --- the servers ----------------------------------------------------------------------
@@ -360,7 +387,10 @@ def main() -> None:
             f"gunicorn {args.workers} sync workers, PostgreSQL, {os.cpu_count()} cores "
             "shared with the load generator"
         )
-        header = f"{'':26} {'resp/s':>8} {'req/s':>8} {'p95 ms':>8} {'vs ceiling':>10}"
+        header = (
+            f"{'':26} {'resp/s':>8} {'req/s':>8} {'p95 ms':>8} {'vs ceiling':>10}"
+            f" {'CPU ms/resp':>11} {'by CPU':>9}"
+        )
         for form, paths in links.items():
             if args.only and form != args.only:
                 continue
@@ -368,20 +398,21 @@ def main() -> None:
             with gunicorn("wsgi:app", env, args.workers) as port:
                 count = capture(port, paths[0], pages)
                 load(port, paths[1 : 1 + args.warmup], args.clients, args.threads)
-                product = load(port, paths[1 + args.warmup :], args.clients, args.threads)
+                product = load(port, paths[1 + args.warmup :], args.clients, args.threads, name)
             bare_env = {**env, "BARE_PAGES": str(pages), "BARE_COUNT": str(count)}
             with gunicorn("bench._bare_respond:app", bare_env, args.workers) as port:
                 with psycopg.connect(url, autocommit=True) as conn:
                     conn.execute("CREATE TABLE IF NOT EXISTS bare_posts (token text, body text)")
                 load(port, paths[1 : 1 + args.warmup], args.clients, args.threads)
-                ceiling = load(port, paths[1 + args.warmup :], args.clients, args.threads)
+                ceiling = load(port, paths[1 + args.warmup :], args.clients, args.threads, name)
             print(f"\n{form}: {count} pages per respondent (GETs, thank-you included)")
             print(header)
             for label, run in (("surveyapp", product), ("bare Flask (ceiling)", ceiling)):
                 ratio = run.per_second / ceiling.per_second
+                by_cpu = ceiling.cpu_ms / run.cpu_ms
                 print(
                     f"{label:26} {run.per_second:8.1f} {run.requests_per_second:8.0f} "
-                    f"{run.p95_ms:8.1f} {ratio:9.0%}"
+                    f"{run.p95_ms:8.1f} {ratio:9.0%} {run.cpu_ms:10.1f} {by_cpu:9.0%}"
                 )
             print(f"{'PHP survey tool (measured)':26} {PHP_BASELINE:8.1f}")
             print(f"surveyapp vs PHP baseline: {product.per_second / PHP_BASELINE:.0f}×")
