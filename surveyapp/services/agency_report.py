@@ -39,10 +39,12 @@ class Band:
 
 @dataclass(frozen=True)
 class DossierPoints:
-    """TT01: mean total (out of ``max_total``) and the share of dossiers per band."""
+    """A points scheme (TT01's, or a designed one): the mean total (out of ``max_total``)
+    over ``questions`` counted items, and the share of dossiers per band."""
 
     mean: Estimate
     max_total: float
+    questions: int
     bands: list[Band]
 
 
@@ -103,6 +105,7 @@ def _dossier(session: DbSession, survey: Survey, agency: Agency, lang: str) -> D
     return DossierPoints(
         mean=design.mean(scores.total, domain=domain),
         max_total=scheme.max_total,
+        questions=len(scheme.items),
         bands=[
             Band(q.text(b.label, lang) or f"≥ {b.min:g}", share)
             for b, share in zip(scheme.bands, shares, strict=True)
