@@ -98,8 +98,9 @@ def _post(visit: Visit, place: Place) -> Any:
         valid = form.validate()
         if action != "back" and not valid:
             return _render(visit, place, answers, page, form=form)
-        answered = (page, form.answers())
-        answers = {**answers, **form.answers()}
+        page_answers = form.answers()
+        answered = (page, page_answers)
+        answers = {**answers, **page_answers}
         path = answering.pages(visit, answers)
     target = answering.next_page(path, page, action)
     try:
