@@ -37,7 +37,7 @@ from surveyapp.models.survey import taking_answers
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.security import hash_token
 from surveyapp.services import answering_sql as sql
-from surveyapp.services.surveys import version_document
+from surveyapp.services.surveys import document_of, version_document
 
 WELCOME = "welcome"
 # Dispositions an invitation may still move on from when the respondent acts.
@@ -289,11 +289,10 @@ def _visit(session: DbSession, row: sql.AnyRow, key: str, now: datetime) -> Visi
 def _loaded_visit(session: DbSession, survey: Survey, agency: Agency, key: str) -> Visit:
     """The visit of a survey and agency the caller has loaded already."""
     row = sql.find_progress(session, key)
-    version = survey.version
     return _checked(
         Visit(
             SurveyFacts(survey.id, survey.questionnaire_version_id, survey.anonymous),
-            version_document(session, version.id, version.created_at, version.frozen),
+            document_of(survey.version),
             AgencyFacts.of(agency),
             None,
             key,

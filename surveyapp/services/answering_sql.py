@@ -160,10 +160,8 @@ def visit_by_token(session: DbSession, token_hash: str, key: str) -> AnyRow | No
 
 def visit_by_link(session: DbSession, survey_id: int, agency_code: str, key: str) -> AnyRow | None:
     """The same for an open link: the survey with this agency among its agencies."""
-    found = session.execute(
-        _BY_LINK, {"survey_id": survey_id, "agency_code": agency_code, "key": key}
-    )
-    return found.first()
+    params = {"survey_id": survey_id, "agency_code": agency_code, "key": key}
+    return session.execute(_BY_LINK, params).first()
 
 
 def find_progress(session: DbSession, key: str) -> AnyRow | None:
