@@ -11,7 +11,13 @@ same walker the tests use (tests/respondent.py), and send. Two questionnaires:
 
 The ceiling is a bare Flask app under the same gunicorn settings and database serving
 the same pages: the HTML the product sent (captured from one walk), one INSERT per
-POST, the page number in a cookie. For each questionnaire and server it prints complete
+POST, the page number in a cookie. Between the two, "required stack alone" serves the
+same captured pages through what #5 requires of every page and nothing of the product
+(bench/_stack_respond.py): the cookie session with Flask-WTF's CSRF token, a
+Flask-Limiter limit per token in Redis, a read of the saved state through SQLAlchemy.
+It tells what the stack costs from what the product's own work costs.
+
+For each questionnaire and server it prints complete
 respondents/s, requests/s, p95 page latency and the ratio to the ceiling (target ≥ 50 %,
 and ≥ 100 respondents/s on the one-page form), measured after an untimed warm-up of both
 servers. It also prints the CPU the serving side (gunicorn, the database's backends,
@@ -52,6 +58,10 @@ from tests.respondent import answer_everything  # noqa: E402  (the tests' walker
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"
 REDIS = "redis://127.0.0.1:6379/15"
+CEILING = "bare Flask (ceiling)"
+# The same captured pages served by bare Flask, and by the stack #5 requires (session with
+# CSRF, a Redis rate limit, a read of the saved state through SQLAlchemy) with nothing else.
+SERVERS = {"required stack alone": "bench._stack_respond:app", CEILING: "bench._bare_respond:app"}
 PHP_BASELINE = 1.5  # complete respondents/s of a common PHP survey tool on this machine
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -400,14 +410,19 @@ def main() -> None:
                 load(port, paths[1 : 1 + args.warmup], args.clients, args.threads)
                 product = load(port, paths[1 + args.warmup :], args.clients, args.threads, name)
             bare_env = {**env, "BARE_PAGES": str(pages), "BARE_COUNT": str(count)}
-            with gunicorn("bench._bare_respond:app", bare_env, args.workers) as port:
-                with psycopg.connect(url, autocommit=True) as conn:
-                    conn.execute("CREATE TABLE IF NOT EXISTS bare_posts (token text, body text)")
-                load(port, paths[1 : 1 + args.warmup], args.clients, args.threads)
-                ceiling = load(port, paths[1 + args.warmup :], args.clients, args.threads, name)
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute("CREATE TABLE IF NOT EXISTS bare_posts (token text, body text)")
+            runs = {"surveyapp": product}
+            for label, app in SERVERS.items():
+                with gunicorn(app, bare_env, args.workers) as port:
+                    load(port, paths[1 : 1 + args.warmup], args.clients, args.threads)
+                    runs[label] = load(
+                        port, paths[1 + args.warmup :], args.clients, args.threads, name
+                    )
+            ceiling = runs[CEILING]
             print(f"\n{form}: {count} pages per respondent (GETs, thank-you included)")
             print(header)
-            for label, run in (("surveyapp", product), ("bare Flask (ceiling)", ceiling)):
+            for label, run in runs.items():
                 ratio = run.per_second / ceiling.per_second
                 by_cpu = ceiling.cpu_ms / run.cpu_ms
                 print(

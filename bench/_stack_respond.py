@@ -1,0 +1,69 @@
+"""The stack's floor for bench/respond.py: the bare pages plus what #5 requires of every page.
+
+Like bench/_bare_respond.py it sends the HTML the product sent, but through the
+machinery every respondent page must pass: Flask's cookie session holding Flask-WTF's
+CSRF token (checked on every POST, a fresh one in every page), a Flask-Limiter limit
+per token counted in Redis, and one read of the invitation's saved state through
+Flask-SQLAlchemy on every request, one INSERT per POST. No questionnaire, rules,
+validation or templates: what the required stack alone costs, to tell it from the
+product's own work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+
+from flask import Flask, Response, redirect, request, session
+from flask_limiter import Limiter
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect, generate_csrf
+from sqlalchemy import text
+
+CSRF = re.compile(r'name="csrf_token" value="[^"]*"')
+PAGES = [
+    (Path(os.environ["BARE_PAGES"]) / f"{i}.html").read_text()
+    for i in range(int(os.environ["BARE_COUNT"]))
+]
+
+app = Flask(__name__)
+app.config.update(
+    SECRET_KEY=os.environ["SURVEYAPP_SECRET_KEY"],
+    SQLALCHEMY_DATABASE_URI=os.environ["SURVEYAPP_DATABASE_URL"].replace(
+        "postgresql://", "postgresql+psycopg://"
+    ),
+    SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+    WTF_CSRF_TIME_LIMIT=None,
+    RATELIMIT_STORAGE_URI=os.environ["SURVEYAPP_REDIS_URL"],
+    RATELIMIT_KEY_PREFIX="stack",
+)
+db = SQLAlchemy(app)
+CSRFProtect(app)
+limiter = Limiter(lambda: "token:" + (request.view_args or {}).get("token", ""), app=app)
+
+
+def _state(token: str) -> int:
+    """The invitation's saved state: read on every request, as a resuming page must."""
+    row = db.session.execute(
+        text("SELECT disposition FROM invitations WHERE token_hash = :t"),
+        {"t": hashlib.sha256(token.encode()).hexdigest()},
+    ).first()
+    return 0 if row is None else 1
+
+
+@app.route("/s/<token>", methods=["GET", "POST"])
+@limiter.limit("60 per minute")
+def page(token: str) -> str | Response:
+    _state(token)
+    at = min(session.get("p", 0), len(PAGES) - 1)
+    if request.method == "GET":
+        return CSRF.sub(f'name="csrf_token" value="{generate_csrf()}"', PAGES[at], count=1)
+    body = "&".join(f"{k}={v}" for k, v in request.form.items(multi=True))
+    db.session.execute(
+        text("INSERT INTO bare_posts (token, body) VALUES (:t, :b)"), {"t": token, "b": body}
+    )
+    db.session.commit()
+    session["p"] = at + 1
+    return redirect(request.path, 303)
