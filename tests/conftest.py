@@ -13,19 +13,40 @@ import pytest
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import delete, text
+from sqlalchemy import create_engine, delete, make_url, text
+from sqlalchemy.pool import NullPool
 
 from surveyapp import MIGRATIONS_DIR, create_app
 from surveyapp.config import database_url
 from surveyapp.extensions import db
 
+# pytest -n N runs N workers at once; each works on its own database and Redis number.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", … or "" when serial
+REDIS_URL = "redis://127.0.0.1:6379/" + str(1 + int(WORKER[2:]) % 14 if WORKER else 0)
+
 
 @pytest.fixture(scope="session")
-def database(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = os.environ.get("SURVEYAPP_TEST_DATABASE_URL")
-    if url:
-        return database_url(url)
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    if not url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+        return
+    url = database_url(url)
+    if not WORKER:
+        yield url
+        return
+    given = make_url(url)
+    own = f"{given.database}_{WORKER}"
+    server = create_engine(given, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+    def run(statement: str) -> None:
+        with server.connect() as conn:
+            conn.execute(text(statement))
+
+    run(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)')  # left by an interrupted run
+    run(f'CREATE DATABASE "{own}"')
+    yield given.set(database=own).render_as_string(hide_password=False)
+    run(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)')
 
 
 class IsolatedClient(FlaskClient):
@@ -54,6 +75,9 @@ def _app(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fl
             "SQLALCHEMY_DATABASE_URI": database,
             "RATELIMIT_ENABLED": False,
             "BASE_URL": "http://localhost",
+            # Files of this run's own, apart from other runs and workers.
+            "EXPORT_DIR": str(tmp_path_factory.mktemp("exports")),
+            "FRAME_UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
         }
     )
     app.test_client_class = IsolatedClient

@@ -20,6 +20,7 @@ from surveyapp.models.audit import AuditEvent
 from surveyapp.models.jobs import ExportJob, JobStatus
 from surveyapp.services import export_jobs
 from tests import factories
+from tests.conftest import REDIS_URL
 from tests.export_data import three_responses
 
 
@@ -192,7 +193,7 @@ def test_with_redis_the_job_goes_through_rq(
 ) -> None:
     redis = pytest.importorskip("redis")
     rq = pytest.importorskip("rq")
-    url = "redis://127.0.0.1:6379/0"
+    url = REDIS_URL  # this worker's own number: RQ job ids follow database ids
     connection = redis.Redis.from_url(url)
     try:
         connection.ping()

@@ -19,6 +19,7 @@ from surveyapp.models.jobs import ExportJob, JobStatus
 from surveyapp.services import export_jobs
 from surveyapp.services.export_jobs import STALE_AFTER
 from tests import factories
+from tests.conftest import REDIS_URL
 from tests.functional.test_export_jobs import _wait, survey  # noqa: F401 (fixture)
 
 INTERRUPTED_VI = "Việc ghi tệp đã bị gián đoạn"
@@ -129,7 +130,7 @@ def test_a_running_job_is_not_restarted(client: FlaskClient, survey: Survey) -> 
 def test_rq_decides_when_it_knows_the_job(survey: Survey) -> None:  # noqa: F811
     redis = pytest.importorskip("redis")
     rq = pytest.importorskip("rq")
-    url = "redis://127.0.0.1:6379/0"
+    url = REDIS_URL  # this worker's own number: RQ job ids follow database ids
     connection = redis.Redis.from_url(url)
     try:
         connection.ping()

@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,10 +18,8 @@ from surveyapp.config import Config
 from surveyapp.extensions import db, limiter
 from surveyapp.models import Answer, Response, SurveyMode, SurveyStatus
 from tests import factories
-from tests.conftest import IsolatedClient
+from tests.conftest import REDIS_URL, IsolatedClient
 from tests.respondent import answer_everything
-
-REDIS_URL = os.environ.get("SURVEYAPP_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def _redis_missing() -> str | None:
@@ -218,7 +214,7 @@ def test_open_link_body_over_64_kib_is_413(client: FlaskClient) -> None:
     assert db.session.scalar(select(func.count()).select_from(Response)) == 0
 
 
-@pytest.mark.parametrize("csrf", [None, "forged-" + uuid.uuid4().hex])
+@pytest.mark.parametrize("csrf", [None, "forged-4f1c2a9e"], ids=["missing", "forged"])
 def test_open_link_without_valid_csrf_is_400_and_saves_nothing(
     client: FlaskClient, csrf: str | None
 ) -> None:
