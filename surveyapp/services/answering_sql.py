@@ -43,7 +43,7 @@ _surveys, _agencies, _versions, _invitations, _responses, _answers = (
     Base.metadata.tables[model.__tablename__]
     for model in (Survey, Agency, QuestionnaireVersion, Invitation, Response, Answer)
 )
-# A response as the pages see it (``answering.Progress``).
+# A response as the pages see it (``visits.Progress``).
 _PROGRESS = tuple(
     _responses.c[name]
     for name in (

@@ -14,7 +14,8 @@ from typing import Any
 
 from surveyapp.forms.builder import SectionForm, build_section_form
 from surveyapp.questionnaire.document import Questionnaire
-from surveyapp.services.answering import WELCOME, next_page
+from surveyapp.services.answering import next_page
+from surveyapp.services.visits import WELCOME
 
 
 @dataclass

@@ -9,7 +9,7 @@ from sqlalchemy import case, func, select
 from surveyapp.extensions import DbSession
 from surveyapp.models import Channel, Response, ResponseStatus, Survey
 
-# An entry's key is made by ``answering.new_resume_key`` (16 random bytes, URL-safe).
+# An entry's key is made by ``visits.new_resume_key`` (16 random bytes, URL-safe).
 KEY = re.compile(r"[A-Za-z0-9_-]{22}")
 
 

@@ -25,8 +25,8 @@ from surveyapp.models import (
 from surveyapp.questionnaire import rules
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.security import hash_token
-from surveyapp.services.answering import resume_hash
 from surveyapp.services.invitations import issue_token
+from surveyapp.services.visits import resume_hash
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from surveyapp.forms.staff import AssignForm
 from surveyapp.models import SurveyMode
 from surveyapp.models._types import utcnow
 from surveyapp.security import in_scope, requires
-from surveyapp.services import answering, assignments
-from surveyapp.services.answering import AlreadySubmitted
+from surveyapp.services import assignments, visits
+from surveyapp.services.visits import AlreadySubmitted
 from surveyapp.views.pages import Place, answer, done, just_submitted
 from surveyapp.views.surveys import visible_survey
 
@@ -51,12 +51,12 @@ def rate(assignment_id: int) -> Any:
     if just_submitted(place):
         return done(place, "submitted", assignment.agency)
     try:
-        visit = answering.open_assignment(
+        visit = visits.open_assignment(
             db.session, assignment, current_app.config["SECRET_KEY"], utcnow()
         )
     except AlreadySubmitted:
         return done(place, "already-submitted", assignment.agency)
-    except answering.SurveyClosed:
+    except visits.SurveyClosed:
         return done(place, "closed", assignment.agency)
     return answer(visit, place)
 

@@ -18,7 +18,7 @@ from surveyapp.forms.builder import build_section_form
 from surveyapp.i18n import current_language
 from surveyapp.models._types import utcnow
 from surveyapp.services import answering
-from surveyapp.services.answering import WELCOME, AlreadySubmitted, Visit
+from surveyapp.services.visits import WELCOME, AlreadySubmitted, Visit
 from surveyapp.views.stencil import questions_html
 
 ACTIONS = ("next", "back", "submit")

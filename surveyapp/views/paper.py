@@ -12,8 +12,8 @@ from surveyapp.extensions import db
 from surveyapp.models import Agency, Survey, SurveyMode
 from surveyapp.models._types import utcnow
 from surveyapp.security import in_scope, require_agency, requires
-from surveyapp.services import answering, paper_entry
-from surveyapp.services.answering import AlreadySubmitted
+from surveyapp.services import paper_entry, visits
+from surveyapp.services.visits import AlreadySubmitted
 from surveyapp.views.pages import Place, answer
 from surveyapp.views.surveys import visible_survey
 
@@ -60,10 +60,10 @@ def entry(survey_id: int, agency_code: str, key: str) -> Any:
         flash(_("This survey is not taking answers at the moment."), "error")
         return redirect(url_for(".start", survey_id=survey.id), 303)
     try:
-        visit = answering.open_paper_entry(
+        visit = visits.open_paper_entry(
             db.session, survey, agency, key, current_app.config["SECRET_KEY"], current_user.id
         )
-    except answering.EntryNotFound:
+    except visits.EntryNotFound:
         abort(404)
     except AlreadySubmitted:  # the back button after saving, or Enter pressed twice
         flash(_("That questionnaire is already saved. Here is a blank one."), "success")
@@ -80,5 +80,5 @@ def _paper_survey(survey_id: int) -> Survey:
 
 def _new_entry_url(survey: Survey, agency: Agency) -> str:
     return url_for(
-        ".entry", survey_id=survey.id, agency_code=agency.code, key=answering.new_resume_key()
+        ".entry", survey_id=survey.id, agency_code=agency.code, key=visits.new_resume_key()
     )

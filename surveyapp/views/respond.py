@@ -21,8 +21,8 @@ from surveyapp.extensions import db, limiter
 from surveyapp.models import Channel
 from surveyapp.models._types import utcnow
 from surveyapp.security import hash_token
-from surveyapp.services import answering, invitations
-from surveyapp.services.answering import AlreadySubmitted, Visit
+from surveyapp.services import invitations, visits
+from surveyapp.services.visits import AlreadySubmitted, Visit
 from surveyapp.views.pages import Place, answer, done, just_submitted
 
 bp = Blueprint("respond", __name__)
@@ -59,14 +59,14 @@ def invitation(token: str) -> Any:
         return done(place, "submitted")
     _reads_outside_a_transaction()
     try:
-        visit = answering.open_invitation(
+        visit = visits.open_invitation(
             db.session, token, current_app.config["SECRET_KEY"], utcnow()
         )
-    except answering.InvitationNotFound:
+    except visits.InvitationNotFound:
         abort(404)
     except AlreadySubmitted:
         return done(place, "already-submitted")
-    except answering.SurveyClosed:
+    except visits.SurveyClosed:
         return done(place, "closed")
     page = answer(visit, place)
     if visit.opened_now:
@@ -94,7 +94,7 @@ def open_link(survey_id: int, agency_code: str) -> Any:
     _reads_outside_a_transaction()
     key = _read_key(place)
     fresh = key is None
-    key = key or answering.new_resume_key()
+    key = key or visits.new_resume_key()
     try:
         try:
             visit = _open_visit(survey_id, agency_code, key, place)
@@ -102,11 +102,11 @@ def open_link(survey_id: int, agency_code: str) -> Any:
             if request.method == "POST":  # a double click on "Send", or a stale tab
                 return _forget(done(place, "already-submitted"), place)
             # This browser sent its answers: the next visit is the next person's.
-            fresh, key = True, answering.new_resume_key()
+            fresh, key = True, visits.new_resume_key()
             visit = _open_visit(survey_id, agency_code, key, place)
-    except answering.LinkNotFound:
+    except visits.LinkNotFound:
         abort(404)
-    except answering.SurveyClosed:
+    except visits.SurveyClosed:
         return done(place, "closed")
     response = make_response(answer(visit, place))
     if place.submitted:
@@ -137,7 +137,7 @@ def _kiosk_requested() -> bool:
 
 def _open_visit(survey_id: int, agency_code: str, key: str, place: Place) -> Visit:
     channel = Channel.KIOSK if place.kiosk else Channel.WEB
-    return answering.open_link(
+    return visits.open_link(
         db.session, survey_id, agency_code, key, current_app.config["SECRET_KEY"], utcnow(), channel
     )
 

@@ -12,7 +12,7 @@ from sqlalchemy import inspect, select
 from surveyapp.extensions import db
 from surveyapp.models import Disposition, Invitation, Response, ResponseStatus
 from surveyapp.security import hash_token
-from surveyapp.services.answering import resume_hash
+from surveyapp.services.visits import resume_hash
 from tests import factories
 from tests.respondent import answer_everything
 
