@@ -25,7 +25,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from surveyapp.extensions import db
-from surveyapp.forms.builder import build_section_form
 from surveyapp.i18n import current_language
 from surveyapp.models import QuestionnaireVersion
 from surveyapp.models._types import utcnow
@@ -44,7 +43,7 @@ from surveyapp.views.designer import (
     run,
     scope,
 )
-from surveyapp.views.stencil import questions_html
+from surveyapp.views.pages import render_page
 
 bp = Blueprint("designer_versions", __name__, url_prefix="/designer")
 
@@ -217,31 +216,7 @@ def _render_page(
     q: Document, current: str, answers: dict[str, Any], here: str, form: Any = None
 ) -> str:
     path = design_preview.pages(q, answers)
-    if current not in path:
-        current = path[0]
-    if current != design_preview.WELCOME and form is None:
-        earlier = q.answers_before(answers, current)
-        form = build_section_form(q, current, earlier, saved=answers, lang=current_language())
-    sections = [s["id"] for s in q.sections]
-    step = 0 if current == design_preview.WELCOME else sections.index(current) + 1
-    return render_template(
-        "respond/page.html",
-        q=q,
-        survey=None,
-        agency=None,
-        here=here,
-        kiosk=False,
-        open_link=False,
-        page=current,
-        section=None if form is None else q.section(current),
-        form=form,
-        questions=None if form is None else questions_html(form),
-        step=step,
-        steps=len(sections),
-        first=current == design_preview.WELCOME,
-        last=current != design_preview.WELCOME and q.ends_with(current, answers),
-        error=None,
-    )
+    return render_page(q, current, answers, path, here, form, survey=None, agency=None)
 
 
 def _framed(body: str) -> Any:

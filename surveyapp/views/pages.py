@@ -17,6 +17,7 @@ from surveyapp.extensions import db
 from surveyapp.forms.builder import build_section_form
 from surveyapp.i18n import current_language
 from surveyapp.models._types import utcnow
+from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.services import answering
 from surveyapp.services.visits import WELCOME, AlreadySubmitted, Visit
 from surveyapp.views.stencil import questions_html
@@ -94,7 +95,7 @@ def _post(visit: Visit, place: Place) -> Any:
         except ValueError:
             return _render(visit, place, answers, page, dossier_error=True)
     elif page != WELCOME:
-        form = _form(visit, answers, page, formdata=request.form)
+        form = _form(visit.questionnaire, answers, page, formdata=request.form)
         valid = form.validate()
         if action != "back" and not valid:
             return _render(visit, place, answers, page, form=form)
@@ -135,11 +136,43 @@ def _submit(
     return redirect(place.here, 303)
 
 
-def _form(visit: Visit, answers: dict[str, Any], page: str, **kwargs: Any) -> Any:
-    earlier = visit.questionnaire.answers_before(answers, page)
-    return build_section_form(
-        visit.questionnaire, page, earlier, saved=answers, lang=current_language(), **kwargs
+def render_page(
+    q: Questionnaire,
+    page: str,
+    answers: dict[str, Any],
+    path: list[str],
+    here: str,
+    form: Any = None,
+    template: str = "respond/page.html",
+    **context: Any,
+) -> str:
+    """``page`` of ``path`` (else the path's first) as respondents see it; the designer's
+    preview shows its drafts through this too. ``form`` is a posted form with errors."""
+    if page not in path:
+        page = path[0]
+    if page != WELCOME and form is None:
+        form = _form(q, answers, page)
+    sections = [s["id"] for s in q.sections]
+    return render_template(
+        template,
+        q=q,
+        here=here,
+        page=page,
+        section=None if form is None else q.section(page),
+        form=form,
+        questions=None if form is None else questions_html(form),
+        # Progress over every page, so that it never shrinks when a rule skips one.
+        step=0 if page == WELCOME else sections.index(page) + 1,
+        steps=len(sections),
+        first=page == WELCOME,
+        last=page != WELCOME and q.ends_with(page, answers),
+        **context,
     )
+
+
+def _form(q: Questionnaire, answers: dict[str, Any], page: str, **kwargs: Any) -> Any:
+    earlier = q.answers_before(answers, page)
+    return build_section_form(q, page, earlier, saved=answers, lang=current_language(), **kwargs)
 
 
 def _render(
@@ -151,40 +184,25 @@ def _render(
     error: str | None = None,
     dossier_error: bool = False,
 ) -> Any:
-    path = answering.pages(visit, answers)
-    if page not in path:
-        page = path[0]
-    if page != WELCOME and form is None:
-        form = _form(visit, answers, page)
     dossier = request.form.get("dossier_code", "") if dossier_error else None
     if dossier is None and visit.response is not None:
         dossier = visit.response.dossier_code
-    return render_template(
+    return render_page(
+        visit.questionnaire,
+        page,
+        answers,
+        answering.pages(visit, answers),
+        place.here,
+        form,
         place.template,
-        q=visit.questionnaire,
         survey=visit.survey,
         agency=visit.agency,
-        here=place.here,
         kiosk=place.kiosk,
         home=place.home,
         official=visit.assignment_id is not None,
         paper=visit.skips_welcome,
         open_link=place.cookie is not None,
-        page=page,
-        section=None if form is None else visit.questionnaire.section(page),
-        form=form,
-        questions=None if form is None else questions_html(form),
-        # Progress over every page, so that it never shrinks when a rule skips one.
-        step=_position(visit, page),
-        steps=len(visit.questionnaire.sections),
-        first=page == WELCOME,
-        last=page != WELCOME and visit.questionnaire.ends_with(page, answers),
         error=error,
         dossier_code=dossier or "",
         dossier_error=dossier_error,
     )
-
-
-def _position(visit: Visit, page: str) -> int:
-    sections = [s["id"] for s in visit.questionnaire.sections]
-    return 0 if page == WELCOME else sections.index(page) + 1
