@@ -57,6 +57,9 @@ class Survey(Base):
     # How final weights are made from base weights (nonresponse adjustment, raking
     # targets); None = base weights as drawn. Applied when responses are loaded.
     weighting: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+    # Rule R6: an agency whose late dossiers reach this share of those due fails the year.
+    # Letter 2307/UBND-NC sets 5 %; each province sets its own.
+    late_threshold: Mapped[float] = mapped_column(Float, default=0.05, server_default="0.05")
 
     version: Mapped[QuestionnaireVersion] = relationship()
     previous: Mapped[Survey | None] = relationship(remote_side=[id])

@@ -5,7 +5,8 @@ The rules are those of ../shared/domain/SIPAS.md §5 (Cần Thơ letter 2307/UBN
 - R1: a dossier is late when returned after its due date, or still unreturned once the
   due date has passed. Dossiers due = those with a due date that were returned or whose
   due date has passed (by ``as_of``); dossiers without a due date are not counted.
-- R6: a unit with late / due ≥ 5 % fails (a per-province setting; 5 % is the default).
+- R6: a unit with late / due ≥ 5 % fails; the survey's ``late_threshold`` holds the
+  province's own share (5 % unless changed, ``set_threshold``).
 - R2 + R3: every late dossier gets an advance notice of the delay and an apology form.
   From the survey: among respondents whose result was late (``result_timing`` = 3),
   the weighted share told of the delay *and* apologised to (both answered yes); the
@@ -23,14 +24,13 @@ import numpy.typing as npt
 from sqlalchemy import and_, case, func, or_, select
 
 from surveyapp.extensions import DbSession
-from surveyapp.models import Agency, FrameUnit, Survey
+from surveyapp.models import Agency, FrameUnit, Survey, audit
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.scoring import Estimate, SurveyDesign
 from surveyapp.services.loading import load_response_arrays
 from surveyapp.services.results import subtree_mask
 from surveyapp.services.weighting import WeightsUsed
 
-LATE_THRESHOLD = 0.05  # R6: late / due at or above this fails the unit
 TIMING, NOTIFIED, APOLOGY = "result_timing", "late_notified", "late_apology"
 LATE_CODE, YES = 3.0, 1.0
 
@@ -73,7 +73,6 @@ def compare(
     agencies: list[Agency],
     *,
     as_of: date,
-    threshold: float = LATE_THRESHOLD,
 ) -> Comparison:
     """Records and reports side by side for ``agencies`` (each with its subtree)."""
     counts = _frame_counts(session, survey, as_of)
@@ -95,7 +94,17 @@ def compare(
             )
         rows.append(AgencyRecords(agency, due, late, *estimates))
     used = arrays.weights_used if arrays is not None else WeightsUsed()
-    return Comparison(rows, threshold, as_of, asked, used)
+    return Comparison(rows, survey.late_threshold, as_of, asked, used)
+
+
+def set_threshold(
+    session: DbSession, survey: Survey, threshold: float, *, actor_id: int | None
+) -> None:
+    """Store the province's R6 threshold (a proportion in (0, 1]) and audit-log it."""
+    if not 0 < threshold <= 1:
+        raise ValueError(threshold)
+    before, survey.late_threshold = survey.late_threshold, threshold
+    audit.record(session, actor_id, "survey.late_threshold", survey, before=before, after=threshold)
 
 
 def _frame_counts(session: DbSession, survey: Survey, as_of: date) -> dict[int, tuple[int, int]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,7 @@ from flask_login import current_user
 
 from surveyapp import charts
 from surveyapp.extensions import db
-from surveyapp.forms.weights import WeightsForm
+from surveyapp.forms.weights import LateThresholdForm, WeightsForm
 from surveyapp.i18n import current_language, percent
 from surveyapp.models import Survey
 from surveyapp.security import in_scope, require_agency, requires, scope_root
@@ -116,10 +117,24 @@ def _targets_text(targets: tuple[weighting_targets.Target, ...]) -> str:
     return out.getvalue()
 
 
-@bp.get("/results/<int:survey_id>/records")
+@bp.route("/results/<int:survey_id>/records", methods=["GET", "POST"])
 @requires("analyse")
 def records(survey_id: int) -> Any:
     survey = visible_survey(survey_id)
+    province = scope_root(current_user) is None
+    # Rule R6's threshold is the province's: set here by its users, read by everyone.
+    threshold_form = LateThresholdForm() if province else None
+    if request.method == "POST":
+        if threshold_form is None:
+            abort(404)
+        if threshold_form.validate_on_submit():
+            share = float(threshold_form.percent.data) / 100
+            triangulation.set_threshold(db.session, survey, share, actor_id=current_user.id)
+            db.session.commit()
+            flash(_("Threshold of rule R6 saved: %(share)s.", share=percent(share, 1)), "success")
+            return redirect(request.full_path.rstrip("?"), 303)
+    elif threshold_form is not None:
+        threshold_form.percent.data = Decimal(str(round(survey.late_threshold * 100, 1)))
     code = request.args.get("agency")
     focus = require_agency(db.session, current_user, code) if code else scope_root(current_user)
     agencies = [
@@ -129,9 +144,9 @@ def records(survey_id: int) -> Any:
     ]
     table = triangulation.compare(db.session, survey, agencies, as_of=_as_of())
     lang = current_language()
-    province = scope_root(current_user) is None
     return render_template(
         "weights/records.html",
+        threshold_form=threshold_form,
         survey=survey,
         focus=focus,
         table=table,

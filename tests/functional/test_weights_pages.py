@@ -173,11 +173,10 @@ def test_triangulation_figures_on_a_small_frame(records: Survey) -> None:
     assert sxd.handled is not None and sxd.handled.value == pytest.approx(0.5)
     assert stp.reported_late is not None and stp.reported_late.value == pytest.approx(0.25)
     assert stp.handled is not None and stp.handled.value == 0.0
-    assert (
-        not triangulation.compare(db.session, records, wanted, as_of=AS_OF, threshold=0.06)
-        .rows[1]
-        .flagged(0.06)
-    )
+    triangulation.set_threshold(db.session, records, 0.06, actor_id=None)
+    assert [r.agency.code for r in triangulation.compare(
+        db.session, records, wanted, as_of=AS_OF
+    ).flagged] == ["SXD"]  # fmt: skip
 
 
 def test_records_page_is_scoped_like_the_results(client: FlaskClient, records: Survey) -> None:
@@ -203,6 +202,55 @@ def test_records_page_for_the_province_flags_both_agencies(
     page = client.get(f"/results/{records.id}/records?lang=en&as_of={AS_OF}").text
     assert "Over the threshold: Justice; Construction." in page  # by code
     assert "5.0%" in page and "1 of 20" in page  # reported shares: n < 10, suppressed
+
+
+def test_the_province_sets_its_own_r6_threshold(client: FlaskClient, records: Survey) -> None:
+    factories.user()
+    factories.login(client)
+    url = f"/results/{records.id}/records?lang=en&as_of={AS_OF}"
+    page = client.get(url).text
+    assert 'name="percent"' in page and 'value="5.0"' in page
+    token = factories.csrf_from(page)
+    saved = client.post(url, data={"csrf_token": token, "percent": "6"})
+    assert saved.status_code == 303 and saved.headers["Location"].endswith(f"as_of={AS_OF}")
+    db.session.refresh(records)
+    assert records.late_threshold == pytest.approx(0.06)
+    page = client.get(url).text
+    assert "Over the threshold: Construction." in page  # Justice's 5 % is now under
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "survey.late_threshold")
+    ).one()
+    assert event.details == {"before": 0.05, "after": 0.06}
+
+
+@pytest.mark.parametrize("typed", ["", "abc", "0", "150", "-2"])
+def test_a_bad_threshold_is_refused_beside_the_field(
+    client: FlaskClient, records: Survey, typed: str
+) -> None:
+    factories.user()
+    factories.login(client)
+    url = f"/results/{records.id}/records?lang=en"
+    token = factories.csrf_from(client.get(url).text)
+    refused = client.post(url, data={"csrf_token": token, "percent": typed})
+    assert refused.status_code == 200
+    assert 'id="err-percent"' in refused.text and 'aria-invalid="true"' in refused.text
+    db.session.refresh(records)
+    assert records.late_threshold == 0.05
+
+
+def test_a_department_reads_the_threshold_but_cannot_change_it(
+    client: FlaskClient, records: Survey
+) -> None:
+    sxd = db.session.scalars(select(Agency).where(Agency.code == "SXD")).one()
+    factories.user("sxd@example.org", "analyst", sxd)
+    factories.login(client, "sxd@example.org")
+    url = f"/results/{records.id}/records?lang=en"
+    page = client.get(url).text
+    assert "5.0%" in page and 'name="percent"' not in page
+    token = factories.csrf_from(page)
+    assert client.post(url, data={"csrf_token": token, "percent": "50"}).status_code == 404
+    db.session.refresh(records)
+    assert records.late_threshold == 0.05
 
 
 def test_pages_need_a_session(client: FlaskClient, records: Survey) -> None:
