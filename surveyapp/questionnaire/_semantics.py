@@ -15,6 +15,7 @@ from typing import Any
 
 from surveyapp.questionnaire import rules
 from surveyapp.questionnaire.document import CHOICE_TYPES
+from surveyapp.scoring.framework import DEFAULT_ITEM_MAX
 
 ITEM_ID = re.compile(r"[a-z][a-z0-9_]{0,31}")
 CRITERION_TYPES = ("likert", "single")
@@ -296,16 +297,17 @@ def _check_indicators(indicators: Any, scales: dict[str, Any], items: Items) -> 
 
 def _check_points(points: dict[str, Any], scales: dict[str, Any], items: Items) -> list[Finding]:
     found: list[Finding] = []
-    unpointed: dict[str, Finding] = {}  # a scale used by several counted items: each option once
+    unfit: dict[str, Finding] = {}  # a scale used by several counted items: each option once
+    item_max = points.get("item_max", DEFAULT_ITEM_MAX)
     for i, name in enumerate(_list(points.get("items"))):
         if isinstance(name, str):
             where = f"framework.points.items[{i}]"
             wrong = _item_of_type(name, where, items, CRITERION_TYPES, "points_item_type")
             found += wrong
             if not wrong:
-                for finding in _options_without_points(name, *items[name], scales):
-                    unpointed.setdefault(finding.path, finding)
-    found += unpointed.values()
+                for finding in _unfit_option_points(name, *items[name], scales, item_max):
+                    unfit.setdefault(finding.path, finding)
+    found += unfit.values()
     mins = [_dict(b).get("min") for b in _list(points.get("bands"))]
     for b, (upper, lower) in enumerate(itertools.pairwise(mins), start=1):
         if not _above(upper, lower) and _is_number(upper) and _is_number(lower):
@@ -313,10 +315,11 @@ def _check_points(points: dict[str, Any], scales: dict[str, Any], items: Items) 
     return found
 
 
-def _options_without_points(
-    name: str, path: str, item: dict[str, Any], scales: dict[str, Any]
+def _unfit_option_points(
+    name: str, path: str, item: dict[str, Any], scales: dict[str, Any], item_max: Any
 ) -> Iterator[Finding]:
-    """A counted item's answers score their option's points: no code stands in for them."""
+    """A counted item's answers score their option's points: no code stands in for them,
+    and none gives more than ``item_max``, which scales a dossier's total to the bands."""
     if "options" in item:
         options, where = item["options"], f"{path}.options"
     else:
@@ -324,9 +327,15 @@ def _options_without_points(
         options, where = _dict(scales.get(str(scale))).get("options"), f"scales.{scale}.options"
     for o, option in enumerate(_list(options)):
         option = _dict(option)
-        if "points" not in option and not option.get("missing"):
-            params = {"id": name, "code": option.get("code")}
+        if option.get("missing"):
+            continue
+        params = {"id": name, "code": option.get("code")}
+        points = option.get("points")
+        if points is None:
             yield Finding(f"{where}[{o}].points", "points_missing", params)
+        elif _is_number(points) and _is_number(item_max) and points > item_max:
+            params |= {"points": f"{points:g}", "item_max": f"{item_max:g}"}
+            yield Finding(f"{where}[{o}].points", "points_over_max", params)
 
 
 def _item_of_type(

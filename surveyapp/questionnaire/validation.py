@@ -163,6 +163,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": 'phương án mã {code} chưa có điểm, nhưng câu hỏi "{id}" được tính điểm',
         "en": 'option {code} has no points, but question "{id}" counts for points',
     },
+    "points_over_max": {
+        "vi": 'phương án mã {code} của câu hỏi "{id}" được {points} điểm, vượt mức tối đa '
+        "mỗi câu ({item_max}): hãy sửa điểm hoặc đặt item_max của cách tính điểm",
+        "en": 'option {code} of question "{id}" gives {points} points, more than one '
+        "question's maximum ({item_max}): change the points or set the scheme's item_max",
+    },
     "missing_label": {
         "vi": 'thiếu nội dung bằng ngôn ngữ chính "{lang}"',
         "en": 'missing text in the main language "{lang}"',

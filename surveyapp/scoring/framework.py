@@ -16,6 +16,8 @@ from surveyapp.scoring._rules import rule_items, validate_rule
 Label = Mapping[str, str]
 AGGREGATES = ("mean", "pooled")
 
+DEFAULT_ITEM_MAX = 2.0  # the most points one item gives unless a scheme says: TT01's 0–2
+
 
 @dataclass(frozen=True)
 class Criterion:
@@ -75,7 +77,7 @@ class PointsScheme:
 
     items: tuple[str, ...]
     bands: tuple[Band, ...]
-    item_max: float = 2.0
+    item_max: float = DEFAULT_ITEM_MAX
     max_total: float = 18.0
 
 
@@ -230,7 +232,7 @@ def _points(data: Any, path: str) -> PointsScheme:
         bands.append(Band(_number(b.get("min"), f"{path}.bands[{i}].min"), b.get("label") or {}))
     if any(a.min <= b.min for a, b in itertools.pairwise(bands)):
         raise ValueError(f"{path}.bands: bands go from the top, with decreasing 'min'")
-    item_max = _weight(data.get("item_max", 2), f"{path}.item_max")
+    item_max = _weight(data.get("item_max", DEFAULT_ITEM_MAX), f"{path}.item_max")
     max_total = _weight(data.get("max", item_max * len(items)), f"{path}.max")
     return PointsScheme(tuple(items), tuple(bands), item_max, max_total)
 

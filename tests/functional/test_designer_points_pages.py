@@ -98,12 +98,20 @@ def test_answers_get_their_points_on_the_scale_page(client: FlaskClient) -> None
             "option_code": ["2", "1", "0", ""],
             "option_vi": ["Sớm", "Đúng hạn", "Trễ", ""],
             "option_en": ["Early", "On time", "Late", ""],
-            "option_points": ["3", "1", "0", ""],
+            "option_points": ["2", "2", "0", ""],
         },
     )
     assert saved.status_code == 303
     options = _version().document["scales"]["tt01_time"]["options"]
-    assert [o["points"] for o in options] == [3, 1, 0]
+    assert [o["points"] for o in options] == [2, 2, 0]
+    # TT01 counts this scale at most 2 points a question: 3 would overflow the bands
+    over = _post(
+        client,
+        f"{base}scales/tt01_time?lang=en",
+        {"option_code": ["2", "1"], "option_vi": ["Sớm", "Trễ"], "option_points": ["3", "0"]},
+    )
+    assert "gives 3 points, more than one question&#39;s maximum (2)" in over.text
+    assert [o["points"] for o in _version().document["scales"]["tt01_time"]["options"]] == [2, 2, 0]
     refused = _post(
         client,
         f"{base}scales/tt01_time?lang=en",

@@ -399,6 +399,13 @@ CASES: list[tuple[str, Callable[[Doc], None], str, str, str]] = [
         "error",
     ),
     (
+        "points item option over the item maximum",
+        _set("scales.pts.options.1.points", 3),
+        "scales.pts.options[1].points",
+        "points_over_max",
+        "error",
+    ),
+    (
         "bands from the bottom",
         _set("framework.points.bands.1.min", 5),
         "framework.points.bands[1].min",
@@ -454,6 +461,7 @@ def test_counted_options_need_points_but_missing_values_and_uncounted_items_do_n
     ]
     rate.append({"id": "p3", "type": "single", "options": options, "label": {"vi": "f", "en": "f"}})
     doc["framework"]["points"]["items"] = ["p1", "p2", "p3"]
+    doc["framework"]["points"]["item_max"] = 4
     missing = [p for p in validate(doc, "en") if p.path.endswith(".points")]
     assert [(p.path, p.message) for p in missing] == [
         (
@@ -469,6 +477,25 @@ def test_counted_options_need_points_but_missing_values_and_uncounted_items_do_n
     assert [p.path for p in validate(doc, "en") if p.path.endswith(".points")] == [
         "scales.pts.options[0].points"
     ]
+
+
+def test_no_counted_option_gives_more_than_the_item_maximum() -> None:
+    """A dossier's total is scaled by answered × item_max: an option above it would push
+    scores past the top band. The default maximum is TT01's 2 points."""
+    doc = base()
+    doc["scales"]["pts"]["options"].append(
+        {"code": 3, "label": {"vi": "3", "en": "3"}, "points": 3}
+    )
+    over = [p for p in validate(doc, "en") if p.path.endswith(".points")]
+    assert [(p.path, p.message) for p in over] == [
+        (
+            "scales.pts.options[3].points",
+            'option 3 of question "p1" gives 3 points, more than one question\'s maximum (2): '
+            "change the points or set the scheme's item_max",
+        )
+    ]
+    doc["framework"]["points"]["item_max"] = 3
+    assert not [p for p in validate(doc, "en") if p.path.endswith(".points")]
 
 
 def test_every_problem_is_reported_at_once() -> None:
