@@ -124,6 +124,7 @@ class IndicatorBlock:
 class PreviousPeriod:
     survey_id: int
     title: str
+    weighting: WeightingNote | None = None  # its own settings left out, as for this round
 
 
 @dataclass(frozen=True)
@@ -263,7 +264,13 @@ def build(
         compliance=[b for b in blocks if b.higher_is_better],
         agencies=agencies,
         ranked=len(rankings),
-        previous=PreviousPeriod(before.survey_id, before.title) if before else None,
+        previous=PreviousPeriod(
+            before.survey_id,
+            before.title,
+            weighting_note(before.weights_used, lang, with_reasons=not scoped),
+        )
+        if before
+        else None,
         weighting=weighting_note(arrays.weights_used, lang, with_reasons=not scoped),
     )
 

@@ -22,6 +22,7 @@ from surveyapp.scoring.compare import independent_difference
 from surveyapp.services import dashboard_filters, result_cache, results
 from surveyapp.services.dashboard_filters import Filters
 from surveyapp.services.problems import InputRefused, Problem
+from surveyapp.services.weighting import WeightsUsed
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class PeriodScores:
     focus: IndexResult
     agencies: dict[int, IndexResult]  # agency id → its result last period
     df: int
+    weights_used: WeightsUsed  # its own weighting settings, applied or not
 
 
 def candidates(session: DbSession, survey: Survey) -> list[Survey]:
@@ -134,6 +136,7 @@ def scores(
             a.id: by_position[float(k)] for k, a in enumerate(agencies) if float(k) in by_position
         },
         df=design.df,
+        weights_used=arrays.weights_used,
     )
 
 

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from surveyapp.extensions import db
 from surveyapp.models import Survey
-from surveyapp.services import agencies, results, weighting, weighting_targets
+from surveyapp.services import agencies, period, results, weighting, weighting_targets
 from surveyapp.services.weighting import WeightingStatus
 from tests import factories
 from tests.functional.test_api import _bearer
@@ -94,6 +94,28 @@ def test_the_agency_report_carries_the_note(client: FlaskClient, stale: Survey) 
     factories.login(client)
     page = client.get(f"/results/{stale.id}/agencies/SXD/report?lang=vi").text
     assert HEADLINE_VI in page and f'href="/surveys/{stale.id}/weights"' in page
+
+
+def test_this_round_says_when_last_rounds_weights_were_left_out(
+    client: FlaskClient, stale: Survey
+) -> None:
+    """The changes compare with last round as it is scored: with its base weights when
+    its own settings no longer fit, which this round's page must say."""
+    this_round = factories.survey()
+    respond(this_round, "SXD", 10, satisfied=True)
+    respond(this_round, "STP", 5, satisfied=False)
+    period.set_previous(db.session, this_round, stale, actor_id=None)
+    db.session.commit()
+    factories.user()
+    factories.login(client)
+    page = client.get(f"/results/{this_round.id}?lang=en").text
+    assert 'id="weighting-note"' not in page  # this round has no settings: nothing left out
+    note = page.split('id="previous-weighting-note"')[1].split("</div>")[0]
+    assert "Last period's figures, which the changes compare with, use the base weights" in note
+    assert "“Raking to known totals” cannot be applied" in note and "gender" in note
+    assert f'href="/surveys/{stale.id}/weights"' in note
+    report = client.get(f"/results/{this_round.id}/agencies/SXD/report?lang=en").text
+    assert 'id="previous-weighting-note"' in report
 
 
 def test_no_note_while_the_settings_fit(client: FlaskClient, sample: Survey) -> None:  # noqa: F811
