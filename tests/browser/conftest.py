@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from weakref import WeakSet
 
 import pytest
 from flask import Flask
@@ -77,6 +78,8 @@ ARTIFACTS = HERE / "artifacts"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 TIMEOUT_MS = 10_000
+# Contexts made with JavaScript off, where axe can't run (see _check_accessibility).
+_SCRIPTLESS: WeakSet[BrowserContext] = WeakSet()
 
 
 # --- the live server ------------------------------------------------------------------
@@ -154,6 +157,8 @@ class ContextFactory:
         )
         context.set_default_timeout(TIMEOUT_MS)
         context.on("page", self._watch)
+        if not java_script_enabled:
+            _SCRIPTLESS.add(context)
         self.contexts.append(context)
         return context
 
@@ -195,12 +200,38 @@ def _screenshot(page: Page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
+    _check_accessibility(page, name)
     return path
+
+
+def _check_accessibility(page: Page, name: str) -> None:
+    """axe-core's checks (WCAG 2.x A and AA, and best practices) on the page: any
+    violation fails the test, naming the rule and the elements. A printed page is paper,
+    not a screen, and is left out."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    audited = page
+    if page.context in _SCRIPTLESS:  # axe is a script: audit the same markup where it runs
+        audited = page.context.browser.new_page(viewport=page.viewport_size)  # type: ignore[union-attr]
+        audited.set_content(page.content().replace("<head>", f'<head><base href="{page.url}">', 1))
+    try:
+        if audited.evaluate("matchMedia('print').matches"):
+            return
+        audited.bring_to_front()  # axe waits on animation frames: a background tab gets none
+        found = Axe().run(audited).response["violations"]
+    finally:
+        if audited is not page:
+            audited.close()
+    assert not found, f"accessibility problems on {name} ({page.url}):\n" + "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:5]}"
+        for v in found
+    )
 
 
 @pytest.fixture()
 def screenshot() -> Callable[[Page, str], Path]:
-    """``screenshot(page, "welcome-phone")`` → tests/browser/artifacts/welcome-phone.png."""
+    """``screenshot(page, "welcome-phone")`` → tests/browser/artifacts/welcome-phone.png,
+    for a person to look at; the page is checked with axe-core at the same moment."""
     return _screenshot
 
 
