@@ -44,19 +44,18 @@ CSRFProtect(app)
 limiter = Limiter(lambda: "token:" + (request.view_args or {}).get("token", ""), app=app)
 
 
-def _state(token: str) -> int:
+def _read_state(token: str) -> None:
     """The invitation's saved state: read on every request, as a resuming page must."""
-    row = db.session.execute(
+    db.session.execute(
         text("SELECT disposition FROM invitations WHERE token_hash = :t"),
         {"t": hashlib.sha256(token.encode()).hexdigest()},
     ).first()
-    return 0 if row is None else 1
 
 
 @app.route("/s/<token>", methods=["GET", "POST"])
 @limiter.limit("60 per minute")
 def page(token: str) -> str | Response:
-    _state(token)
+    _read_state(token)
     at = min(session.get("p", 0), len(PAGES) - 1)
     if request.method == "GET":
         return CSRF.sub(f'name="csrf_token" value="{generate_csrf()}"', PAGES[at], count=1)
