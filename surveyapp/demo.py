@@ -88,7 +88,7 @@ RECORDED_LATE = {
 }
 PASSWORD = "demo-2026"
 LOGINS = [
-    ("admin@example.org", "admin", None, "everything"),
+    ("admin@example.org", "admin", None, "every page (accounts: `surveyapp users`)"),
     ("analyst@example.org", "analyst", None, "results of every agency"),
     ("sxd@example.org", "analyst", "SXD", "results of Sở Xây dựng only"),
     ("designer@example.org", "designer", None, "surveys and questionnaires"),
@@ -115,6 +115,7 @@ SERVICE_FIELDS = {
     "TPAH": ("Hộ tịch", "Đất đai"),
     "HTP": ("Đất đai", "Hộ tịch"),
 }
+OPEN_TITLE = "SIPAS 2026 – đường link mở và máy tính bảng tại quầy (dữ liệu mẫu)"
 PAR_TITLE = "PAR INDEX 2026 – đánh giá chéo của cán bộ (dữ liệu mẫu)"
 # Officials of five agencies; each of the eight agencies is rated by three of them.
 OFFICIALS = [
@@ -139,9 +140,12 @@ def run_demo(*, port: int, fresh: bool, serve: bool) -> None:
             survey = seed(app.config["SECRET_KEY"])
         if db.session.scalar(select(Survey).where(Survey.title == PAR_TITLE)) is None:
             seed_officials()
+        open_survey = db.session.scalar(select(Survey).where(Survey.title == OPEN_TITLE))
+        if open_survey is None:
+            open_survey = seed_open()
         links = _try_links(app, survey)
-        survey_id = survey.id
-    _print_welcome(port, survey_id, links)
+        survey_id, open_id = survey.id, open_survey.id
+    _print_welcome(port, survey_id, links, open_id)
     if serve:
         # Flask's app.run() refuses to run inside a CLI command; serve with Werkzeug directly.
         run_simple("127.0.0.1", port, app, threaded=True)
@@ -219,6 +223,22 @@ def seed_officials() -> Survey:
     return survey
 
 
+def seed_open() -> Survey:
+    """An open-link survey: what a counter's QR poster and kiosk tablet point at."""
+    session = db.session
+    by_code = {a.code: a for a in session.scalars(select(Agency))}
+    survey = surveys.create_survey(
+        session,
+        version=surveys.questionnaire_version(session, "sipas-2017"),
+        title=OPEN_TITLE,
+        agencies=[by_code[code] for code, *_ in AGENCIES],
+        mode=SurveyMode.OPEN,
+        now=utcnow(),
+    )
+    session.commit()
+    return survey
+
+
 def _try_links(app: Flask, survey: Survey) -> list[str]:
     """Fresh links to try answering (tokens are stored hashed, so new ones each run)."""
     agency = survey.agencies[0]
@@ -235,7 +255,7 @@ def _try_links(app: Flask, survey: Survey) -> list[str]:
     return [link.url for link in links]
 
 
-def _print_welcome(port: int, survey_id: int, links: list[str]) -> None:
+def _print_welcome(port: int, survey_id: int, links: list[str], open_id: int) -> None:
     base = f"http://127.0.0.1:{port}"
     lines = [
         "",
@@ -249,7 +269,10 @@ def _print_welcome(port: int, survey_id: int, links: list[str]) -> None:
         *[f"    {email:<28} official of {code}" for email, code in OFFICIALS],
         "  answer as a citizen (each link works once):",
         *[f"    {url}" for url in links],
-        "Press Ctrl-C to stop.",
+        "  answer on an open link, or as the counter tablet would (anyone, any number of times):",
+        f"    {base}/o/{open_id}/SXD",
+        f"    {base}/o/{open_id}/SXD/kiosk",
+        "The server runs in this terminal; press Ctrl-C to stop it.",
         "",
     ]
     click.echo("\n".join(lines), err=False)

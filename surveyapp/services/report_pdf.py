@@ -1,7 +1,7 @@
-"""The agency report as a PDF, rendered on the server by WeasyPrint (when installed).
+"""The agency report as a PDF, rendered on the server by WeasyPrint.
 
-WeasyPrint needs Pango from the operating system, so it is an optional extra
-(``pip install -e '.[pdf]'``); without it the page offers the browser's print to PDF.
+WeasyPrint is installed with the app but needs Pango from the operating system; without
+it the page offers the browser's print to PDF.
 The renderer may only read the app's own static files: any other URL in the page
 (an external image, a file: path) is refused, so a report can never fetch from the
 network or the disk.
