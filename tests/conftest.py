@@ -21,8 +21,11 @@ from surveyapp.config import database_url
 from surveyapp.extensions import db
 
 # pytest -n N runs N workers at once; each works on its own database and Redis number.
+# Two runs at once (CI runs SQLite and PostgreSQL side by side) set apart their numbers
+# with SURVEYAPP_TEST_REDIS_BASE.
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", … or "" when serial
-REDIS_URL = "redis://127.0.0.1:6379/" + str(1 + int(WORKER[2:]) % 14 if WORKER else 0)
+_REDIS_DB = int(os.environ.get("SURVEYAPP_TEST_REDIS_BASE", "1")) + int(WORKER[2:] or 0)
+REDIS_URL = f"redis://127.0.0.1:6379/{_REDIS_DB % 16}"
 
 
 @pytest.fixture(scope="session")

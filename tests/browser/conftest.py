@@ -74,7 +74,8 @@ if TYPE_CHECKING:
 
     from surveyapp.questionnaire.document import Questionnaire
 
-ARTIFACTS = HERE / "artifacts"
+# Two runs at once (CI: SQLite and PostgreSQL) keep their screenshots apart.
+ARTIFACTS = Path(os.environ.get("SURVEYAPP_TEST_ARTIFACTS", HERE / "artifacts"))
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 TIMEOUT_MS = 10_000
