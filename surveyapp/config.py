@@ -74,7 +74,9 @@ class Config:
     # Redis down must not turn respondent pages into errors: count in memory meanwhile.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_LOGIN = "10 per minute"
-    RATELIMIT_TOKEN = "60 per minute"
+    RATELIMIT_TOKEN = "60 per minute"  # posts per token
+    # Unknown tokens per IP: generous, since one office network is many respondents.
+    RATELIMIT_TOKEN_MISSES = "20 per 10 minutes"
     RATELIMIT_OPEN_LINK = "120 per minute"
     SMTP_URL: str | None = None
     # Exports of more responses than this run as background jobs; their files live in

@@ -18,6 +18,9 @@ from wtforms import Field
 Answer = int | float | str | date | list[int] | None
 
 TEXT_MAX = 2000
+# C0 controls but tab and line breaks: PostgreSQL refuses NUL in text, and spreadsheets
+# (openpyxl, so the xlsx exports) refuse the rest.
+CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # Where a stencil (views/stencil.py) later fills in a respondent's answer: private-use
 # characters, never in a label and left alone by HTML escaping.
 MARK, MARK_END = "\ue000", "\ue001"
@@ -79,12 +82,13 @@ class ChoiceField(ItemField):
 
     def __init__(self, *args: Any, codes: list[int], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.codes = codes
+        # Compared as written on the page: int() would also read "١", "01" or "1_0".
+        self.by_text = {str(code): code for code in codes}
 
     def parse(self, raw: list[str]) -> Answer:
         if len(raw) > 1:
             raise ValueError(str(_l("Choose only one answer.")))
-        return _known_code(raw[0], self.codes)
+        return _known_code(raw[0], self.by_text)
 
     def checked(self, code: int) -> bool:
         return str(code) in self.raw
@@ -99,7 +103,7 @@ class MultiField(ChoiceField):
     """``multi``: any number of distinct option codes."""
 
     def parse(self, raw: list[str]) -> Answer:
-        codes = [_known_code(value, self.codes) for value in raw]
+        codes = [_known_code(value, self.by_text) for value in raw]
         return sorted(set(codes))
 
 
@@ -109,9 +113,9 @@ class NumberField(ItemField):
             raise ValueError(str(_l("Enter a single number.")))
         text = raw[0].strip().replace(" ", "")
         # Vietnamese writes decimals with a comma: 2,5
-        if re.fullmatch(r"[+-]?\d+", text):
+        if re.fullmatch(r"[+-]?[0-9]+", text):
             value: float | int = int(text)
-        elif re.fullmatch(r"[+-]?\d*[.,]\d+", text):
+        elif re.fullmatch(r"[+-]?[0-9]*[.,][0-9]+", text):
             value = float(text.replace(",", "."))
         else:
             raise ValueError(str(_l("Enter a number, for example 3.")))
@@ -131,9 +135,16 @@ class TextField(ItemField):
 
     def parse(self, raw: list[str]) -> Answer:
         text = raw[0].strip()
+        if CONTROLS.search(text):
+            raise ValueError(
+                str(_l("This answer contains an invisible control character; please retype it."))
+            )
         if len(text) > TEXT_MAX:
             raise ValueError(str(_l("Please use at most %(n)s characters.", n=TEXT_MAX)))
         return text
+
+    def _value(self) -> str:
+        return CONTROLS.sub("", super()._value())
 
 
 class DateField(ItemField):
@@ -147,12 +158,9 @@ class DateField(ItemField):
         raise ValueError(str(_l("Enter a date such as 31/12/2026.")))
 
 
-def _known_code(value: str, codes: list[int]) -> int:
-    try:
-        code = int(value)
-    except ValueError:
-        code = None
-    if code is None or code not in codes:
+def _known_code(value: str, by_text: dict[str, int]) -> int:
+    code = by_text.get(value.strip())
+    if code is None:
         raise ValueError(str(_l("This is not one of the options.")))
     return code
 

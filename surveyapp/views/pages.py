@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import flash, redirect, render_template, request, session
+from flask import abort, flash, redirect, render_template, request, session
 from flask_babel import gettext as _
 
 from surveyapp.extensions import db
 from surveyapp.forms.builder import build_section_form
+from surveyapp.forms.fields import CONTROLS
 from surveyapp.i18n import current_language
 from surveyapp.models._types import utcnow
 from surveyapp.questionnaire.document import Questionnaire
@@ -22,6 +23,8 @@ from surveyapp.services import answering
 from surveyapp.services.visits import WELCOME, AlreadySubmitted, Visit
 from surveyapp.views.stencil import questions_html
 
+MAX_ID = 2**31 - 1  # an INTEGER column's largest value
+AGENCY_CODE_MAX = 32  # Agency.code is a String(32)
 ACTIONS = ("next", "back", "submit")
 JUST_SUBMITTED = "just_submitted"
 # How long a counter tablet shows the thank-you page before the next person's welcome.
@@ -41,6 +44,18 @@ class Place:
     template: str = "respond/page.html"
     home: str | None = None  # officials: their list of agencies, linked from every page
     next_entry: str | None = None  # paper: after saving, straight to a blank questionnaire
+
+
+def plausible_link(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """A blueprint's URL check: a survey id or agency code no survey could have is 404.
+
+    Left to the database, they would be errors (an integer out of range, a NUL byte in
+    a text parameter), not "not found" as any other unknown link.
+    """
+    values = values or {}
+    code = values.get("agency_code", "")
+    if values.get("survey_id", 0) > MAX_ID or len(code) > AGENCY_CODE_MAX or CONTROLS.search(code):
+        abort(404)
 
 
 def just_submitted(place: Place) -> bool:

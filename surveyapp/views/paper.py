@@ -14,10 +14,11 @@ from surveyapp.models._types import utcnow
 from surveyapp.security import in_scope, require_agency, requires
 from surveyapp.services import paper_entry, visits
 from surveyapp.services.visits import AlreadySubmitted
-from surveyapp.views.pages import Place, answer
+from surveyapp.views.pages import Place, answer, plausible_link
 from surveyapp.views.surveys import visible_survey
 
 bp = Blueprint("paper", __name__, url_prefix="/surveys/<int:survey_id>/paper")
+bp.url_value_preprocessor(plausible_link)
 
 
 @bp.after_request

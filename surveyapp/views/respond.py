@@ -23,7 +23,7 @@ from surveyapp.models._types import utcnow
 from surveyapp.security import hash_token
 from surveyapp.services import invitations, visits
 from surveyapp.services.visits import AlreadySubmitted, Visit
-from surveyapp.views.pages import Place, answer, done, just_submitted
+from surveyapp.views.pages import Place, answer, done, just_submitted, plausible_link
 
 bp = Blueprint("respond", __name__)
 
@@ -31,6 +31,13 @@ bp = Blueprint("respond", __name__)
 def _token_key() -> str:
     # Per token, not per IP: many respondents share one office network.
     return "token:" + str((request.view_args or {}).get("token", ""))
+
+
+def _missed(response: Any) -> bool:
+    return bool(response.status_code == 404)
+
+
+bp.url_value_preprocessor(plausible_link)
 
 
 @bp.after_request
@@ -50,7 +57,9 @@ def _too_many(error: TooManyRequests) -> Any:
 
 
 @bp.route("/s/<token>", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_TOKEN"], key_func=_token_key)
+@limiter.limit(lambda: current_app.config["RATELIMIT_TOKEN"], key_func=_token_key, methods=["POST"])
+# Per IP, counting only unknown tokens: a guesser's misses, never a respondent's pages.
+@limiter.limit(lambda: current_app.config["RATELIMIT_TOKEN_MISSES"], deduct_when=_missed)
 def invitation(token: str) -> Any:
     if (typed := invitations.canonical_token(token)) != token:  # a letter's link typed in capitals
         return redirect(url_for(".invitation", token=typed), 308)

@@ -1,5 +1,6 @@
-"""Protection of the respondent pages: rate limits (per token on ``/s/``, per IP on
-``/o/``; memory or Redis), a CSP with nothing inline, no caching, 413 and CSRF 400."""
+"""Protection of the respondent pages: rate limits (posts per token and failed look-ups
+per IP on ``/s/``, per IP on ``/o/``; memory or Redis), a CSP with nothing inline, no
+caching, 413 and CSRF 400."""
 
 from __future__ import annotations
 
@@ -57,6 +58,7 @@ def limited(request: pytest.FixtureRequest, app: Flask, database: str) -> Iterat
             "RATELIMIT_ENABLED": True,
             "RATELIMIT_STORAGE_URI": request.param,
             "RATELIMIT_TOKEN": "3 per minute",
+            "RATELIMIT_TOKEN_MISSES": "3 per hour",
             "RATELIMIT_OPEN_LINK": "3 per minute",
             "RATELIMIT_LOGIN": "2 per hour",
         }
@@ -90,14 +92,15 @@ def assert_clean_respondent_page(response: Any) -> None:
 # --- rate limits ----------------------------------------------------------------------
 
 
-def test_token_pages_are_limited_per_token_with_a_friendly_page(limited: Flask) -> None:
+def test_token_posts_are_limited_per_token_with_a_friendly_page(limited: Flask) -> None:
     factories.province()
     survey = factories.survey()
     first, second = factories.tokens(survey, "SXD", count=2)
     client = limited.test_client()
+    form = {**factories.form_fields(client.get(f"/s/{first}").text), "action": "next"}
     for _ in range(3):
-        assert client.get(f"/s/{first}").status_code == 200
-    blocked = client.get(f"/s/{first}")
+        assert client.post(f"/s/{first}", data=form).status_code in (200, 303)
+    blocked = client.post(f"/s/{first}", data=form)
     assert blocked.status_code == 429
     assert 'data-state="busy"' in blocked.text
     assert "Please wait a minute" in blocked.text or "vui lòng" in blocked.text.lower()
@@ -106,9 +109,44 @@ def test_token_pages_are_limited_per_token_with_a_friendly_page(limited: Flask) 
     assert "X-RateLimit-Remaining" not in blocked.headers  # not sent: two Redis calls each
     assert_clean_respondent_page(blocked)
     # Same office network, another respondent: not limited.
-    assert client.get(f"/s/{second}").status_code == 200
+    assert client.post(f"/s/{second}", data=form).status_code in (200, 303)
     other_browser = limited.test_client()
-    assert other_browser.get(f"/s/{first}").status_code == 429  # the token, not the browser
+    its_form = {**factories.form_fields(other_browser.get(f"/s/{first}").text), "action": "next"}
+    assert other_browser.post(f"/s/{first}", data=its_form).status_code == 429  # the token's
+
+
+def test_reading_a_valid_link_is_not_limited_per_token(limited: Flask) -> None:
+    """Reloads of one's own page are not look-ups to count: only posts are, per token."""
+    factories.province()
+    survey = factories.survey()
+    (token,) = factories.tokens(survey, "SXD", count=1)
+    client = limited.test_client()
+    for _ in range(6):
+        assert client.get(f"/s/{token}").status_code == 200
+
+
+def test_failed_token_look_ups_are_limited_per_ip(limited: Flask) -> None:
+    factories.province()
+    survey = factories.survey()
+    (token,) = factories.tokens(survey, "SXD", count=1)
+    # Fresh addresses each run: Redis keeps its counters between runs (and test sessions).
+    guesser, other = (f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{n}" for n in (3, 4))
+    client = limited.test_client()
+    for n in range(3):
+        wrong = client.get(f"/s/nosuchtoken{n}", environ_base={"REMOTE_ADDR": guesser})
+        assert wrong.status_code == 404
+    # Then every look-up from there waits, a good link's too: a 200 among the 429s would
+    # tell a guesser which token exists.
+    assert client.get(f"/s/{token}", environ_base={"REMOTE_ADDR": guesser}).status_code == 429
+    blocked = client.get("/s/nosuchtoken9", environ_base={"REMOTE_ADDR": guesser})
+    assert blocked.status_code == 429
+    assert blocked.headers["Retry-After"] == "3600"  # the limit's window: "per hour"
+    assert_clean_respondent_page(blocked)
+    elsewhere = limited.test_client()
+    for _ in range(4):
+        assert elsewhere.get(f"/s/{token}", environ_base={"REMOTE_ADDR": other}).status_code == 200
+    assert elsewhere.get("/s/nosuch", environ_base={"REMOTE_ADDR": other}).status_code == 404
+    assert elsewhere.get(f"/s/{token}", environ_base={"REMOTE_ADDR": other}).status_code == 200
 
 
 def test_open_links_are_limited_per_ip(limited: Flask) -> None:
@@ -157,7 +195,9 @@ def test_token_counts_live_in_redis(limited: Flask) -> None:
 
     factories.province()
     token = factories.tokens(factories.survey(), "SXD")[0]
-    assert limited.test_client().get(f"/s/{token}").status_code == 200
+    client = limited.test_client()
+    form = {**factories.form_fields(client.get(f"/s/{token}").text), "action": "next"}
+    assert client.post(f"/s/{token}", data=form).status_code == 303
     keys = redis.Redis.from_url(REDIS_URL).keys(f"*token:{token}*")
     assert keys, "no rate-limit counter for the token in Redis"
 
