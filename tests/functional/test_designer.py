@@ -628,8 +628,18 @@ def test_diff_page_lists_items_added_removed_and_reworded(client: FlaskClient) -
     changed = text[text.index("<caption>Questions changed</caption>") :]
     changed = changed[: changed.index("</table>")]
     assert "a1" in changed and "reworded (vi)" in changed
-    assert "Staff attitude" in changed  # the English label shown: only vi was reworded
+    # only the Vietnamese changed: its texts are shown, not the same English twice
+    assert "Thái độ cán bộ" in changed and "Thái độ của cán bộ tiếp nhận" in changed
+    assert "Staff attitude" not in changed
     assert "a2" not in changed
+    counts = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text[text.index("diff-counts") :]))
+    assert "1 question added" in counts and "1 question reworded" in counts
+    assert "0 questions removed" in counts
+    vi = html.unescape(client.get(f"/designer/{key}/diff?from=1&to=2&lang=vi").text)
+    vi_counts = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", vi[vi.index("diff-counts") :]))
+    assert "1 câu hỏi được sửa câu chữ" in vi_counts
+    vi_changed = vi[vi.index("<caption>Câu hỏi được sửa</caption>") :]
+    assert "Thái độ của cán bộ tiếp nhận" in vi_changed[: vi_changed.index("</table>")]
     same = client.get(f"/designer/{key}/diff?from=1&to=1&lang=en")
     assert "No differences between version 1 and version 1." in same.text
     history = client.get(f"/designer/{key}/history?lang=en")
