@@ -266,8 +266,11 @@ def new_version(key: str, number: int) -> Any:
         )
     )
     if problems:
-        flash_problems(problems)
-        return redirect(url_for(".history", key=key), 303)
+        errors = errors_by_field(problems)
+        if "note" not in errors:
+            flash_problems(problems)
+            return redirect(url_for(".history", key=key), 303)
+        return _history_page(source, errors=errors, note=request.form.get("note", ""))
     flash(_("Version %(n)s is a new draft.", n=created.version), "success")
     return redirect(editor_url(created), 303)
 
@@ -275,9 +278,14 @@ def new_version(key: str, number: int) -> Any:
 @bp.get("/<key>/history")
 @requires("design")
 def history(key: str) -> Any:
-    version = load(key)
+    return _history_page(load(key))
+
+
+def _history_page(
+    version: QuestionnaireVersion, errors: dict[str, list[str]] | None = None, note: str = ""
+) -> str:
     rows = designer.history(db.session, version.questionnaire)
-    return page("designer/history.html", version, rows=rows)
+    return page("designer/history.html", version, rows=rows, errors=errors or {}, note=note)
 
 
 @bp.get("/<key>/diff")

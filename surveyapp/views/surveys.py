@@ -28,13 +28,7 @@ def new() -> Any:
     form = NewSurveyForm()
     lang = current_language()
     scope = designer.scope_for(db.session, current_user)
-    form.questionnaire.choices = [
-        SelectChoice(t.id, t.title.get(lang) or next(iter(t.title.values())))
-        for t in list_templates()
-    ] + [  # the province's own variants, made in the designer and published
-        SelectChoice(q.key, f"{designer.latest(q).document['title'].get(lang) or q.key} ({q.key})")
-        for q in designer.fieldable(db.session, scope)
-    ]
+    form.questionnaire.choices = questionnaire_choices(scope, lang)
     form.agencies.choices = [
         SelectChoice(a.code, f"{a.code} — {a.name(lang)}")
         for a in db.session.scalars(scoped_agencies(current_user))
@@ -60,6 +54,29 @@ def new() -> Any:
             flash(_("Survey created and open for answers."), "success")
             return redirect(url_for(".detail", survey_id=survey.id), 303)
     return render_template("surveys/new.html", form=form)
+
+
+def questionnaire_choices(scope: designer.Scope, lang: str) -> dict[str, list[SelectChoice]]:
+    """Options grouped by who made them, each naming its id and version: a province's
+    copy often keeps the national title."""
+
+    def option(key: str, title: dict[str, str], version: int) -> SelectChoice:
+        text = title.get(lang) or next(iter(title.values()), key)
+        return SelectChoice(
+            key, _("%(title)s (%(id)s, version %(n)s)", title=text, id=key, n=version)
+        )
+
+    groups = {
+        _("National questionnaires"): [option(t.id, t.title, t.version) for t in list_templates()]
+    }
+    for q in designer.fieldable(db.session, scope):  # the variants made in the designer
+        fielded = designer.version_for_survey(db.session, scope, q.key)
+        owner = designer.owner_name(db.session, q, lang)
+        group = _("Made by %(owner)s", owner=owner) if owner else _("National questionnaires")
+        groups.setdefault(group, []).append(
+            option(q.key, fielded.document["title"], fielded.version)
+        )
+    return groups
 
 
 @bp.get("/<int:survey_id>")

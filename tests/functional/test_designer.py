@@ -464,8 +464,14 @@ def test_publish_freezes_and_new_version_copies_with_a_note(client: FlaskClient)
     frozen = _post(client, f"{base}details?lang=en", {"title_vi": "Đổi", "estimated_minutes": ""})
     assert "Version 1 is published and can no longer change." in frozen.text
     assert _version(key).document["title"]["vi"] != "Đổi"
-    no_note = _post(client, f"{base}new-version?lang=en", {"note": " "}, follow_redirects=True)
-    assert "Say in a few words what this version changes." in no_note.text
+    form = client.get(f"/designer/{key}/history?lang=en").text
+    assert re.search(r'<label for="f-note">[^<]*<span class="req"', form)  # marked required
+    no_note = _post(client, f"{base}new-version?lang=en", {"note": " "})
+    assert no_note.status_code == 200  # the form again, not a redirect
+    beside = re.search(
+        r'<p class="field-error" id="err-note">([^<]*)</p>\s*<input[^>]*f-note', no_note.text
+    )
+    assert beside and beside.group(1) == "Say in a few words what this version changes."
     made = _post(client, f"{base}new-version", {"note": "Thêm câu hỏi về phí"})
     assert made.status_code == 303 and made.headers["Location"].startswith(f"/designer/{key}/2/")
     second = _version(key, 2)
@@ -628,8 +634,18 @@ def test_diff_page_lists_items_added_removed_and_reworded(client: FlaskClient) -
     changed = text[text.index("<caption>Questions changed</caption>") :]
     changed = changed[: changed.index("</table>")]
     assert "a1" in changed and "reworded (vi)" in changed
-    assert "Staff attitude" in changed  # the English label shown: only vi was reworded
+    # only the Vietnamese changed: its texts are shown, not the same English twice
+    assert "Thái độ cán bộ" in changed and "Thái độ của cán bộ tiếp nhận" in changed
+    assert "Staff attitude" not in changed
     assert "a2" not in changed
+    counts = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text[text.index("diff-counts") :]))
+    assert "1 question added" in counts and "1 question reworded" in counts
+    assert "0 questions removed" in counts
+    vi = html.unescape(client.get(f"/designer/{key}/diff?from=1&to=2&lang=vi").text)
+    vi_counts = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", vi[vi.index("diff-counts") :]))
+    assert "1 câu hỏi được sửa câu chữ" in vi_counts
+    vi_changed = vi[vi.index("<caption>Câu hỏi được sửa</caption>") :]
+    assert "Thái độ của cán bộ tiếp nhận" in vi_changed[: vi_changed.index("</table>")]
     same = client.get(f"/designer/{key}/diff?from=1&to=1&lang=en")
     assert "No differences between version 1 and version 1." in same.text
     history = client.get(f"/designer/{key}/history?lang=en")
@@ -666,6 +682,23 @@ def test_a_published_variant_is_fielded_at_its_published_version(client: FlaskCl
     client.post("/logout", data={"csrf_token": factories.csrf_from(form.text)})
     factories.login(client, "designer@dn.example")
     assert f'value="{key}"' not in client.get("/surveys/new").text
+
+
+def test_new_survey_options_say_which_copy_and_version_each_title_is(
+    client: FlaskClient,
+) -> None:
+    _designer(client)
+    base = _create(client)  # the province's copy of sipas-2017, under the same title
+    key = base.split("/")[2]
+    assert _post(client, f"{base}publish", {"confirm": "1"}).status_code == 303
+    form = html.unescape(client.get("/surveys/new?lang=en").text)
+    groups = dict(re.findall(r'<optgroup label="([^"]+)">(.*?)</optgroup>', form, re.S))
+    option = re.compile(r'<option value="([^"]+)">([^<]*)</option>')
+    national = dict(option.findall(groups["National questionnaires"]))
+    own = dict(option.findall(groups["Made by Test Province"]))
+    title = _version(key).document["title"]["en"]
+    assert national["sipas-2017"] == f"{title} (sipas-2017, version 1)"
+    assert own == {key: f"{title} ({key}, version 1)"}
 
 
 def test_a_version_exported_as_xlsform_imports_back_as_a_new_draft(client: FlaskClient) -> None:
