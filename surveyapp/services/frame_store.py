@@ -73,6 +73,8 @@ class SeenCodes:
         return earlier
 
     def _push(self, keys: npt.NDArray[np.bytes_], rows: npt.NDArray[np.int32]) -> None:
+        if not len(keys):  # a batch of known codes only: an empty run could not be searched
+            return
         order = np.argsort(keys)
         self._runs.append((keys[order], rows[order]))
         # Merge runs of similar size: O(log n) runs to search, each code merged O(log n) times.

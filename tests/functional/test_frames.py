@@ -252,6 +252,29 @@ def test_a_repeat_inside_one_batch_of_a_code_already_in_the_frame_names_the_fram
     assert seen.add(["W", "Q"], [8, 9]) == [7, None]
 
 
+def test_a_batch_of_only_known_codes_leaves_the_next_batch_checkable() -> None:
+    seen = frames.SeenCodes()
+    seen.add(["X", "Y"], [0, 0])
+    assert seen.add(["X", "Y"], [2, 3]) == [0, 0]
+    assert seen.add(["Y", "Z"], [4, 5]) == [0, None]
+
+
+def test_reuploading_an_imported_frame_reports_every_row_as_a_duplicate(
+    survey: Survey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(frames, "BATCH_ROWS", 2)  # as a frame of over 5,000 rows does
+    rows = [[f"R{i}", "SXD", "", "", "01/03/2024", "", "", "", "", "", "", ""] for i in range(5)]
+    path = write_csv(tmp_path / "frame.csv", rows)
+    frames.import_frame(db.session, survey, path)
+    db.session.commit()
+    problems = refused(survey, path)
+    assert [(row, message) for row, _, _, message in problems] == [
+        (n, f'duplicate dossier code "R{n - 2}", already in the survey\'s frame')
+        for n in range(2, 7)
+    ]
+    assert frame_count(survey) == 5
+
+
 def test_refusal_keeps_the_first_problems_and_counts_them_all(
     survey: Survey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
