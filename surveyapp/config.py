@@ -78,6 +78,9 @@ class Config:
     # Unknown tokens per IP: generous, since one office network is many respondents.
     RATELIMIT_TOKEN_MISSES = "20 per 10 minutes"
     RATELIMIT_OPEN_LINK = "120 per minute"
+    # A counter tablet's visit idle this long since its last saved page is the next
+    # person's: it starts over (the answers so far stay, unsent).
+    KIOSK_IDLE_SECONDS = 300
     SMTP_URL: str | None = None
     # Exports of more responses than this run as background jobs; their files live in
     # EXPORT_DIR (shared by web and worker processes) for EXPORT_RETENTION_HOURS.
@@ -100,6 +103,7 @@ class Config:
         settings["REMEMBER_COOKIE_SECURE"] = settings["SESSION_COOKIE_SECURE"]
         settings["RATELIMIT_ENABLED"] = env_bool("RATELIMIT_ENABLED", True)
         settings["SMTP_URL"] = env("SMTP_URL")
+        settings["KIOSK_IDLE_SECONDS"] = int(env("KIOSK_IDLE_SECONDS") or cls.KIOSK_IDLE_SECONDS)
         settings["EXPORT_ASYNC_ROWS"] = int(env("EXPORT_ASYNC_ROWS") or cls.EXPORT_ASYNC_ROWS)
         settings["EXPORT_DIR"] = env("EXPORT_DIR") or cls.EXPORT_DIR
         settings["EXPORT_RETENTION_HOURS"] = float(

@@ -25,6 +25,13 @@ def current_page(html: str) -> str:
     return match.group(1)
 
 
+def form_action(html: str) -> str:
+    """Where the page's form of answers posts (a kiosk page also has "Start over")."""
+    match = re.search(r'<form method="post" action="([^"]+)" novalidate id="answers"', html)
+    assert match, html[:500]
+    return match.group(1)
+
+
 def is_last(html: str) -> bool:
     """Whether this is the last page: its button sends the answers."""
     return 'name="action" value="submit"' in html

@@ -106,6 +106,7 @@ _BY_LINK = _visit_select(
         ),
     ),
     _surveys.c.id == bindparam("survey_id"),
+    _responses.c.updated_at.label("response_updated_at"),  # a kiosk visit's idle time
 )
 _FIND_PROGRESS = select(*_PROGRESS).where(_responses.c.resume_hash == bindparam("key"))
 _SAVED_ANSWERS = (

@@ -17,7 +17,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from surveyapp.extensions import DbSession
 from surveyapp.models import (
@@ -56,6 +56,10 @@ class SurveyClosed(RuntimeError):
 
 class AlreadySubmitted(RuntimeError):
     """This response (or invitation) was submitted before."""
+
+
+class VisitExpired(RuntimeError):
+    """A counter tablet's visit left idle too long: the next person's, not to be resumed."""
 
 
 class EntryNotFound(LookupError):
@@ -200,11 +204,14 @@ def open_link(
     secret_key: str,
     now: datetime,
     channel: Channel = Channel.WEB,
+    idle_limit: timedelta | None = None,
 ) -> Visit:
     """The visit of the browser holding ``key`` on an open survey's link for one agency.
 
     Raises ``LinkNotFound`` (no such open-mode survey, or the agency is not in it),
-    ``SurveyClosed``, or ``AlreadySubmitted`` when this key's response was sent.
+    ``SurveyClosed``, ``AlreadySubmitted`` when this key's response was sent, or
+    ``VisitExpired`` when its last page was saved more than ``idle_limit`` ago (the
+    response stays in progress, as the respondent left it).
     """
     resume = resume_hash(secret_key, key)
     found = sql.visit_by_link(session, survey_id, agency_code, resume)
@@ -212,6 +219,12 @@ def open_link(
         raise LinkNotFound(survey_id)
     visit = _visit(session, found, resume, now)
     visit.channel = channel
+    if (
+        idle_limit is not None
+        and found.response_updated_at is not None
+        and now - found.response_updated_at > idle_limit
+    ):
+        raise VisitExpired(survey_id)
     return visit
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, session
+from flask import abort, current_app, flash, redirect, render_template, request, session
 from flask_babel import gettext as _
 
 from surveyapp.extensions import db
@@ -25,7 +25,7 @@ from surveyapp.views.stencil import questions_html
 
 MAX_ID = 2**31 - 1  # an INTEGER column's largest value
 AGENCY_CODE_MAX = 32  # Agency.code is a String(32)
-ACTIONS = ("next", "back", "submit")
+ACTIONS = ("next", "back", "submit", "stay")  # "stay": save as is, show the page again
 JUST_SUBMITTED = "just_submitted"
 # How long a counter tablet shows the thank-you page before the next person's welcome.
 KIOSK_RESET_SECONDS = 10
@@ -44,6 +44,8 @@ class Place:
     template: str = "respond/page.html"
     home: str | None = None  # officials: their list of agencies, linked from every page
     next_entry: str | None = None  # paper: after saving, straight to a blank questionnaire
+    start: str = ""  # kiosk: the start page, a new visit ("Start over" posts there)
+    notice: str | None = None  # a note above the page (the kiosk's "left idle")
 
 
 def plausible_link(endpoint: str | None, values: dict[str, Any] | None) -> None:
@@ -82,6 +84,7 @@ def done(place: Place, state: str, agency: Any = None) -> Any:
         here=place.here,
         home=place.home,
         reset_seconds=KIOSK_RESET_SECONDS,
+        kiosk_start=place.start,
         agency=agency,
     )
 
@@ -96,28 +99,37 @@ def _post(visit: Visit, place: Place) -> Any:
     if request.form.get("page", page) != page:
         return redirect(place.here, 303)  # a stale tab or a double click: show where we are
     action = request.form.get("action")
+    switch = request.form.get("lang")
+    if switch not in current_app.config["LANGUAGES"]:
+        switch = None
+    elif action is None:  # the language switch: keep this page's answers, show it again
+        action = "stay"
     if action not in ACTIONS:
         error = _("Please use the buttons on the page.")
         return _render(visit, place, answers, page, error=error)
     now = utcnow()
     answered: tuple[str, dict[str, Any]] | None = None
     changes: dict[str, Any] = {}
+    checked = action not in ("back", "stay")  # leaving is never refused; a draft is kept
     if page == WELCOME and place.kiosk and action != "back":
         try:
             changes["dossier_code"] = answering.clean_dossier_code(
                 request.form.get("dossier_code", "")
             )
         except ValueError:
-            return _render(visit, place, answers, page, dossier_error=True)
+            if checked:
+                return _render(visit, place, answers, page, dossier_error=True)
     elif page != WELCOME:
         form = _form(visit.questionnaire, answers, page, formdata=request.form)
         valid = form.validate()
-        if action != "back" and not valid:
+        if checked and not valid:
             return _render(visit, place, answers, page, form=form)
         page_answers = form.answers()
         answered = (page, page_answers)
         answers = {**answers, **page_answers}
         path = answering.pages(visit, answers)
+    if action == "stay":
+        return _stay(visit, place, now, page, answered, changes, switch)
     target = answering.next_page(path, page, action)
     try:
         if target is None:
@@ -129,6 +141,28 @@ def _post(visit: Visit, place: Place) -> Any:
         return done(place, "already-submitted", visit.agency)
     db.session.commit()
     return redirect(place.here, 303)
+
+
+def _stay(
+    visit: Visit,
+    place: Place,
+    now: Any,
+    page: str,
+    answered: tuple[str, dict[str, Any]] | None,
+    changes: dict[str, Any],
+    switch: str | None,
+) -> Any:
+    """Keep what the page holds, valid or not yet, and show it again (in ``switch``'s
+    language): a language switch, or the kiosk's "still here"."""
+    if visit.response is not None or answered is not None or any(changes.values()):
+        try:
+            answering.save_page(db.session, visit, now, page, answered, **changes)
+        except AlreadySubmitted:
+            db.session.rollback()
+            place.submitted = True
+            return done(place, "already-submitted", visit.agency)
+        db.session.commit()
+    return redirect(place.here + (f"?lang={switch}" if switch else ""), 303)
 
 
 def _submit(
@@ -220,4 +254,8 @@ def _render(
         error=error,
         dossier_code=dossier or "",
         dossier_error=dossier_error,
+        kiosk_start=place.start,
+        notice=place.notice,
+        lang_form="answers",  # the language switch saves this page's answers first
+        idle_seconds=current_app.config["KIOSK_IDLE_SECONDS"] if place.kiosk else None,
     )

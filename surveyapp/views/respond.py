@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import (
@@ -13,6 +14,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.exceptions import TooManyRequests
 
@@ -94,14 +96,18 @@ def _reads_outside_a_transaction() -> None:
 
 
 @bp.route("/o/<int:survey_id>/<agency_code>", methods=["GET", "POST"])
-@bp.route("/o/<int:survey_id>/<agency_code>/kiosk", methods=["GET", "POST"], endpoint="kiosk")
+@bp.route(
+    "/o/<int:survey_id>/<agency_code>/kiosk/visit", methods=["GET", "POST"], endpoint="kiosk_visit"
+)
 @limiter.limit(lambda: current_app.config["RATELIMIT_OPEN_LINK"])  # per IP
 def open_link(survey_id: int, agency_code: str) -> Any:
-    place = _open_place(survey_id, agency_code)
+    place = _open_place(survey_id, agency_code, kiosk=request.endpoint == "respond.kiosk_visit")
     if just_submitted(place):
         return done(place, "submitted")
     _reads_outside_a_transaction()
     key = _read_key(place)
+    if key is None and place.kiosk and request.method == "GET":
+        return redirect(place.start, 303)  # a tablet's visit begins at its start page
     fresh = key is None
     key = key or visits.new_resume_key()
     try:
@@ -117,6 +123,8 @@ def open_link(survey_id: int, agency_code: str) -> Any:
         abort(404)
     except visits.SurveyClosed:
         return done(place, "closed")
+    except visits.VisitExpired:  # nothing of it is shown, nor saved from this request
+        return _forget(redirect(place.start + "?timed_out=1", 303), place)
     response = make_response(answer(visit, place))
     if place.submitted:
         return _forget(response, place)
@@ -125,29 +133,61 @@ def open_link(survey_id: int, agency_code: str) -> Any:
     return response
 
 
-def _open_place(survey_id: int, agency_code: str) -> Place:
-    kiosk = _kiosk_requested()
-    path = url_for(".open_link", survey_id=survey_id, agency_code=agency_code)
-    here = url_for(request.endpoint or ".open_link", survey_id=survey_id, agency_code=agency_code)
-    if kiosk and request.endpoint != "respond.kiosk":
-        here += "?kiosk=1"
+@bp.route("/o/<int:survey_id>/<agency_code>/kiosk", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_OPEN_LINK"])  # per IP
+def kiosk(survey_id: int, agency_code: str) -> Any:
+    """A counter tablet's start: a new visit for whoever opens it, never the last person's.
+
+    Its POST is the "Start over" button of every kiosk page. The visit then goes on at
+    ``kiosk_visit``, found through a cookie, until sent, left idle, or started over.
+    """
+    place = _open_place(survey_id, agency_code, kiosk=True)
+    if request.method == "POST":
+        return _forget(redirect(place.start, 303), place)
+    _reads_outside_a_transaction()
+    if request.args.get("timed_out"):
+        place.notice = _("The previous visit was left idle, so it was closed. Please start again.")
+    try:
+        visit = _open_visit(survey_id, agency_code, visits.new_resume_key(), place)
+    except visits.LinkNotFound:
+        abort(404)
+    except visits.SurveyClosed:
+        return done(place, "closed")
+    return _forget(answer(visit, place), place)
+
+
+def _open_place(survey_id: int, agency_code: str, kiosk: bool) -> Place:
+    ids: dict[str, Any] = {"survey_id": survey_id, "agency_code": agency_code}
+    if not kiosk:
+        here = url_for(".open_link", **ids)
+        return Place(
+            here=here,
+            marker=f"open:{survey_id}:{agency_code}",
+            cookie=f"surveyapp_open_{survey_id}_{agency_code}",
+            cookie_path=here,
+        )
+    start = url_for(".kiosk", **ids)
     return Place(
-        here=here,
-        marker=f"open:{survey_id}:{agency_code}",
-        kiosk=kiosk,
-        cookie=f"surveyapp_open_{survey_id}_{agency_code}",
-        cookie_path=path,
+        here=url_for(".kiosk_visit", **ids),
+        marker=f"kiosk:{survey_id}:{agency_code}",
+        kiosk=True,
+        cookie=f"surveyapp_kiosk_{survey_id}_{agency_code}",
+        cookie_path=start,
+        start=start,
     )
 
 
 def _kiosk_requested() -> bool:
-    return request.endpoint == "respond.kiosk" or request.args.get("kiosk") == "1"
+    return request.endpoint in ("respond.kiosk", "respond.kiosk_visit")
 
 
 def _open_visit(survey_id: int, agency_code: str, key: str, place: Place) -> Visit:
-    channel = Channel.KIOSK if place.kiosk else Channel.WEB
+    channel, idle = Channel.WEB, None
+    if place.kiosk:
+        channel, idle = Channel.KIOSK, timedelta(seconds=current_app.config["KIOSK_IDLE_SECONDS"])
+    secret = current_app.config["SECRET_KEY"]
     return visits.open_link(
-        db.session, survey_id, agency_code, key, current_app.config["SECRET_KEY"], utcnow(), channel
+        db.session, survey_id, agency_code, key, secret, utcnow(), channel, idle
     )
 
 

@@ -332,7 +332,7 @@ class Respondent:
 
     def press(self, action: str) -> None:
         """Press a navigation button (``name="action"``) and wait for the next page."""
-        button = self.page.locator(f'button[name="action"][value="{action}"]')
+        button = self.page.locator(f'#answers button[name="action"][value="{action}"]')
         with self.page.expect_navigation():
             button.click()
 

@@ -3,12 +3,12 @@ a paper questionnaire with the keyboard only: in chromium, in Vietnamese."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from surveyapp.extensions import db
 from surveyapp.models import (
@@ -64,16 +64,28 @@ def test_kiosk_twice_in_a_row_never_shows_the_previous_person(
     page.goto(url)
     person = respondent(page, q, "vi")
 
-    # First citizen: a dossier code, then the whole questionnaire.
+    # First citizen: a dossier code, one page answered, then they walk away.
     code = page.get_by_label("Mã hồ sơ (không bắt buộc)")
     expect(code).to_be_visible()
-    start = page.locator('button[name="action"][value="next"]')
+    start = page.locator('#answers button[name="action"][value="next"]')
     assert (start.bounding_box() or {"height": 0})["height"] >= 60  # a thumb, not a cursor
     code.fill("000.00.12.H56-240115-0001")
     person.next()
     option = page.locator(".option").first
     assert (option.bounding_box() or {"height": 0})["height"] >= 60
-    person.walk_to_last_page({"result_received": 1, "applicant_type": 2})
+    person.answer_page({"result_received": 1, "applicant_type": 2})
+    person.next()
+    walked_away = person.page_id()
+
+    # Second citizen opens the kiosk: a blank welcome, never the first one's page.
+    page.goto(url)
+    expect(page.locator('main[data-page="welcome"]')).to_be_visible()
+    expect(page.get_by_label("Mã hồ sơ (không bắt buộc)")).to_have_value("")
+    person.next()
+    assert person.page_id() == "screen" != walked_away
+    expect(page.locator("input:checked")).to_have_count(0)
+    expect(person.field("service")).to_have_value("")
+    person.walk_to_last_page({"result_received": 1, "applicant_type": 1})
     person.send()
     expect(page.locator('main[data-state="submitted"]')).to_be_visible()
 
@@ -81,21 +93,10 @@ def test_kiosk_twice_in_a_row_never_shows_the_previous_person(
     page.go_back()
     expect(page.locator('main[data-page="welcome"]')).to_be_visible()
     expect(page.get_by_label("Mã hồ sơ (không bắt buộc)")).to_have_value("")
-    page.go_back()
-    expect(page.locator("main[data-state]")).not_to_have_attribute("data-state", "submitted")
-    page.goto(url)
-
-    # Second citizen: no code; the first page shows none of the previous answers.
-    person.next()
-    assert person.page_id() == "screen"
-    expect(page.locator("input:checked")).to_have_count(0)
-    expect(person.field("service")).to_have_value("")
-    person.walk_to_last_page({"result_received": 1, "applicant_type": 1})
-    person.send()
-    expect(page.locator('main[data-state="submitted"]')).to_be_visible()
 
     first, second = _responses()
-    assert first.status is second.status is ResponseStatus.SUBMITTED
+    assert first.status is ResponseStatus.IN_PROGRESS  # left, never sent, never shown
+    assert second.status is ResponseStatus.SUBMITTED
     assert first.channel is second.channel is Channel.KIOSK
     assert first.dossier_code == "000.00.12.H56-240115-0001"
     assert second.dossier_code is None
@@ -105,6 +106,78 @@ def test_kiosk_twice_in_a_row_never_shows_the_previous_person(
         ).all()
     )
     assert applicant == {first.id: 2, second.id: 1}
+
+
+@pytest.fixture()
+def short_idle(app: Flask) -> Iterator[int]:
+    """A kiosk idle time of a few seconds (the served app is this app object)."""
+    before = app.config["KIOSK_IDLE_SECONDS"]
+    app.config["KIOSK_IDLE_SECONDS"] = 6
+    yield 6
+    app.config["KIOSK_IDLE_SECONDS"] = before
+
+
+def test_an_idle_kiosk_asks_then_starts_over(
+    app: Flask, new_context: Any, respondent: Any, screenshot: Callable[..., Any], short_idle: int
+) -> None:
+    factories.province()
+    survey = factories.survey(mode=SurveyMode.OPEN)
+    q = Questionnaire(survey.version.document)
+    url = f"/o/{survey.id}/SXD/kiosk"
+    page = new_context(PHONE, locale="vi-VN").new_page()
+    page.goto(url)
+    person = respondent(page, q, "vi")
+    person.next()
+    person.choose("applicant_type", 2)
+
+    # Shortly before the timeout: "still there?"; the answer keeps the page as it is.
+    dialog = page.get_by_role("dialog", name="Bạn còn đó không?")
+    expect(dialog).to_be_visible(timeout=short_idle * 1000)
+    screenshot(page, "kiosk-still-there-phone")
+    with page.expect_navigation():
+        dialog.get_by_role("button", name="Tôi vẫn đang trả lời").click()
+    assert person.page_id() == "screen"
+    expect(person.option("applicant_type", 2)).to_be_checked()
+
+    # Nobody answers this time: back to the start, for the next person.
+    expect(dialog).to_be_visible(timeout=short_idle * 1000)
+    page.wait_for_url(f"**{url}", timeout=short_idle * 1000)
+    expect(page.locator('main[data-page="welcome"]')).to_be_visible()
+    page.goto(url + "/visit")
+    expect(page.locator('main[data-page="welcome"]')).to_be_visible()  # nothing to resume
+    (left,) = _responses()
+    assert left.status is ResponseStatus.IN_PROGRESS
+
+
+def test_without_script_an_idle_kiosk_visit_expires_on_the_server(
+    app: Flask, new_context: Any, respondent: Any, screenshot: Callable[..., Any], short_idle: int
+) -> None:
+    factories.province()
+    survey = factories.survey(mode=SurveyMode.OPEN)
+    q = Questionnaire(survey.version.document)
+    url = f"/o/{survey.id}/SXD/kiosk"
+    page = new_context(PHONE, locale="vi-VN", java_script_enabled=False).new_page()
+    page.goto(url)
+    person = respondent(page, q, "vi")
+    person.next()
+    restart = page.get_by_role("button", name="Người tiếp theo")
+    expect(restart).to_be_visible()
+    screenshot(page, "kiosk-start-over-phone")
+    person.choose("applicant_type", 2)
+    page.wait_for_timeout((short_idle + 1) * 1000)
+    # The next person presses "Next" on the page left on screen: nothing of it is kept.
+    with page.expect_navigation():
+        page.locator('#answers button[name="action"][value="next"]').click()
+    expect(page.locator('main[data-page="welcome"]')).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("bỏ dở")
+    screenshot(page, "kiosk-timed-out-phone")
+    person.next()
+    expect(page.locator("input:checked")).to_have_count(0)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Người tiếp theo").click()
+    expect(page.locator('main[data-page="welcome"]')).to_be_visible()
+    assert [r.status for r in _responses()] == [ResponseStatus.IN_PROGRESS] * 2
+    assert db.session.scalar(select(func.count()).select_from(Answer)) == 0
 
 
 def test_kiosk_welcome_with_dossier_code_screenshots(
@@ -117,7 +190,7 @@ def test_kiosk_welcome_with_dossier_code_screenshots(
         page.goto(f"/o/{survey.id}/SXD/kiosk")
         page.get_by_label("Mã hồ sơ (không bắt buộc)").fill("số hồ sơ sai!")
         with page.expect_navigation():
-            page.locator('button[name="action"][value="next"]').click()
+            page.locator('#answers button[name="action"][value="next"]').click()
         expect(page.locator("#err-dossier_code")).to_be_visible()
         screenshot(page, f"kiosk-welcome-dossier-{name}")
 

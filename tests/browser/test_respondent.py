@@ -154,10 +154,11 @@ def test_no_result_yet_ends_the_questionnaire_after_the_screening_page(
     assert not {a.item_id for a in response.answers} & {"acc_seats", "harassed"}
 
 
+@pytest.mark.parametrize("script", [True, False], ids=["script", "no-script"])
 def test_switching_language_keeps_the_page_and_the_answers(
-    invitation: Invitation, new_context: Any, respondent: Any
+    invitation: Invitation, new_context: Any, respondent: Any, script: bool
 ) -> None:
-    page = new_context(PHONE, locale="vi-VN").new_page()
+    page = new_context(PHONE, locale="vi-VN", java_script_enabled=script).new_page()
     page.goto(invitation.path)
     person = respondent(page, invitation.questionnaire, "vi")
     expect(page.locator("html")).to_have_attribute("lang", "vi")
@@ -167,11 +168,13 @@ def test_switching_language_keeps_the_page_and_the_answers(
     assert person.page_id() == "s_access"
     person.choose("acc_seats", 5)
 
-    page.get_by_role("link", name="English").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     person.lang = "en"
     assert person.page_id() == "s_access"
     expect(person.group("acc_seats")).to_be_visible()  # the English legend
+    expect(person.option("acc_seats", 5)).to_be_checked()  # ticked before the switch
     person.press("back")
     assert person.page_id() == "screen"
     expect(page.locator("html")).to_have_attribute("lang", "en")  # the choice is remembered

@@ -234,8 +234,13 @@ def test_pages_saved_while_another_request_submits_never_change_the_sent_answers
 def test_simultaneous_submits_on_an_open_link_send_once(live: LiveServer) -> None:
     factories.province()
     survey = factories.survey(mode=SurveyMode.OPEN)
-    url = f"/o/{survey.id}/SXD/kiosk"
+    start, url = f"/o/{survey.id}/SXD/kiosk", f"/o/{survey.id}/SXD/kiosk/visit"
     tablet = Browser(live.url)
+    welcome = tablet.get(start)
+    assert (
+        tablet.post(url, {**factories.form_fields(welcome.text), "action": "next"}).status_code
+        == 303
+    )
     last = walk_to_last_page(tablet, url, **SCREEN)
     taps = [tablet.clone() for _ in range(N)]
 
@@ -244,9 +249,9 @@ def test_simultaneous_submits_on_an_open_link_send_once(live: LiveServer) -> Non
     _fresh_db_view()
     winner = assert_sent_once(pages, url, taps)
     assert db.session.scalars(select(Response)).one().invitation_id is None
-    assert 'data-page="welcome"' in winner.get(url).text  # the next person
-    for tap in taps:
-        assert 'data-page="welcome"' in tap.get(url).text
+    for tap in (winner, *taps):  # the visit is over: the next person starts at the start
+        assert tap.get(url).status_code == 303
+        assert 'data-page="welcome"' in tap.get(start).text
 
 
 def test_simultaneous_first_pages_on_an_open_link_create_one_response(live: LiveServer) -> None:

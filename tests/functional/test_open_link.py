@@ -5,6 +5,7 @@ browser, and a tablet that resets for the next citizen."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -21,7 +22,15 @@ from surveyapp.models import (
     SurveyStatus,
 )
 from tests import factories
-from tests.respondent import SCREEN, answer_everything, current_page, sending, walk_to_last_page
+from tests.respondent import (
+    SCREEN,
+    answer_everything,
+    answers_for,
+    current_page,
+    form_action,
+    sending,
+    walk_to_last_page,
+)
 
 
 def _open_survey(**kwargs: Any) -> Survey:
@@ -140,40 +149,132 @@ def test_anonymous_open_survey_keeps_no_link_to_anyone(client: FlaskClient) -> N
 # --- the counter tablet ---------------------------------------------------------------
 
 
-def test_kiosk_pages_carry_the_kiosk_class_and_post_back_to_the_kiosk(app: Any) -> None:
+def _kiosk(survey: Survey) -> tuple[str, str]:
+    """The tablet's start page and the URL its visit then goes on at."""
+    return f"/o/{survey.id}/SXD/kiosk", f"/o/{survey.id}/SXD/kiosk/visit"
+
+
+def _begin(client: FlaskClient, start: str, **answers: Any) -> Any:
+    """The start page's "Start" button, with ``answers`` (a dossier code)."""
+    welcome = client.get(start)
+    assert welcome.status_code == 200
+    data = {**factories.form_fields(welcome.text), "action": "next", **answers}
+    return client.post(form_action(welcome.text), data=data)
+
+
+def _in_progress() -> list[Response]:
+    db.session.rollback()
+    return list(
+        db.session.scalars(select(Response).where(Response.status == ResponseStatus.IN_PROGRESS))
+    )
+
+
+def test_kiosk_pages_carry_the_kiosk_class_and_post_to_the_visit(client: FlaskClient) -> None:
     survey = _open_survey()
-    for url in (f"/o/{survey.id}/SXD/kiosk", f"/o/{survey.id}/SXD?kiosk=1"):
-        client = app.test_client()  # one tablet each
-        page = client.get(url)
-        assert page.status_code == 200
-        assert re.search(r'<body class="[^"]*\bkiosk\b', page.text)
-        assert f'action="{url}"' in page.text
-        assert "come back later with the same link" not in page.text
-        moved = _post(client, url, "next")
-        assert moved.status_code == 303
-        assert moved.headers["Location"].endswith(url)
+    start, visit = _kiosk(survey)
+    page = client.get(start)
+    assert page.status_code == 200
+    assert re.search(r'<body class="[^"]*\bkiosk\b', page.text)
+    assert form_action(page.text) == visit
+    assert "come back later with the same link" not in page.text
+    moved = _begin(client, start)
+    assert moved.status_code == 303
+    assert moved.headers["Location"].endswith(visit)
+    assert current_page(client.get(visit).text) == "screen"
+
+
+def test_opening_the_kiosk_never_resumes_the_previous_persons_visit(client: FlaskClient) -> None:
+    """Citizen 1 answers a page and walks away; whoever opens the kiosk next starts anew."""
+    survey = _open_survey()
+    start, visit = _kiosk(survey)
+    _begin(client, start, dossier_code="HS-1")
+    assert client.post(visit, data=answers_for(client.get(visit).text) | {"action": "next"})
+    assert current_page(client.get(visit).text) not in ("welcome", "screen")
+
+    fresh = client.get(start)  # the next person, on the same tablet
+    assert current_page(fresh.text) == "welcome"
+    assert 'value="HS-1"' not in fresh.text
+    # The previous visit is gone from this tablet: its pages lead back to the start.
+    assert client.get(visit).headers["Location"].endswith(start)
+    _begin(client, start)
+    screen = client.get(visit)
+    assert current_page(screen.text) == "screen" and "checked" not in screen.text
+    first, second = sorted(_in_progress(), key=lambda r: r.id)
+    assert first.dossier_code == "HS-1" and second.dossier_code is None
+
+
+def test_start_over_leaves_the_visit_unsent_for_the_next_person(client: FlaskClient) -> None:
+    survey = _open_survey()
+    start, visit = _kiosk(survey)
+    _begin(client, start)
+    page = client.get(visit)
+    restart = re.search(rf'<form method="post" action="{start}" class="kiosk-restart">', page.text)
+    assert restart, "every kiosk page has a start-over button"
+    assert client.post(start, data={}).status_code == 400  # a POST with CSRF only
+    left = client.post(start, data=factories.form_fields(page.text))
+    assert left.status_code == 303 and left.headers["Location"].endswith(start)
+    assert current_page(client.get(start).text) == "welcome"
+    assert client.get(visit).status_code == 303  # nothing to resume
+    (unsent,) = _in_progress()
+    assert unsent.current_page == "screen"
+    assert _submitted() == []
+
+
+def test_an_idle_kiosk_visit_expires_on_the_server(client: FlaskClient, app: Any) -> None:
+    survey = _open_survey()
+    start, visit = _kiosk(survey)
+    _begin(client, start)
+    page = client.get(visit)
+    assert current_page(page.text) == "screen"
+    (idle,) = _in_progress()
+    idle.updated_at = idle.updated_at - timedelta(seconds=app.config["KIOSK_IDLE_SECONDS"] + 1)
+    db.session.commit()
+
+    # The next person answers the page on the screen: nothing is saved, back to the start.
+    refused = client.post(visit, data=answers_for(page.text) | {"action": "next"})
+    assert refused.status_code == 303
+    assert refused.headers["Location"].endswith(start + "?timed_out=1")
+    note = client.get(refused.headers["Location"] + "&lang=en")
+    assert current_page(note.text) == "welcome"
+    assert "left idle" in note.text
+    assert client.get(visit).headers["Location"].endswith(start)
+    (kept,) = _in_progress()
+    assert kept.current_page == "screen"  # the abandoned answers stay, unsent
+    assert db.session.scalar(select(func.count()).select_from(Answer)) == 0
+
+
+def test_a_kiosk_visit_within_the_idle_time_goes_on(client: FlaskClient, app: Any) -> None:
+    survey = _open_survey()
+    start, visit = _kiosk(survey)
+    _begin(client, start)
+    (response,) = _in_progress()
+    response.updated_at = response.updated_at - timedelta(
+        seconds=app.config["KIOSK_IDLE_SECONDS"] - 30
+    )
+    db.session.commit()
+    assert current_page(client.get(visit).text) == "screen"
 
 
 def test_kiosk_thank_you_returns_to_a_fresh_welcome_and_never_to_old_answers(
     client: FlaskClient,
 ) -> None:
     survey = _open_survey()
-    url = f"/o/{survey.id}/SXD/kiosk"
-    answer_everything(client, url, applicant_type="2")
-    thanks = client.get(url)
+    start, visit = _kiosk(survey)
+    _begin(client, start)
+    answer_everything(client, visit, applicant_type="2")
+    thanks = client.get(visit)
     assert 'data-state="submitted"' in thanks.text
     assert re.search(
-        rf'<meta http-equiv="refresh" content="\d+;url={re.escape(url)}">', thanks.text
+        rf'<meta http-equiv="refresh" content="\d+;url={re.escape(start)}">', thanks.text
     )
     assert thanks.headers["Cache-Control"] == "no-store"
     # The back button, a reload, or the refresh: the next person's welcome, nothing older.
-    for _ in range(2):
-        again = client.get(url)
-        assert current_page(again.text) == "welcome"
-        assert 'data-state="answering"' in again.text
-    next_person = _post(client, url, "next")
-    assert next_person.status_code == 303
-    screen = client.get(url)
+    assert client.get(visit).headers["Location"].endswith(start)
+    again = client.get(start)
+    assert current_page(again.text) == "welcome"
+    assert 'data-state="answering"' in again.text
+    assert _begin(client, start).status_code == 303
+    screen = client.get(visit)
     assert current_page(screen.text) == "screen"
     assert "checked" not in screen.text  # the previous person's answers are not shown
     (first,) = _submitted()
@@ -186,13 +287,14 @@ def test_kiosk_resubmit_of_the_previous_person_is_already_submitted(
 ) -> None:
     """A stale last page sent again (a double tap) never makes a second response."""
     survey = _open_survey()
-    url = f"/o/{survey.id}/SXD/kiosk"
-    form = sending(walk_to_last_page(client, url).text)
-    cookie = client.get_cookie(f"surveyapp_open_{survey.id}_SXD", path=f"/o/{survey.id}/SXD")
+    start, visit = _kiosk(survey)
+    _begin(client, start)
+    form = sending(walk_to_last_page(client, visit).text)
+    cookie = client.get_cookie(f"surveyapp_kiosk_{survey.id}_SXD", path=start)
     assert cookie is not None
-    assert client.post(url, data=form).status_code == 303
+    assert client.post(visit, data=form).status_code == 303
     client.set_cookie(cookie.key, cookie.value, path=cookie.path)  # as a second tab would
-    again = client.post(url, data=form)
+    again = client.post(visit, data=form)
     assert again.status_code == 200
     assert 'data-state="already-submitted"' in again.text
     assert re.search(r'http-equiv="refresh"', again.text)
@@ -202,28 +304,29 @@ def test_kiosk_resubmit_of_the_previous_person_is_already_submitted(
 
 def test_kiosk_dossier_code_is_optional_checked_and_stored(app: Any) -> None:
     survey = _open_survey()
-    url = f"/o/{survey.id}/SXD/kiosk"
+    start, visit = _kiosk(survey)
     tablet = app.test_client()
-    welcome = tablet.get(url + "?lang=en")
+    welcome = tablet.get(start + "?lang=en")
     assert re.search(r'<label for="dossier_code">Dossier code \(optional\)</label>', welcome.text)
-    refused = _post(tablet, url, "next", dossier_code="<script>")
+    refused = _begin(tablet, start, dossier_code="<script>")
     assert refused.status_code == 200
     assert current_page(refused.text) == "welcome"
     assert 'id="err-dossier_code"' in refused.text
     assert 'value="&lt;script&gt;"' in refused.text  # what was typed, shown back escaped
     assert db.session.scalar(select(func.count()).select_from(Response)) == 0
-    moved = _post(tablet, url, "next", dossier_code=" 000.00.12.h56-240115-0001 ")
+    moved = _begin(tablet, start, dossier_code=" 000.00.12.h56-240115-0001 ")
     assert moved.status_code == 303
-    answer_everything(tablet, url)
+    answer_everything(tablet, visit)
     (first,) = _submitted()
     assert first.dossier_code == "000.00.12.H56-240115-0001"
     assert first.channel is Channel.KIOSK
 
     # The next citizen leaves it empty: nothing is carried over from the previous one.
-    assert 'data-state="submitted"' in tablet.get(url).text
-    fresh = tablet.get(url)
+    assert 'data-state="submitted"' in tablet.get(visit).text
+    fresh = tablet.get(start)
     assert 'name="dossier_code"' in fresh.text and 'value=""' in fresh.text
-    answer_everything(tablet, url)
+    _begin(tablet, start)
+    answer_everything(tablet, visit)
     second = [r for r in _submitted() if r.id != first.id]
     assert len(second) == 1 and second[0].dossier_code is None
 

@@ -20,7 +20,7 @@ from surveyapp.extensions import db, limiter
 from surveyapp.models import Answer, Response, SurveyMode, SurveyStatus
 from tests import factories
 from tests.conftest import REDIS_URL, IsolatedClient
-from tests.respondent import answer_everything
+from tests.respondent import answer_everything, form_action
 
 
 def _redis_missing() -> str | None:
@@ -210,6 +210,7 @@ def _walk_collecting(client: FlaskClient, url: str) -> list[Any]:
     seen = []
     page = client.get(url)
     seen.append(page)
+    url = form_action(page.text)  # a kiosk's start page posts to its visit's URL
     client.post(url, data={**factories.form_fields(page.text), "action": "next"})
     screen = client.get(url)
     seen.append(screen)

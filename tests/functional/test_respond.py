@@ -183,6 +183,35 @@ def test_language_switch_and_accept_language(client: FlaskClient) -> None:
     assert '<html lang="vi">' in client.get(f"/s/{token}").text  # the choice sticks
 
 
+def test_switching_language_keeps_what_was_ticked_on_the_page(client: FlaskClient) -> None:
+    """The switch is a button of the page's form: it saves the page as it is, unchecked,
+    and shows it again in the other language (no script needed)."""
+    factories.province()
+    token = factories.tokens(factories.survey(), "SXD")[0]
+    _post(client, token, "next")
+    page = _page(client, token)
+    assert re.search(r'<button type="submit" form="answers" name="lang" value="en"', page.text)
+    # Enter presses the form's first button: a hidden copy of "Next", before the switch.
+    first = re.search(r'<button type="submit" form="answers" name="(\w+)" value="(\w+)"', page.text)
+    assert first and first.groups() == ("action", "next")
+    ticked = {"applicant_type": "2", "trips": "abc"}  # one answer, one not yet valid
+    form = {**factories.form_fields(page.text), "lang": "en", **ticked}
+    switched = client.post(f"/s/{token}", data=form)
+    assert switched.status_code == 303
+    assert switched.headers["Location"].endswith(f"/s/{token}?lang=en")
+    english = client.get(switched.headers["Location"])
+    assert '<html lang="en">' in english.text
+    assert _current_page(english.text) == "screen"
+    assert re.search(r'name="applicant_type" value="2"\s+checked', english.text)
+    assert "field-error" not in english.text  # a draft: nothing is refused
+    back = client.post(
+        f"/s/{token}", data={**factories.form_fields(english.text), "lang": "vi", **ticked}
+    )
+    assert '<html lang="vi">' in client.get(back.headers["Location"]).text
+    (response,) = db.session.scalars(select(Response)).all()
+    assert response.status is ResponseStatus.IN_PROGRESS
+
+
 def test_a_letter_token_typed_in_capitals_leads_to_the_same_link(
     app: Flask, client: FlaskClient
 ) -> None:
