@@ -242,7 +242,11 @@ def messy_workbook() -> Workbook:
 def test_a_messy_real_world_workbook_imports_with_warnings() -> None:
     doc, problems = from_xlsform(messy_workbook(), filename="messy.xlsx")
     assert [str(p) for p in problems] == [
+        'messy.xlsx:survey:1:D: warning: language "Tiếng Việt" has no code; read as "vi" '
+        '(write it "Tiếng Việt (vi)")',
         'messy.xlsx:survey:1:I: warning: column "calculation" is not supported; ignored',
+        'messy.xlsx:Choices:1:D: warning: language "Tiếng Việt" has no code; read as "vi" '
+        '(write it "Tiếng Việt (vi)")',
         'messy.xlsx:Choices:2:B: warning: choice names in list "yesno" are not numbers; '
         "coded yes=1, no=2",
         'messy.xlsx:survey:2:A: warning: type "start" is recorded by the phone, not asked; '
@@ -537,3 +541,44 @@ def test_formulas_are_read_as_the_values_excel_last_computed(tmp_path: Any) -> N
     assert doc is not None
     assert doc["sections"][0]["items"][0]["label"] == {"vi": "Câu một"}
     assert [o["code"] for o in doc["scales"]["yn"]["options"]] == [1, 2]
+
+
+# --- tolerance: what pyxform accepts, we read too --------------------------------------------
+
+
+def test_languages_named_without_a_code_are_kept_by_name_with_a_warning() -> None:
+    survey = [
+        ["type", "name", "label::English (en)", "label::Swahili", "label::Tetun", "label::Klingon"],
+        ["select_one yn", "q1", "Served?", "Ulihudumiwa?", "Serbisu ona?", "Qapla'?"],
+    ]
+    choices = [
+        ["list_name", "name", "label::English (en)", "label::Kiswahili"],
+        ["yn", 1, "Yes", "Ndiyo"],
+        ["yn", 2, "No", "Hapana"],
+    ]
+    settings = [["form_id", "form_title", "default_language"], ["sw-form", "Form", "English (en)"]]
+    doc, problems = from_xlsform(_book(survey, choices, settings), filename="l.xlsx")
+    assert doc is not None, problems
+    assert doc["languages"] == ["en", "sw", "tet", "x-klingon"]
+    assert doc["sections"][0]["items"][0]["label"] == {
+        "en": "Served?",
+        "sw": "Ulihudumiwa?",
+        "tet": "Serbisu ona?",
+        "x-klingon": "Qapla'?",
+    }
+    assert doc["scales"]["yn"]["options"][0]["label"] == {"en": "Yes", "sw": "Ndiyo"}
+    language_warnings = [str(p) for p in problems if "language" in str(p)]
+    assert language_warnings == [
+        'l.xlsx:survey:1:D: warning: language "Swahili" has no code; read as "sw" '
+        '(write it "Swahili (sw)")',
+        'l.xlsx:survey:1:E: warning: language "Tetun" has no code; read as "tet" '
+        '(write it "Tetun (tet)")',
+        'l.xlsx:survey:1:F: warning: language "Klingon" has no code and is not one we know; '
+        'kept as "x-klingon" (write it "Klingon (xx)" with its ISO 639 code)',
+        'l.xlsx:Choices:1:D: warning: language "Kiswahili" has no code; read as "sw" '
+        '(write it "Kiswahili (sw)")',
+    ]
+    # our export writes each language with its code: it reads back without a warning
+    again, problems = from_xlsform(_reloaded(to_xlsform(doc)), filename="l.xlsx")
+    assert again == doc
+    assert not [p for p in problems if "language" in str(p)]
