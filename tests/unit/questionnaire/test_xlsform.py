@@ -582,3 +582,57 @@ def test_languages_named_without_a_code_are_kept_by_name_with_a_warning() -> Non
     again, problems = from_xlsform(_reloaded(to_xlsform(doc)), filename="l.xlsx")
     assert again == doc
     assert not [p for p in problems if "language" in str(p)]
+
+
+def test_nested_groups_join_their_section_under_a_heading_keeping_their_rules() -> None:
+    survey = [
+        ["type", "name", "label", "relevant"],
+        ["begin_group", "visit", "Lần đến"],
+        ["select_one yn", "late", "Trễ hẹn?"],
+        ["begin group", "lateness", "Về việc trễ hẹn", "${late} = 1"],
+        ["integer", "days", "Trễ mấy ngày?"],
+        ["begin_group", "apology", None, "${days} > 2"],
+        ["select_one yn", "sorry", "Có xin lỗi?", "${days} < 30"],
+        ["end_group"],
+        ["end_group"],
+        ["text", "note", "Ghi chú"],
+        ["end_group"],
+    ]
+    doc, problems = from_xlsform(_book(survey, YN), filename="g.xlsx")
+    assert doc is not None, problems
+    assert [str(p) for p in problems if "inside" in str(p)] == [
+        'g.xlsx:survey:4:A: warning: group "lateness" is inside group "visit": its questions '
+        'join section "visit", under its label as a heading, and keep its relevant',
+        'g.xlsx:survey:6:A: warning: group "apology" is inside group "visit": its questions '
+        'join section "visit", under its label as a heading, and keep its relevant',
+    ]
+    (section,) = doc["sections"]
+    assert section["id"] == "visit"
+    late, heading, days, sorry, note = section["items"]
+    assert heading == {
+        "id": "lateness",
+        "type": "info",
+        "label": {"vi": "Về việc trễ hẹn"},
+        "show_when": {"eq": ["late", 1]},
+    }
+    assert days["show_when"] == {"eq": ["late", 1]}
+    assert sorry["show_when"] == {
+        "and": [{"eq": ["late", 1]}, {"gt": ["days", 2]}, {"lt": ["days", 30]}]
+    }  # the unlabelled group gave no heading, but its rule
+    assert "show_when" not in note and "show_when" not in late
+    # flattened, the document round-trips through our own export
+    again, problems = from_xlsform(_reloaded(to_xlsform(doc)), filename="g.xlsx")
+    assert _errors(problems) == [] and again == doc
+
+
+def test_an_unclosed_nested_group_is_named_at_its_row() -> None:
+    survey = [
+        ["type", "name", "label"],
+        ["begin_group", "outer", "Outer"],
+        ["begin_group", "inner", "Inner"],
+        ["text", "q1", "Q1"],
+        ["end_group"],
+    ]
+    doc, problems = from_xlsform(_book(survey, YN), filename="u.xlsx")
+    assert doc is None
+    assert _errors(problems) == ['u.xlsx:survey:2:A: group "outer" has no end_group']
