@@ -37,6 +37,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "min_items": {"vi": "cần ít nhất {n} phần tử", "en": "needs at least {n} entries"},
     "max_items": {"vi": "tối đa {n} phần tử", "en": "at most {n} entries"},
     "empty": {"vi": "không được để trống", "en": "must not be empty"},
+    "too_long": {"vi": "dài hơn {n} ký tự", "en": "longer than {n} characters"},
     "enum": {"vi": "phải là một trong: {values}", "en": "must be one of: {values}"},
     "minimum": {"vi": "phải lớn hơn hoặc bằng {n}", "en": "must be at least {n}"},
     "maximum": {"vi": "phải nhỏ hơn hoặc bằng {n}", "en": "must be at most {n}"},
@@ -316,6 +317,7 @@ def _translate(error: ValidationError) -> Iterable[Finding]:
         "uniqueItems": ("duplicate_entry", {}),
         "pattern": ("pattern", {"value": instance}),
         "minLength": ("empty", {}),
+        "maxLength": ("too_long", {"n": value}),
         "minProperties": ("empty", {}),
     }
     if kind == "enum":

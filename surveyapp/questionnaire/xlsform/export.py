@@ -72,7 +72,7 @@ def to_xlsform(doc: dict[str, Any]) -> Workbook:
     settings.append(
         [
             doc["id"],
-            doc["version"],
+            doc.get("form_version", doc["version"]),
             *_texts(doc["title"], langs[:1]),
             lang_header(langs[0]),
             doc.get("audience"),

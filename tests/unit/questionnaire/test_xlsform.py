@@ -324,7 +324,6 @@ def test_every_problem_is_located_at_its_cell() -> None:
     doc, problems = from_xlsform(_book(survey, choices, settings), filename="bad.xlsx")
     assert doc is None
     assert [str(p) for p in problems] == [
-        'bad.xlsx:settings:2:B: version must be a whole number, not "v2"',
         "bad.xlsx:settings:1:A: warning: no form_title in settings; using the form id",
         "bad.xlsx:survey:3:E: warning: constraint \"regex(., '[0-9]+')\" is not supported "
         '(only ranges: ". >= 1 and . <= 20"); ignored',
@@ -636,3 +635,29 @@ def test_an_unclosed_nested_group_is_named_at_its_row() -> None:
     doc, problems = from_xlsform(_book(survey, YN), filename="u.xlsx")
     assert doc is None
     assert _errors(problems) == ['u.xlsx:survey:2:A: group "outer" has no end_group']
+
+
+@pytest.mark.parametrize(
+    ("written", "label"), [("2025.1", "2025.1"), (202412041, "202412041"), ("v2", "v2")]
+)
+def test_a_settings_version_that_is_not_ours_is_kept_as_the_authors_label(
+    written: Any, label: str
+) -> None:
+    survey = [["type", "name", "label"], ["text", "q1", "Q1"]]
+    settings = [["form_id", "version", "form_title"], ["kobo", written, "Kobo"]]
+    doc, problems = from_xlsform(_book(survey, YN, settings), filename="v.xlsx")
+    assert doc is not None and _errors(problems) == []
+    assert (doc["version"], doc["form_version"]) == (1, label)  # we number our versions
+    exported = _reloaded(to_xlsform(doc))
+    header, row = exported["settings"].iter_rows(max_row=2, values_only=True)
+    assert dict(zip(header, row, strict=True))["version"] == label  # handed back as written
+    again, _ = from_xlsform(exported, filename="v.xlsx")
+    assert again == doc
+
+
+def test_a_version_label_too_long_to_keep_is_refused_at_its_cell() -> None:
+    survey = [["type", "name", "label"], ["text", "q1", "Q1"]]
+    settings = [["form_id", "version", "form_title"], ["kobo", "v" * 65, "Kobo"]]
+    doc, problems = from_xlsform(_book(survey, YN, settings), filename="v.xlsx")
+    assert doc is None
+    assert _errors(problems) == ["v.xlsx:settings:2:B: longer than 64 characters"]
