@@ -15,7 +15,7 @@ from typing import Any
 
 from surveyapp.questionnaire import rules
 from surveyapp.questionnaire.document import CHOICE_TYPES
-from surveyapp.scoring.framework import DEFAULT_ITEM_MAX
+from surveyapp.scoring.framework import DEFAULT_ITEM_MAX, DEFAULT_SATISFIED
 
 ITEM_ID = re.compile(r"[a-z][a-z0-9_]{0,31}")
 CRITERION_TYPES = ("likert", "single")
@@ -200,13 +200,20 @@ def _compared(rule: Any) -> Iterator[tuple[str, list[Any]]]:
         yield arg[0], list(arg[1])
 
 
-def _codes(item: Mapping[str, Any] | None, scales: dict[str, Any]) -> set[int]:
-    """Option codes of a choice item for an equality test (empty when unknowable)."""
+def _codes(
+    item: Mapping[str, Any] | None, scales: dict[str, Any], *, answers_only: bool = False
+) -> set[int]:
+    """Option codes of a choice item for an equality test (empty when unknowable);
+    ``answers_only`` leaves out the "missing" ones (no answer, not applicable)."""
     if item is None or item.get("type") not in CHOICE_TYPES:
         return set()
     scale = _dict(scales.get(str(item.get("scale"))))
-    options = item.get("options") or scale.get("options")
-    return {o["code"] for o in _list(options) if isinstance(_dict(o).get("code"), int)}
+    options = [_dict(o) for o in _list(item.get("options") or scale.get("options"))]
+    return {
+        o["code"]
+        for o in options
+        if isinstance(o.get("code"), int) and not (answers_only and o.get("missing"))
+    }
 
 
 def _check_framework(fw: dict[str, Any], scales: dict[str, Any], items: Items) -> list[Finding]:
@@ -237,6 +244,9 @@ def _check_framework(fw: dict[str, Any], scales: dict[str, Any], items: Items) -
         elif group_ids:
             found.append(Finding(path, "missing_group"))
         found += _check_criteria(element.get("criteria"), f"{path}.criteria", items, criteria)
+        found += _check_criterion_codes(
+            element.get("criteria"), f"{path}.criteria", fw, scales, items
+        )
     for gid, where in group_ids.items():
         if gid not in used_groups:
             found.append(Finding(where.removesuffix(".id"), "empty_group", {"group": gid}))
@@ -264,6 +274,37 @@ def _check_criteria(criteria: Any, path: str, items: Items, seen_all: set[str]) 
         seen.setdefault(name, where)
         found += _item_of_type(name, where, items, CRITERION_TYPES, "criterion_type")
     return found
+
+
+def _check_criterion_codes(
+    criteria: Any, path: str, fw: dict[str, Any], scales: dict[str, Any], items: Items
+) -> Iterator[Finding]:
+    """A criterion scores the share of satisfied answers: its codes must run as those do."""
+    satisfied = _list(fw.get("satisfied", DEFAULT_SATISFIED))
+    if not satisfied or not all(_is_number(v) for v in satisfied):
+        return  # the schema pass reports a malformed list
+    for c, criterion in enumerate(_list(criteria)):
+        name = _dict(criterion).get("item")
+        item = items.get(name, ("", None))[1] if isinstance(name, str) else None
+        if item is None or item.get("type") not in CRITERION_TYPES:
+            continue  # reported by _check_criteria
+        codes = sorted(_codes(item, scales, answers_only=True))
+        if not codes:
+            continue
+        params = {"id": name, "codes": _listed(codes), "satisfied": _listed(satisfied)}
+        where = f"{path}[{c}].item"
+        lacking = [v for v in satisfied if v not in codes]
+        above = [code for code in codes if code > max(satisfied)]
+        if len(lacking) == len(satisfied):
+            yield Finding(where, "criterion_never_satisfied", params, "warning")
+        elif lacking or above:
+            params["odd"] = _listed(lacking or above)
+            code = "criterion_lacks_satisfied" if lacking else "criterion_above_satisfied"
+            yield Finding(where, code, params, "warning")
+
+
+def _listed(values: list[Any]) -> str:
+    return ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in values)
 
 
 def _check_indicators(indicators: Any, scales: dict[str, Any], items: Items) -> list[Finding]:

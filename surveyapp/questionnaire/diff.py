@@ -175,7 +175,14 @@ ITEM_FIELDS_COMPARED_AS_IS: dict[str, ItemChangeKind] = {
     "show_when": ItemChangeKind.SHOW_WHEN,
     "checks": ItemChangeKind.CHECKS,
 }
-METADATA_KEYS = ("title", "description", "languages", "audience", "estimated_minutes")
+METADATA_KEYS = (
+    "title",
+    "description",
+    "languages",
+    "audience",
+    "estimated_minutes",
+    "form_version",
+)
 FRAMEWORK_SETTINGS = ("satisfied", "aggregate", "points")
 
 

@@ -37,6 +37,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "min_items": {"vi": "cần ít nhất {n} phần tử", "en": "needs at least {n} entries"},
     "max_items": {"vi": "tối đa {n} phần tử", "en": "at most {n} entries"},
     "empty": {"vi": "không được để trống", "en": "must not be empty"},
+    "too_long": {"vi": "dài hơn {n} ký tự", "en": "longer than {n} characters"},
     "enum": {"vi": "phải là một trong: {values}", "en": "must be one of: {values}"},
     "minimum": {"vi": "phải lớn hơn hoặc bằng {n}", "en": "must be at least {n}"},
     "maximum": {"vi": "phải nhỏ hơn hoặc bằng {n}", "en": "must be at most {n}"},
@@ -169,6 +170,26 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": 'option {code} of question "{id}" gives {points} points, more than one '
         "question's maximum ({item_max}): change the points or set the scheme's item_max",
     },
+    "criterion_never_satisfied": {
+        "vi": 'câu hỏi "{id}" có các phương án mã {codes}, không mã nào là "hài lòng" '
+        "({satisfied}) nên tiêu chí này luôn bằng 0 %: hãy dùng thang đo khớp với các mã "
+        '"hài lòng" hoặc sửa các mã đó',
+        "en": 'question "{id}" is coded {codes}, none of them a satisfied code ({satisfied}), '
+        "so this criterion can only score 0 %: use a scale that matches the satisfied codes "
+        "or change them",
+    },
+    "criterion_lacks_satisfied": {
+        "vi": 'câu hỏi "{id}" có các phương án mã {codes}, thiếu mã "hài lòng" {odd} '
+        "(các mã hài lòng: {satisfied}): hãy kiểm tra thang đo của câu hỏi",
+        "en": 'question "{id}" is coded {codes}, without the satisfied code(s) {odd} '
+        "(satisfied: {satisfied}): check that its scale runs as the satisfied codes do",
+    },
+    "criterion_above_satisfied": {
+        "vi": 'câu hỏi "{id}" có các phương án mã {odd} cao hơn các mã "hài lòng" '
+        "({satisfied}) nhưng không được tính là hài lòng: hãy kiểm tra thang đo của câu hỏi",
+        "en": 'question "{id}" has options coded {odd}, above the satisfied codes '
+        "({satisfied}), that would count as not satisfied: check its scale",
+    },
     "missing_label": {
         "vi": 'thiếu nội dung bằng ngôn ngữ chính "{lang}"',
         "en": 'missing text in the main language "{lang}"',
@@ -296,6 +317,7 @@ def _translate(error: ValidationError) -> Iterable[Finding]:
         "uniqueItems": ("duplicate_entry", {}),
         "pattern": ("pattern", {"value": instance}),
         "minLength": ("empty", {}),
+        "maxLength": ("too_long", {"n": value}),
         "minProperties": ("empty", {}),
     }
     if kind == "enum":

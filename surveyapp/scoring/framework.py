@@ -16,6 +16,7 @@ from surveyapp.scoring._rules import rule_items, validate_rule
 Label = Mapping[str, str]
 AGGREGATES = ("mean", "pooled")
 
+DEFAULT_SATISFIED = (4, 5)  # the satisfied answers of a 1–5 scale unless a framework says
 DEFAULT_ITEM_MAX = 2.0  # the most points one item gives unless a scheme says: TT01's 0–2
 
 
@@ -109,7 +110,9 @@ class Framework:
             raise ValueError("framework: expected an object")
         satisfied = tuple(
             _number(v, f"framework.satisfied[{i}]")
-            for i, v in enumerate(_list(data.get("satisfied", [4, 5]), "framework.satisfied"))
+            for i, v in enumerate(
+                _list(data.get("satisfied", list(DEFAULT_SATISFIED)), "framework.satisfied")
+            )
         )
         aggregate = data.get("aggregate", "mean")
         if aggregate not in AGGREGATES:

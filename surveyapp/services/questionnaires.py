@@ -43,11 +43,36 @@ def read_file(path: Path, lang: str = "en") -> tuple[dict[str, Any] | None, list
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         message = in_language(_l("not valid JSON (%(error)s)", error=str(error)), lang)
         return None, [validation.Problem(f"{name}:$", message)]
+    except RecursionError:  # deeper than the JSON decoder goes
+        doc = TOO_DEEP
+    if doc is TOO_DEEP or _depth(doc) > MAX_DEPTH:
+        message = _l("nested more than %(n)s levels deep: not a questionnaire", n=MAX_DEPTH)
+        return None, [validation.Problem(f"{name}:$", in_language(message, lang))]
     problems = [
         validation.Problem(f"{name}:{p.path}", p.message, p.severity)
         for p in validation.validate(doc, lang)
     ]
     return (None if _has_errors(problems) else doc), problems
+
+
+# A questionnaire nests about a dozen levels (rules add a few); validation recurses.
+MAX_DEPTH = 64
+TOO_DEEP = object()
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in ``value``, counted without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, level)
+            if deepest > MAX_DEPTH:
+                break
+            stack.extend(
+                (child, level + 1) for child in (node.values() if isinstance(node, dict) else node)
+            )
+    return deepest
 
 
 def import_questionnaire(

@@ -736,6 +736,14 @@ def test_a_version_exported_as_xlsform_imports_back_as_a_new_draft(client: Flask
     )
     assert broken.status_code == 200
     assert "bad.json:sections" in html.unescape(broken.text)
+    deep = b"[" * 200_000 + b"]" * 200_000
+    too_deep = client.post(
+        "/designer/import?lang=en",
+        data={"csrf_token": factories.csrf_from(form.text), "file": (io.BytesIO(deep), "d.json")},
+        content_type="multipart/form-data",
+    )
+    assert too_deep.status_code == 200
+    assert "d.json:$: nested more than 64 levels deep" in html.unescape(too_deep.text)
 
 
 def test_an_import_larger_than_a_respondent_page_is_read_and_needs_its_token(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -152,7 +153,7 @@ def test_import_xlsform_prints_warnings_and_keeps_exit_0(app: Flask, tmp_path: P
     code, out, _ = run(app, "questionnaire", "import", str(path), "--validate-only")
     lines = out.splitlines()
     assert code == 0 and lines[-1] == "ok messy 3" and _versions() == 0
-    assert lines[0] == f'{path}:survey:1:I: warning: column "calculation" is not supported; ignored'
+    assert lines[1] == f'{path}:survey:1:I: warning: column "calculation" is not supported; ignored'
     code, out, _ = run(app, "questionnaire", "import", str(path))
     assert code == 0 and out.splitlines()[-1] == "messy 3" and _versions() == 1
 
@@ -223,3 +224,15 @@ def test_diff_of_a_missing_version_is_refused(app: Flask, tmp_path: Path) -> Non
     code, out, err = run(app, "questionnaire", "diff", "my-survey", "--from", "1", "--to", "7")
     assert (code, out) == (1, "")
     assert "questionnaire my-survey has no version 7" in err
+
+
+@pytest.mark.parametrize("depth", [200_000, 500])
+def test_json_nested_absurdly_deep_is_refused_in_one_line(
+    app: Flask, tmp_path: Path, depth: int
+) -> None:
+    """200,000 levels break the JSON decoder, 500 would break validation: both refused."""
+    path = tmp_path / "deep.json"
+    path.write_text('{"id": "deep", "x_deep": ' + "[" * depth + "]" * depth + "}", encoding="utf-8")
+    code, out, err = run(app, "questionnaire", "import", str(path))
+    assert (code, out) == (1, f"{path}:$: nested more than 64 levels deep: not a questionnaire\n")
+    assert "Traceback" not in err

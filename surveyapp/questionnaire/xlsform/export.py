@@ -12,7 +12,9 @@ from surveyapp.questionnaire.xlsform.layout import FRAMEWORK_COLUMNS, LANG_NAMES
 
 
 def lang_header(code: str) -> str:
-    return f"{LANG_NAMES.get(code, code)} ({code})"
+    """``Vietnamese (vi)``; a private ``x-name`` key as the name it was made from."""
+    name = LANG_NAMES.get(code) or (code[2:].capitalize() if code.startswith("x-") else code)
+    return f"{name} ({code})"
 
 
 def to_xlsform(doc: dict[str, Any]) -> Workbook:
@@ -70,7 +72,7 @@ def to_xlsform(doc: dict[str, Any]) -> Workbook:
     settings.append(
         [
             doc["id"],
-            doc["version"],
+            doc.get("form_version", doc["version"]),
             *_texts(doc["title"], langs[:1]),
             lang_header(langs[0]),
             doc.get("audience"),

@@ -31,6 +31,9 @@ class Reading:
         self.languages: list[str] = []
         # expressions wait until every item is known: (node, key, text, cell)
         self.pending: list[tuple[dict[str, Any], str, str, Where]] = []
+        # items of groups inside a section's group, with those groups (outermost first):
+        # each group's rule joins the item's own once the expressions are read
+        self.nested: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
 
     def at(self, where: Where) -> str:
         sheet, row, col = where

@@ -24,9 +24,15 @@ class _Unresolved(ValueError):
 
 
 def read_pending(reading: Reading) -> None:
-    """Every expression queued while reading the survey sheet."""
+    """Every expression queued while reading the survey sheet; then each item of a nested
+    group also takes its groups' rules (a skip rule on a group is never lost)."""
     for node, key, text, where in reading.pending:
         read_expression(reading, node, key, text, where)
+    for item, groups in reading.nested:
+        parts = [g["show_when"] for g in groups if "show_when" in g]
+        if parts:
+            own = [item["show_when"]] if "show_when" in item else []
+            item["show_when"] = {"and": [*parts, *own]} if len(parts) + len(own) > 1 else parts[0]
 
 
 def read_expression(

@@ -17,6 +17,7 @@ SETTINGS_COLUMNS |= {"estimated_minutes"}
 PLACES = {
     "id": "form_id",
     "version": "version",
+    "form_version": "version",
     "title": "form_title",
     "audience": "audience",
     "estimated_minutes": "estimated_minutes",
@@ -48,11 +49,13 @@ def read_settings(
         form_id = re.sub(r"[^a-z0-9_.-]+", "-", Path(reading.filename).stem.lower()).strip("-")
         reading.warn(header, _l('no form_id in settings; using "%(id)s"', id=form_id))
     doc["id"] = form_id
-    doc["version"] = _version(
+    doc["version"], label = _version(
         reading,
         settings.raw(values, "version") if settings else None,
         table.where(row, "version") if settings else header,
     )
+    if label:
+        doc["form_version"] = label
     title = table.labels(values, "form_title", default) if settings else {}
     if not title:
         title = {default: form_id}
@@ -68,12 +71,17 @@ def read_settings(
     return doc
 
 
-def _version(reading: Reading, raw: Any, where: Where) -> int:
+# Versions we number: 1, 2, 3… A larger number (ODK's yyyymmddrr: 202412041) or any
+# other text (2025.1) is the form author's own label.
+MAX_OUR_VERSION = 9999
+
+
+def _version(reading: Reading, raw: Any, where: Where) -> tuple[int, str | None]:
+    """Our version number and the author's label (None when the cell is one of ours)."""
     text = cell_text(raw)
     if not text:
         reading.warn(where, _l("no version in settings; using 1"))
-        return 1
-    if re.fullmatch(r"\d+", text):
-        return int(text)
-    reading.error(where, _l('version must be a whole number, not "%(value)s"', value=text))
-    return 1
+        return 1, None
+    if re.fullmatch(r"\d+", text) and 1 <= int(text) <= MAX_OUR_VERSION:
+        return int(text), None
+    return 1, text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from typing import Any, Protocol
 
@@ -11,9 +12,11 @@ from flask_babel.speaklater import LazyString
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from surveyapp.questionnaire.xlsform.layout import LANG_ALIASES, LANG_NAMES
+
 Where = tuple[str, int, int]  # sheet, Excel row, 0-based column
-LANG_CODES = {"vietnamese": "vi", "tiếng việt": "vi", "english": "en", "french": "fr"}
-LANG_CODES |= {"chinese": "zh"}
+LANG_CODES = {name.lower(): code for code, name in LANG_NAMES.items()} | LANG_ALIASES
+CODE = r"[a-z]{2,3}(?:-[a-z0-9]{2,8})?|x-[a-z0-9]{1,8}"  # BCP 47; x-… for private use
 ALIASES = {"relevance": "relevant", "listname": "list_name", "caption": "label"}
 
 
@@ -42,11 +45,36 @@ def cell_text(value: Any) -> str:
 
 
 def lang_code(text: str) -> str | None:
-    match = re.search(r"\(\s*([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)\s*\)\s*$", text)
-    if match:
-        return match.group(1).lower()
-    lowered = text.strip().lower()
-    return LANG_CODES.get(lowered) or (lowered if re.fullmatch(r"[a-z]{2,3}", lowered) else None)
+    """The code in "Name (xx)", a bare code, or the code of a language named alone."""
+    return language(text)[0]
+
+
+def language(text: str) -> tuple[str | None, LazyString | None]:
+    """A header's language code and, when it was given by name only, a warning saying
+    what we made of it (as pyxform warns); (None, None) when nothing can be made of it."""
+    written = re.search(rf"\(\s*({CODE})\s*\)\s*$", text.strip(), re.IGNORECASE)
+    if written:
+        return written.group(1).lower(), None
+    name = text.strip()
+    if name.lower() in LANG_CODES:
+        code = LANG_CODES[name.lower()]
+        return code, _l(
+            'language "%(name)s" has no code; read as "%(code)s" (write it "%(name)s (%(code)s)")',
+            name=name,
+            code=code,
+        )
+    if re.fullmatch(CODE, name.lower()):
+        return name.lower(), None
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    key = re.sub(r"[^a-z0-9]", "", folded)[:8]
+    if not key:
+        return None, None
+    return f"x-{key}", _l(
+        'language "%(name)s" has no code and is not one we know; kept as "%(code)s" '
+        '(write it "%(name)s (xx)" with its ISO 639 code)',
+        name=name,
+        code=f"x-{key}",
+    )
 
 
 class Table:
@@ -68,7 +96,7 @@ class Table:
             base = re.sub(r"[\s_]+", "_", parts[0].lower())
             base = aliases.get(base, ALIASES.get(base, base))
             where = (self.name, 1, index)
-            code = lang_code(parts[1]) if len(parts) > 1 else None
+            code, named = language(parts[1]) if len(parts) > 1 else (None, None)
             if base not in known:
                 reader.warn(where, _l('column "%(column)s" is not supported; ignored', column=raw))
             elif len(parts) > 1 and code is None:
@@ -79,6 +107,8 @@ class Table:
                 reader.warn(where, message)
             else:
                 self.columns[(base, code)] = index
+                if named is not None:
+                    reader.warn(where, named)
         self.rows = list(iter_rows(sheet))
 
     def col(self, base: str, lang: str | None = None) -> int | None:

@@ -39,19 +39,34 @@ RANGE_BOUNDS = {"ge": ("min", 0), "gt": ("min", 1), "le": ("max", 0), "lt": ("ma
 
 
 def read_survey(reading: Reading, table: Table, doc: dict[str, Any]) -> list[dict[str, Any]]:
-    """Sections in sheet order; items outside any group go to a section of their own."""
+    """Sections in sheet order; items outside any group go to a section of their own.
+
+    A group inside a group joins the enclosing section: its label becomes a heading (an
+    ``info`` item) and its ``relevant`` is added to each of its items' (see ``Reading.nested``).
+    """
     default = doc["languages"][0]
     sections: list[dict[str, Any]] = []
-    group: dict[str, Any] | None = None  # the open begin_group
+    open_groups: list[dict[str, Any]] = []  # the section's group, then any groups inside it
     loose: dict[str, Any] | None = None  # the default section taking ungrouped items
     for row, values in table.rows:
         kind = re.sub(r"\s+", " ", table.get(values, "type").lower())
         name = table.get(values, "name")
         where = table.where(row, "type")
+        if kind in GROUP_ROWS and kind.startswith("begin") and open_groups:
+            inner = _inner_group(reading, table, row, values, open_groups, default)
+            open_groups.append(inner)
+            if "heading" in inner:
+                _add(reading, table, row, sections, open_groups, [inner.pop("heading")])
+            continue
+        if kind in GROUP_ROWS and kind.startswith("begin"):
+            open_groups.append(_group_row(reading, table, row, values, sections, default))
+            loose = None
+            continue
         if kind in GROUP_ROWS:
-            group = _group_row(reading, table, row, values, kind, group, sections, default)
-            if group is not None:
-                loose = None
+            if not open_groups:
+                reading.error(where, _l("end_group without a begin_group"))
+            else:
+                open_groups.pop()
             continue
         if kind in ("begin_repeat", "begin repeat"):
             reading.error(
@@ -69,23 +84,38 @@ def read_survey(reading: Reading, table: Table, doc: dict[str, Any]) -> list[dic
             if name or table.labels(values, "label", default):
                 reading.error(where, _l("type is missing"))
             continue
-        target = group or loose
-        if target is None:
+        if not open_groups and loose is None:
             section_id = "main" if not sections else f"main_{len(sections) + 1}"
-            target = loose = {"id": section_id, "title": dict(doc["title"]), "items": []}
+            loose = {"id": section_id, "title": dict(doc["title"]), "items": []}
             reading.places[f"sections[{len(sections)}]"] = table.where(row, "name")
-            sections.append(target)
-        path = f"sections[{sections.index(target)}].items[{len(target['items'])}]"
-        for item in _items(reading, table, row, values, kind, name, default):
-            reading.place(path, table, row, ITEM_FIELDS)
-            target["items"].append(item)
-            path = f"sections[{sections.index(target)}].items[{len(target['items'])}]"
-    if group is not None:
-        reading.error(
-            reading.places[f"sections[{sections.index(group)}].items"],
-            _l('group "%(id)s" has no end_group', id=group["id"]),
+            sections.append(loose)
+        items = _items(reading, table, row, values, kind, name, default)
+        _add(reading, table, row, sections, open_groups or ([loose] if loose else []), items)
+    if open_groups:
+        unclosed = open_groups[-1]
+        where = (
+            unclosed.get("where") or reading.places[f"sections[{sections.index(unclosed)}].items"]
         )
+        reading.error(where, _l('group "%(id)s" has no end_group', id=unclosed["id"]))
     return sections
+
+
+def _add(
+    reading: Reading,
+    table: Table,
+    row: int,
+    sections: list[dict[str, Any]],
+    open_groups: list[dict[str, Any]],
+    items: list[dict[str, Any]],
+) -> None:
+    """Items of a row into the open section, each under the rules of the groups inside it."""
+    target = open_groups[0]
+    for item in items:
+        path = f"sections[{sections.index(target)}].items[{len(target['items'])}]"
+        reading.place(path, table, row, ITEM_FIELDS)
+        target["items"].append(item)
+        if len(open_groups) > 1:
+            reading.nested.append((item, open_groups[1:]))
 
 
 def _group_row(
@@ -93,28 +123,12 @@ def _group_row(
     table: Table,
     row: int,
     values: tuple[Any, ...],
-    kind: str,
-    group: dict[str, Any] | None,
     sections: list[dict[str, Any]],
     default: str,
-) -> dict[str, Any] | None:
-    """A begin or end group row; returns the group open after it."""
+) -> dict[str, Any]:
+    """The section a top-level begin_group row opens."""
     name = table.get(values, "name")
     where = table.where(row, "type")
-    if kind.startswith("begin") and group is not None:
-        reading.error(
-            where,
-            _l(
-                'group "%(name)s" is inside group "%(outer)s"; nested groups are not supported',
-                name=name,
-                outer=group["id"],
-            ),
-        )
-        return group
-    if not kind.startswith("begin"):
-        if group is None:
-            reading.error(where, _l("end_group without a begin_group"))
-        return None
     opened: dict[str, Any] = {"id": name, "title": table.labels(values, "label", default)}
     if not opened["title"]:
         opened["title"] = {default: name}
@@ -126,6 +140,35 @@ def _group_row(
     opened["items"] = []
     sections.append(opened)
     return opened
+
+
+def _inner_group(
+    reading: Reading,
+    table: Table,
+    row: int,
+    values: tuple[Any, ...],
+    open_groups: list[dict[str, Any]],
+    default: str,
+) -> dict[str, Any]:
+    """A group inside a group: a heading from its label, and its rule for its items."""
+    name = table.get(values, "name")
+    outer = open_groups[0]["id"]
+    reading.warn(
+        table.where(row, "type"),
+        _l(
+            'group "%(name)s" is inside group "%(outer)s": its questions join section '
+            '"%(outer)s", under its label as a heading, and keep its relevant',
+            name=name,
+            outer=outer,
+        ),
+    )
+    inner: dict[str, Any] = {"id": name, "where": table.where(row, "type")}
+    reading.later(inner, "show_when", table, row, values)
+    label = table.labels(values, "label", default)
+    if label:
+        inner["heading"] = {"id": name, "type": "info", "label": label}
+        reading.types[name] = "info"
+    return inner
 
 
 def _items(

@@ -498,6 +498,65 @@ def test_no_counted_option_gives_more_than_the_item_maximum() -> None:
     assert not [p for p in validate(doc, "en") if p.path.endswith(".points")]
 
 
+def _with_scale(codes: list[int], satisfied: list[int] | None = None) -> Doc:
+    """``base()`` with criterion a2 on a scale coded ``codes`` (plus a missing 9)."""
+    doc = base()
+    options = [{"code": c, "label": {"vi": f"v{c}", "en": f"e{c}"}} for c in codes]
+    na = {"code": 9, "label": {"vi": "KTL", "en": "NA"}, "missing": True}
+    doc["scales"]["other"] = {"options": [*options, na]}
+    doc["sections"][1]["items"][1]["scale"] = "other"
+    if satisfied is not None:
+        doc["framework"]["satisfied"] = satisfied
+    return doc
+
+
+def _criterion_warnings(doc: Doc) -> list[tuple[str, str, str]]:
+    return [
+        (p.path, p.severity, p.message)
+        for p in validate(doc, "en")
+        if p.path.startswith("framework.elements")
+    ]
+
+
+def test_a_criterion_coded_below_every_satisfied_code_is_warned_of_at_its_place() -> None:
+    """A one-choice item coded 1-3 under satisfied codes 4 and 5 can only score 0 %."""
+    assert _criterion_warnings(_with_scale([1, 2, 3])) == [
+        (
+            "framework.elements[1].criteria[0].item",
+            "warning",
+            'question "a2" is coded 1, 2, 3, none of them a satisfied code (4, 5), so this '
+            "criterion can only score 0 %: use a scale that matches the satisfied codes "
+            "or change them",
+        )
+    ]
+    # satisfied = 3 fits a2, and now a1's 1-5 scale is the one that runs past it
+    assert [path for path, *_ in _criterion_warnings(_with_scale([1, 2, 3], satisfied=[3]))] == [
+        "framework.elements[0].criteria[0].item"
+    ]
+
+
+def test_a_criterion_whose_codes_do_not_run_as_the_satisfied_codes_is_warned_of() -> None:
+    four_points = _criterion_warnings(_with_scale([1, 2, 3, 4]))
+    assert four_points == [
+        (
+            "framework.elements[1].criteria[0].item",
+            "warning",
+            'question "a2" is coded 1, 2, 3, 4, without the satisfied code(s) 5 '
+            "(satisfied: 4, 5): check that its scale runs as the satisfied codes do",
+        )
+    ]
+    seven_points = _criterion_warnings(_with_scale([1, 2, 3, 4, 5, 6, 7]))
+    assert seven_points == [
+        (
+            "framework.elements[1].criteria[0].item",
+            "warning",
+            'question "a2" has options coded 6, 7, above the satisfied codes (4, 5), that '
+            "would count as not satisfied: check its scale",
+        )
+    ]
+    assert _criterion_warnings(_with_scale([1, 2, 3, 4, 5])) == []  # the missing 9 is fine
+
+
 def test_every_problem_is_reported_at_once() -> None:
     doc = base()
     for _, mutate, *_ in CASES:
