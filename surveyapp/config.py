@@ -87,6 +87,8 @@ class Config:
     EXPORT_ASYNC_ROWS = 20_000
     EXPORT_DIR = str(INSTANCE_DIR / "exports")
     EXPORT_RETENTION_HOURS = 24
+    # Frame files of more rows than this are checked and imported as background jobs.
+    FRAME_ASYNC_ROWS = 50_000
     DEMO = False
     TESTING = False
 
@@ -109,6 +111,7 @@ class Config:
         settings["EXPORT_RETENTION_HOURS"] = float(
             env("EXPORT_RETENTION_HOURS") or cls.EXPORT_RETENTION_HOURS
         )
+        settings["FRAME_ASYNC_ROWS"] = int(env("FRAME_ASYNC_ROWS") or cls.FRAME_ASYNC_ROWS)
         settings["DEMO"] = demo
         settings["SECRET_KEY"] = env("SECRET_KEY") or (demo_secret_key() if demo else None)
         return settings

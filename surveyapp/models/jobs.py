@@ -1,4 +1,5 @@
-"""Background jobs: exports too large to build inside one request."""
+"""Background jobs: exports too large to build, and frame imports too large to read, inside
+one request."""
 
 from __future__ import annotations
 
@@ -20,8 +21,13 @@ class JobStatus(enum.Enum):
     FAILED = "failed"
 
 
+EXPORT = "export"
+FRAME_IMPORT = "frame_import"
+
+
 class ExportJob(Base):
-    """One requested download: its options, progress, and the file once written.
+    """One requested download (or, ``kind`` FRAME_IMPORT, one frame import): its options,
+    progress, and the file once written (the uploaded file to import).
 
     Rows live in the database so that any worker process can report progress and
     serve the file; the file itself lies in the instance's export folder.
@@ -32,6 +38,7 @@ class ExportJob(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default=EXPORT, server_default=EXPORT)
     format: Mapped[str] = mapped_column(String(8))  # xlsx, csv, sav, dta
     options: Mapped[dict[str, Any]] = mapped_column(JSONDocument)  # labels, agency scope
     status: Mapped[JobStatus] = mapped_column(enum_column(JobStatus), default=JobStatus.QUEUED)
@@ -41,6 +48,7 @@ class ExportJob(Base):
     path: Mapped[str | None] = mapped_column(String(512))
     size: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)  # a frame import's
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The worker's last sign of life (start, each progress report): a running job silent

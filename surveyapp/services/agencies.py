@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Mapping
 
@@ -13,18 +12,28 @@ from sqlalchemy import select
 from surveyapp.extensions import DbSession
 from surveyapp.models import Agency, AgencyLevel
 from surveyapp.services.problems import InputRefused, Problem
+from surveyapp.uploads import UploadRefused, csv_records
 
 COLUMNS = ("code", "parent", "name_vi", "name_en")
 
 
 def read_csv(text: str) -> list[dict[str, str]]:
     """Rows of an agencies CSV (``code,parent,name_vi,name_en``), BOM tolerated."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = [c for c in COLUMNS[:3] if c not in (reader.fieldnames or [])]
-    if missing:
-        message = _l("missing column(s): %(columns)s", columns=", ".join(missing))
-        raise InputRefused([Problem(_l("row %(row)s", row=1), message)])
-    return [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
+    records = csv_records(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        header = next(records, [])
+        missing = [c for c in COLUMNS[:3] if c not in header]
+        if missing:
+            message = _l("missing column(s): %(columns)s", columns=", ".join(missing))
+            raise InputRefused([Problem(_l("row %(row)s", row=1), message)])
+        return [
+            {key: (row[i] if i < len(row) else "").strip() for i, key in enumerate(header) if key}
+            for row in records
+            if row
+        ]
+    except UploadRefused as refused:
+        where = _l("row %(row)s", row=refused.row or 1)
+        raise InputRefused([Problem(where, refused.message)]) from None
 
 
 def import_agencies(session: DbSession, rows: Iterable[Mapping[str, str]]) -> list[Agency]:

@@ -1,4 +1,5 @@
-"""Background exports: too many responses to write inside one web request.
+"""Background exports: too many responses to write inside one web request (and, through
+the same worker, frame imports too large to read inside one: services/frame_jobs.py).
 
 A job row records who asked for what; a worker writes the file into the export folder
 and reports progress on the row. The worker is RQ on Redis when ``REDIS_URL`` is set
@@ -27,7 +28,8 @@ from surveyapp.extensions import DbSession, db
 from surveyapp.models import Agency, Survey, User
 from surveyapp.models._types import utcnow
 from surveyapp.models.audit import record
-from surveyapp.models.jobs import ExportJob, JobStatus
+from surveyapp.models.jobs import EXPORT, FRAME_IMPORT, ExportJob, JobStatus
+from surveyapp.services import frame_jobs
 
 log = logging.getLogger(__name__)
 QUEUE = "surveyapp-exports"
@@ -66,13 +68,16 @@ def request_export(
     return job
 
 
-def user_job(session: DbSession, user: User, survey: Survey, job_id: int) -> ExportJob | None:
-    """The job if ``user`` asked for it about ``survey``; anyone else's is None."""
+def user_job(
+    session: DbSession, user: User, survey: Survey, job_id: int, kind: str = EXPORT
+) -> ExportJob | None:
+    """The job of ``kind`` if ``user`` asked for it about ``survey``; anyone else's is None."""
     return session.scalar(
         select(ExportJob).where(
             ExportJob.id == job_id,
             ExportJob.survey_id == survey.id,
             ExportJob.user_id == user.id,
+            ExportJob.kind == kind,
         )
     )
 
@@ -110,21 +115,10 @@ def run_job(session: DbSession, job_id: int, folder: Path) -> None:
     job.heartbeat_at = job.started_at
     session.commit()
     try:
-        survey = session.get(Survey, job.survey_id)
-        if survey is None:
-            raise ExportError("the survey no longer exists")
-        spec = _spec(session, job)
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{job.id}-{secrets.token_hex(8)}.{job.format}"
-
-        def progress(done: int, total: int) -> None:
-            job.rows, job.heartbeat_at = done, utcnow()
-            job.progress = min(done / total, 0.99) if total else 0.99
-            session.commit()
-
-        job.rows = write_export(session, survey, spec, path, progress)
-        job.path, job.size = str(path), path.stat().st_size
-        job.status, job.progress = JobStatus.DONE, 1.0
+        if job.kind == FRAME_IMPORT:
+            frame_jobs.run_import(session, job)
+        else:
+            _write(session, job, folder)
     except ExportError as error:
         session.rollback()
         _fail(job, str(error))
@@ -134,6 +128,24 @@ def run_job(session: DbSession, job_id: int, folder: Path) -> None:
         _fail(job, "")
     job.finished_at = utcnow()
     session.commit()
+
+
+def _write(session: DbSession, job: ExportJob, folder: Path) -> None:
+    survey = session.get(Survey, job.survey_id)
+    if survey is None:
+        raise ExportError("the survey no longer exists")
+    spec = _spec(session, job)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{job.id}-{secrets.token_hex(8)}.{job.format}"
+
+    def progress(done: int, total: int) -> None:
+        job.rows, job.heartbeat_at = done, utcnow()
+        job.progress = min(done / total, 0.99) if total else 0.99
+        session.commit()
+
+    job.rows = write_export(session, survey, spec, path, progress)
+    job.path, job.size = str(path), path.stat().st_size
+    job.status, job.progress = JobStatus.DONE, 1.0
 
 
 def restart(session: DbSession, job: ExportJob, user: User, now: datetime) -> ExportJob:

@@ -21,6 +21,14 @@ from flask_babel.speaklater import LazyString
 
 from surveyapp.models import FrameChannel
 from surveyapp.services.problems import InputRefused, Problem
+from surveyapp.uploads import (
+    MAX_COLUMNS,
+    MAX_RECORD_CHARS,
+    UploadRefused,
+    check_workbook,
+    csv_records,
+    too_many_columns,
+)
 
 FIELDS = ("dossier_code", "agency", "service_field", "procedure", "received_at", "due_at",
           "returned_at", "channel", "citizen_name", "phone", "email", "district",
@@ -154,11 +162,32 @@ def map_columns(
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, Sequence[Any]]]:
-    """(row number, cells) of the first sheet or the CSV, header included, streamed."""
+    """(row number, cells) of the first sheet or the CSV, header included, streamed.
+
+    A file past the upload limits (surveyapp/uploads.py) is refused before it is parsed.
+    """
+    spreadsheet = path.suffix.lower() in SPREADSHEET_SUFFIXES
+    try:
+        for number, cells in _xlsx_rows(path) if spreadsheet else _csv_rows(path):
+            if len(cells) > MAX_COLUMNS:  # a workbook's row reaching far to the right
+                raise UploadRefused(too_many_columns(number), number)
+            yield number, cells
+    except UploadRefused as refused:
+        raise InputRefused([FrameProblem.at(refused.row or 1, "", "", refused.message)]) from None
+
+
+def estimated_rows(path: Path) -> int:
+    """About how many rows the file holds (its lines, or its sheets' rows), read quickly."""
     if path.suffix.lower() in SPREADSHEET_SUFFIXES:
-        yield from _xlsx_rows(path)
-    else:
-        yield from _csv_rows(path)
+        try:
+            return check_workbook(path)
+        except UploadRefused:
+            return 0  # reading it says why
+    lines = 0
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            lines += block.count(b"\n")
+    return lines
 
 
 def preview(path: Path, rows: int = 5) -> tuple[list[str], list[tuple[int, list[Any]]]]:
@@ -174,13 +203,16 @@ def preview(path: Path, rows: int = 5) -> tuple[list[str], list[tuple[int, list[
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, Sequence[Any]]]:
     from openpyxl import load_workbook
 
+    check_workbook(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception:  # openpyxl raises zipfile, KeyError, ValueError… for a damaged file
         message = _l("the file is not an Excel workbook (.xlsx) that can be opened")
         raise InputRefused([FrameProblem.at(1, "", "", message)]) from None
     try:
-        yield from enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1)
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # its stated size may lie: rows are padded to it
+        yield from enumerate(sheet.iter_rows(values_only=True), start=1)
     finally:
         workbook.close()
 
@@ -188,10 +220,10 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, Sequence[Any]]]:
 def _csv_rows(path: Path) -> Iterator[tuple[int, Sequence[Any]]]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         try:
-            first = handle.readline()
+            first = handle.readline(MAX_RECORD_CHARS)
             delimiter = ";" if first.count(";") > first.count(",") else ","
             handle.seek(0)  # the utf-8-sig decoder drops the BOM again
-            yield from enumerate(csv.reader(handle, delimiter=delimiter), start=1)
+            yield from enumerate(csv_records(handle, delimiter), start=1)
         except UnicodeDecodeError as error:
             message = _l(
                 "the file is not UTF-8 text (byte %(byte)s); save it as CSV UTF-8", byte=error.start

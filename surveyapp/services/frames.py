@@ -11,7 +11,7 @@ bounded by a batch, the first ``KEEP_PROBLEMS`` problems and 20 bytes per dossie
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -108,11 +108,14 @@ def check_frame(
     *,
     mapping: Mapping[str, str] | None = None,
     guess: bool = True,
+    progress: Callable[[int], None] | None = None,
 ) -> FrameImport:
-    """Check every row of ``path`` as ``import_frame`` would, writing nothing."""
+    """Check every row of ``path`` as ``import_frame`` would, writing nothing;
+    ``progress`` hears the rows read after each batch."""
     summary = FrameImport()
     for _ in _scan(session, survey, path, mapping, guess, summary):
-        pass
+        if progress is not None:
+            progress(summary.rows_read)
     return summary
 
 

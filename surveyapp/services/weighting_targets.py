@@ -7,7 +7,6 @@ the survey's questionnaire (category = option code or label) or a frame variable
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from surveyapp.extensions import DbSession
 from surveyapp.models import Survey
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.services.problems import InputRefused, Problem
+from surveyapp.uploads import UploadRefused, csv_records
 
 TARGET_COLUMNS = ("variable", "category", "total")
 # Margins whose totals differ by more than this share cannot all be met.
@@ -41,8 +41,12 @@ def read_targets_csv(
     ``header_given=False``: the caller put the header line in front of typed rows, so
     row numbers count from the first typed row.
     """
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    rows = [row for row in reader if any(cell.strip() for cell in row)]
+    try:
+        lines = csv_records(io.StringIO(text.lstrip("\ufeff")))
+        rows = [row for row in lines if any(cell.strip() for cell in row)]
+    except UploadRefused as refused:
+        where = _("row %(row)s", row=refused.row or 1)
+        raise InputRefused([Problem(where, str(refused.message))]) from None
     if not rows:
         raise InputRefused([Problem("", _("The targets are empty."))])
     header = [cell.strip().lower() for cell in rows[0]]

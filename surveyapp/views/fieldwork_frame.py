@@ -32,12 +32,16 @@ from flask_login import current_user
 
 from surveyapp.exports.table import needs_neutralising
 from surveyapp.extensions import db
+from surveyapp.i18n import current_language
 from surveyapp.models import AuditEvent, Survey
+from surveyapp.models._types import utcnow
+from surveyapp.models.jobs import FRAME_IMPORT, JobStatus
 from surveyapp.security import accepts_upload, requires
-from surveyapp.services import frame_example, frame_uploads, frames
+from surveyapp.services import export_jobs, frame_example, frame_jobs, frame_uploads, frames
 from surveyapp.services.frame_files import (
     FIELDS,
     REQUIRED,
+    estimated_rows,
     guess_mapping,
     preview,
 )
@@ -115,6 +119,15 @@ def frame_mapping(survey_id: int, token: str) -> Any:
 def frame_report(survey_id: int, token: str) -> Any:
     survey, path = _upload(survey_id, token)
     mapping = _mapping_from(request.args)
+    rows = estimated_rows(path)
+    if rows > current_app.config["FRAME_ASYNC_ROWS"]:  # too long for one request
+        return render_template(
+            "fieldwork/import_prepare.html",
+            survey=survey,
+            token=token,
+            mapping_args={f"f_{f}": header for f, header in mapping.items()},
+            rows=rows,
+        )
     try:
         summary = frames.check_frame(db.session, survey, path, mapping=mapping, guess=False)
     except InputRefused as refused:
@@ -171,11 +184,7 @@ def frame_import(survey_id: int, token: str) -> Any:
         )
     except frames.FrameRefused as refused:
         db.session.rollback()
-        message = _(
-            "Nothing was imported: %(count)s rows have problems. Correct the file, or tick "
-            "the box to import the good rows only.",
-            count=refused.summary.skipped,
-        )
+        message = _refused_message(refused.summary.skipped)
         return _report_page(survey, token, mapping, refused.summary, error=message), 200
     except InputRefused as refused:
         db.session.rollback()
@@ -183,6 +192,56 @@ def frame_import(survey_id: int, token: str) -> Any:
     db.session.commit()
     frame_uploads.remove_upload(path)
     return redirect(url_for(".frame_imported", survey_id=survey.id, event_id=summary.audit_id), 303)
+
+
+@bp.post("/<int:survey_id>/frame/<token>/import-job")
+@requires("field")
+def frame_import_job(survey_id: int, token: str) -> Any:
+    """Check and import a large file in the background; its progress page follows."""
+    survey, path = _upload(survey_id, token)
+    job = frame_jobs.request_import(
+        db.session,
+        survey,
+        current_user,
+        path,
+        token,
+        mapping=_mapping_from(request.form),
+        skip_invalid=request.form.get("skip_invalid") == "1",
+        lang=current_language(),
+        now=utcnow(),
+    )
+    db.session.commit()
+    export_jobs.dispatch(current_app._get_current_object(), job.id)  # type: ignore[attr-defined]
+    return redirect(url_for(".frame_job", survey_id=survey.id, job_id=job.id), 303)
+
+
+@bp.get("/<int:survey_id>/frame/jobs/<int:job_id>")
+@requires("field")
+def frame_job(survey_id: int, job_id: int) -> Any:
+    survey = managed_survey(survey_id)
+    job = export_jobs.user_job(db.session, current_user, survey, job_id, FRAME_IMPORT)
+    if job is None:
+        abort(404)
+    if export_jobs.settle_interrupted(
+        db.session, job, utcnow(), current_app.config.get("REDIS_URL")
+    ):
+        db.session.commit()
+    event_id = frame_jobs.imported_event(job)
+    if event_id is not None:
+        return redirect(url_for(".frame_imported", survey_id=survey.id, event_id=event_id), 303)
+    refused = frame_jobs.refused_summary(job)
+    if refused is not None:
+        mapping, token = job.options["mapping"], job.options["token"]
+        message = _refused_message(refused.skipped)
+        return _report_page(survey, token, mapping, refused, error=message, background=True)
+    return render_template(
+        "fieldwork/import_job.html",
+        survey=survey,
+        job=job,
+        pending=job.status in (JobStatus.QUEUED, JobStatus.RUNNING),
+        writing=frame_jobs.writing(job),
+        interrupted=export_jobs.is_interrupted(job),
+    )
 
 
 @bp.post("/<int:survey_id>/frame/<token>/cancel")
@@ -264,7 +323,9 @@ def _report_page(
     summary: frames.FrameImport,
     *,
     error: str | None = None,
+    background: bool = False,
 ) -> Any:
+    """``background``: the import form starts a job (the file is large)."""
     shown = summary.problems[:SHOWN_PROBLEMS]
     return render_template(
         "fieldwork/report.html",
@@ -274,6 +335,15 @@ def _report_page(
         summary=summary,
         problems=[(p, problem_message(p)) for p in shown],
         error=error,
+        import_view=".frame_import_job" if background else ".frame_import",
+    )
+
+
+def _refused_message(rows: int) -> str:
+    return _(
+        "Nothing was imported: %(count)s rows have problems. Correct the file, or tick "
+        "the box to import the good rows only.",
+        count=rows,
     )
 
 

@@ -28,6 +28,7 @@ from surveyapp.questionnaire.xlsform.reading import Reading
 from surveyapp.questionnaire.xlsform.relevance import read_pending
 from surveyapp.questionnaire.xlsform.settings_sheet import SETTINGS_COLUMNS, read_settings
 from surveyapp.questionnaire.xlsform.survey_sheet import SURVEY_COLUMNS, read_survey
+from surveyapp.uploads import UploadRefused, check_workbook
 
 
 def from_xlsform(
@@ -56,7 +57,11 @@ def read_workbook(
 ) -> tuple[dict[str, Any] | None, list[Problem]]:
     """``from_xlsform`` on a file; an unreadable file is one problem, not a crash."""
     try:
+        check_workbook(path, whole=True)
         workbook = load_workbook(path, data_only=True)
+    except UploadRefused as refused:
+        place = f"{filename}:survey:{refused.row or 1}:A"
+        return None, [Problem(place, in_language(refused.message, lang))]
     except Exception as error:  # openpyxl raises many kinds for a file that isn't xlsx
         message = _l("not a readable .xlsx workbook (%(error)s)", error=str(error))
         return None, [Problem(f"{filename}:survey:1:A", in_language(message, lang))]
