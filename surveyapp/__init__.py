@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter, Map
 
 from surveyapp import config as app_config
 from surveyapp.config import INSTANCE_DIR, Config
@@ -24,6 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, demo: bool = False) -
     )
     _configure(app, config, demo)
     _init_extensions(app)
+    app.url_map.converters["int"] = IdConverter
     _register_blueprints(app)
     _register_hooks(app)
     _trust_proxies(app)
@@ -50,6 +52,14 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     init_login(login_manager)
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` fits the tables' integer ids: a larger number is a 404, not a 500."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)  # PostgreSQL's integer
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _register_blueprints(app: Flask) -> None:

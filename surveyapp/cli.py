@@ -581,6 +581,16 @@ def users_create(email: str, role: str, agency_code: str | None, password_stdin:
     click.echo(f"created {user.email} ({user.role.value})", err=True)
 
 
+@users_group.command("disable")
+@click.argument("email")
+@refusals
+def users_disable(email: str) -> None:
+    """Refuse EMAIL every sign-in from now on and end its sessions."""
+    user = users.disable(db.session, email)
+    db.session.commit()
+    click.echo(f"disabled {user.email}", err=True)
+
+
 @users_group.command("token")
 @click.argument("email")
 def users_token(email: str) -> None:

@@ -73,7 +73,11 @@ class Config:
     RATELIMIT_KEY_PREFIX = "surveyapp"
     # Redis down must not turn respondent pages into errors: count in memory meanwhile.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
-    RATELIMIT_LOGIN = "10 per minute"
+    # Failed sign-ins (see views/auth.py): refused per e-mail and address, and per address
+    # far higher (an office signs in together); per e-mail from anywhere, only slowed.
+    RATELIMIT_LOGIN = "10 per 15 minutes"
+    RATELIMIT_LOGIN_IP = "100 per 15 minutes"
+    RATELIMIT_LOGIN_ACCOUNT = "30 per hour"
     RATELIMIT_TOKEN = "60 per minute"  # posts per token
     # Unknown tokens per IP: generous, since one office network is many respondents.
     RATELIMIT_TOKEN_MISSES = "20 per 10 minutes"

@@ -67,8 +67,15 @@ def accepts_upload(view: F) -> F:
 
 def init_login(manager: LoginManager) -> None:
     @manager.user_loader
-    def _load(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id))
+    def _load(session_id: str) -> User | None:
+        # User.get_id: "id:version"; a session of an older version (or none) has ended.
+        user_id, _, version = session_id.partition(":")
+        user = (
+            db.session.get(User, int(user_id)) if user_id.isascii() and user_id.isdigit() else None
+        )
+        if user is None or not user.active or version != str(user.session_version):
+            return None
+        return user
 
     @manager.unauthorized_handler
     def _unauthorized() -> Any:

@@ -15,6 +15,7 @@ from surveyapp.services.problems import InputRefused, Problem
 from surveyapp.uploads import UploadRefused, csv_records
 
 COLUMNS = ("code", "parent", "name_vi", "name_en")
+NAME_MAX = 255  # the columns' length
 
 
 def read_csv(text: str) -> list[dict[str, str]]:
@@ -56,6 +57,10 @@ def import_agencies(session: DbSession, rows: Iterable[Mapping[str, str]]) -> li
             seen[code] = number
         if not row.get("name_vi"):
             problems.append(Problem(_cell(number, "name_vi"), _l("empty name")))
+        for column in ("name_vi", "name_en"):
+            if len(row.get(column) or "") > NAME_MAX:
+                message = _l("at most %(max)s characters", max=NAME_MAX)
+                problems.append(Problem(_cell(number, column), message))
     codes = set(seen) | set(existing)
     for number, row in enumerate(rows, start=2):
         parent = row.get("parent", "")

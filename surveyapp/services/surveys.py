@@ -121,6 +121,9 @@ def _store_template(session: DbSession, key: str) -> Questionnaire:
     return questionnaire
 
 
+TITLE_MAX = 255  # the column's length
+
+
 def create_survey(
     session: DbSession,
     *,
@@ -136,6 +139,8 @@ def create_survey(
     problems = []
     if not title.strip():
         problems.append(Problem(_l("title"), _l("a survey needs a title")))
+    elif len(title.strip()) > TITLE_MAX:
+        problems.append(Problem(_l("title"), _l("at most %(max)s characters", max=TITLE_MAX)))
     if not agencies:
         problems.append(Problem(_l("agencies"), _l("choose at least one agency")))
     if problems:

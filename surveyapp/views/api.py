@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import Blueprint, abort, g, jsonify, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import BadRequest
 
 from surveyapp.exports.table import columns, response_page
 from surveyapp.extensions import csrf, db
@@ -70,6 +72,7 @@ def indices(survey_id: int) -> Any:
 
 
 PER_PAGE = 100
+LAST_PAGE = 2**31 - 1
 
 
 @bp.get("/surveys/<int:survey_id>/responses")
@@ -77,8 +80,8 @@ def responses(survey_id: int) -> Any:
     """Submitted responses, 100 a page, codes not labels (the codebook is in the export)."""
     survey = _survey(survey_id)
     page = request.args.get("page", "1")
-    if not page.isdigit() or int(page) < 1:
-        abort(400)
+    if not (page.isascii() and page.isdigit() and 1 <= int(page) <= LAST_PAGE):
+        _refuse(_("page must be a whole number from 1 to %(last)s", last=LAST_PAGE))
     scope = scope_root(g.api_user)
     cols = columns(Questionnaire(survey.version.document), "vi")
     rows = response_page(db.session, survey, page=int(page), per_page=PER_PAGE, agency=scope)
@@ -94,3 +97,10 @@ def responses(survey_id: int) -> Any:
 
 def _json_value(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _refuse(message: str) -> NoReturn:
+    """A 400 whose JSON says what was wrong."""
+    error = BadRequest(message)
+    error.user_message = True  # type: ignore[attr-defined]  # errors.py shows it
+    raise error
