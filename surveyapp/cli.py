@@ -143,13 +143,14 @@ def questionnaire_import(file: Path, validate_only: bool) -> None:
         for problem in refused.problems:
             click.echo(f"{file}:{problem}")
         sys.exit(1)
-    key = stored.questionnaire.key
+    # Read before a rollback: it takes a version it had just added away with it.
+    key, version = stored.questionnaire.key, stored.version
     if validate_only:
         db.session.rollback()
-        click.echo(f"ok {key} {stored.version}")
+        click.echo(f"ok {key} {version}")
         return
     db.session.commit()
-    click.echo(f"{key} {stored.version}")
+    click.echo(f"{key} {version}")
 
 
 @questionnaire_group.command("export")
