@@ -273,8 +273,7 @@ def invite(survey_id: int, count: int, agency_code: str | None, output: Path) ->
         survey,
         agency,
         count,
-        base_url=current_app.config["BASE_URL"],
-        secret=current_app.config["SECRET_KEY"],
+        links=invitations.Links.of(current_app.config),
     )
     with output.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -387,8 +386,7 @@ def sample_draw(
         strata_columns=[c.strip() for c in strata.split(",") if c.strip()],
         seed=seed,
         reserve_fraction=reserve,
-        base_url=current_app.config["BASE_URL"],
-        secret=current_app.config["SECRET_KEY"],
+        links=invitations.Links.of(current_app.config),
     )
     if output is not None:
         with output.open("w", newline="", encoding="utf-8") as handle:

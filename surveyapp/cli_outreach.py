@@ -80,8 +80,7 @@ def export(
         db.session,
         survey,
         batch,
-        secret=current_app.config["SECRET_KEY"],
-        base_url=current_app.config["BASE_URL"],
+        links=invitations.Links.of(current_app.config),
         limit=invitations.MAX_BATCH,
     )
     if fmt == "sms-csv":

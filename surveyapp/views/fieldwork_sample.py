@@ -17,6 +17,7 @@ from surveyapp.forms.fieldwork import STRATA_LABELS, DrawForm, SampleSizeForm, r
 from surveyapp.models import FrameUnit, Sample, SampledUnit, Survey
 from surveyapp.security import requires
 from surveyapp.services import frames, sample_size, sampling
+from surveyapp.services.invitations import Links
 from surveyapp.services.problems import InputRefused
 from surveyapp.views.fieldwork import bp, managed_survey
 from surveyapp.views.fieldwork_frame import problem_message
@@ -73,7 +74,7 @@ def draw(survey_id: int) -> Any:
                 strata_columns=form.strata.data or [],
                 seed=form.seed.data or 0,
                 reserve_fraction=float(form.reserve.data or 0),
-                base_url=current_app.config["BASE_URL"],
+                links=Links.of(current_app.config),
                 actor_id=current_user.id,
             )
         except InputRefused as refused:
