@@ -164,9 +164,7 @@ def draw_sample(
         r_h = min(math.ceil(round(n_h * reserve_fraction, 9)), sizes[label] - n_h)
         row = StratumRow(label, sizes[label], n_h, r_h)
         picked = rng.choice(row.population, size=n_h + r_h, replace=False)
-        issued += _store_stratum(
-            session, survey, sample, row, strata[label], picked, links
-        )
+        issued += _store_stratum(session, survey, sample, row, strata[label], picked, links)
         rows.append(row)
     session.add_all(
         SampleStratum(
