@@ -77,7 +77,7 @@ def test_a_sample_drawn_on_the_web_is_printed_and_texted_and_its_links_open(
     assert all(r["link"] in r["message"] for r in rows)
 
     page = client.get(f"/surveys/{survey.id}/outreach/messages.csv")
-    assert page.status_code == 200
+    assert (page.status_code, page.headers["Content-Type"]) == (200, "text/csv; charset=utf-8")
     from_page = list(csv.DictReader(io.StringIO(page.data.decode("utf-8-sig"))))
     assert {r["link"] for r in from_page} == {r["link"] for r in rows}
 
