@@ -333,7 +333,11 @@ def seed(env: dict[str, str], respondents: int) -> dict[str, list[str]]:
                 db.session, version=version, title=name, agencies=[agency], now=utcnow()
             )
             issued = invitations.create_invitations(
-                db.session, survey, agency, respondents, base_url="http://bench"
+                db.session,
+                survey,
+                agency,
+                respondents,
+                links=invitations.Links(secret="bench", base_url="http://bench"),
             )
             links[name] = [f"/s/{link.token}" for link in issued]
         db.session.commit()

@@ -143,13 +143,14 @@ def questionnaire_import(file: Path, validate_only: bool) -> None:
         for problem in refused.problems:
             click.echo(f"{file}:{problem}")
         sys.exit(1)
-    key = stored.questionnaire.key
+    # Read before a rollback: it takes a version it had just added away with it.
+    key, version = stored.questionnaire.key, stored.version
     if validate_only:
         db.session.rollback()
-        click.echo(f"ok {key} {stored.version}")
+        click.echo(f"ok {key} {version}")
         return
     db.session.commit()
-    click.echo(f"{key} {stored.version}")
+    click.echo(f"{key} {version}")
 
 
 @questionnaire_group.command("export")
@@ -272,8 +273,7 @@ def invite(survey_id: int, count: int, agency_code: str | None, output: Path) ->
         survey,
         agency,
         count,
-        base_url=current_app.config["BASE_URL"],
-        secret=current_app.config["SECRET_KEY"],
+        links=invitations.Links.of(current_app.config),
     )
     with output.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -386,8 +386,7 @@ def sample_draw(
         strata_columns=[c.strip() for c in strata.split(",") if c.strip()],
         seed=seed,
         reserve_fraction=reserve,
-        base_url=current_app.config["BASE_URL"],
-        secret=current_app.config["SECRET_KEY"],
+        links=invitations.Links.of(current_app.config),
     )
     if output is not None:
         with output.open("w", newline="", encoding="utf-8") as handle:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 
 from surveyapp.cli import _survey, refusals
 from surveyapp.extensions import db
@@ -25,7 +26,8 @@ FORMATS = ("sms-csv", "links-csv")
 LINK_COLUMNS = ["invitation", "token", "url", "agency", "dossier_code", "name"]
 
 
-@click.group("invitations")
+# An AppGroup, as the groups made on ``cli`` are: each command runs in an app context.
+@click.group("invitations", cls=AppGroup)
 def invitations_group() -> None:
     """Letters, gateway files, e-mail and reminders of a survey's invitations."""
 
@@ -78,8 +80,7 @@ def export(
         db.session,
         survey,
         batch,
-        secret=current_app.config["SECRET_KEY"],
-        base_url=current_app.config["BASE_URL"],
+        links=invitations.Links.of(current_app.config),
         limit=invitations.MAX_BATCH,
     )
     if fmt == "sms-csv":

@@ -247,8 +247,7 @@ def _try_links(app: Flask, survey: Survey) -> list[str]:
         survey,
         agency,
         3,
-        base_url=app.config["BASE_URL"],
-        secret=app.config["SECRET_KEY"],
+        links=invitations.Links.of(app.config),
         base_weight=POPULATION.get(agency.code, 1) / SAMPLE.get(agency.code, 1),
     )
     db.session.commit()

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, has_app_context, has_request_context, request, session
-from flask_babel import force_locale, format_decimal, format_percent, get_locale
+from flask_babel import (
+    force_locale,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+    get_locale,
+    to_user_timezone,
+)
 from flask_babel.speaklater import LazyString
 
 
@@ -56,6 +65,45 @@ def number(value: float | None, digits: int = 2) -> str:
     return format_decimal(value, format="#,##0." + "0" * digits if digits else "#,##0")
 
 
+# Vietnamese writes 06/10/2026, not Babel's "6 thg 10, 2026"; English spells the month.
+DATE_PATTERNS = {"vi": "dd/MM/yyyy", "en": "d MMM yyyy"}
+
+
+def date_text(value: date | datetime | None, width: str = "") -> str:
+    """A date in the page's language: 06/10/2026 (vi), 6 Oct 2026 (en).
+
+    A datetime (naive ones are UTC) is first taken to the app's time zone. ``width`` is
+    the Flask-Babel filter's argument, accepted so templates keep working: one pattern
+    serves every page.
+    """
+    if value is None:
+        return ""
+    return format_date(value, DATE_PATTERNS.get(current_language(), DATE_PATTERNS["vi"]))
+
+
+def datetime_text(value: datetime | None, width: str = "") -> str:
+    """A moment in the app's time zone, the zone shown: 06/10/2026 14:05 (GMT+7)."""
+    if value is None:
+        return ""
+    pattern = DATE_PATTERNS.get(current_language(), DATE_PATTERNS["vi"])
+    return f"{format_datetime(value, pattern + ' HH:mm')} ({_zone(value)})"
+
+
+def time_text(value: datetime | None, width: str = "") -> str:
+    """The time of a moment in the app's time zone, the zone shown: 14:05 (GMT+7)."""
+    if value is None:
+        return ""
+    return f"{format_datetime(value, 'HH:mm')} ({_zone(value)})"
+
+
+def _zone(value: datetime) -> str:
+    offset = to_user_timezone(value).utcoffset()
+    minutes = int(offset.total_seconds()) // 60 if offset else 0
+    hours, rest = divmod(abs(minutes), 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"GMT{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
 def switch_language(code: str) -> str:
     """This page's query string with ``lang`` set: a switch keeps the filters chosen."""
     query = request.args.to_dict(flat=False)
@@ -80,3 +128,7 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["percent"] = percent
     app.jinja_env.filters["number"] = number
+    # In place of Flask-Babel's own filters, so every template writes dates one way.
+    app.jinja_env.filters["dateformat"] = date_text
+    app.jinja_env.filters["datetimeformat"] = datetime_text
+    app.jinja_env.filters["timeformat"] = time_text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask import current_app
 from flask.testing import FlaskClient
 
 from surveyapp.extensions import db
@@ -54,13 +55,18 @@ def survey(
     return created
 
 
+def links() -> invitations.Links:
+    """The test app's invitation links, as its pages and commands make them."""
+    return invitations.Links.of(current_app.config)
+
+
 def tokens(target: Survey, code: str, count: int = 1, weight: float = 1.0) -> list[str]:
     agency = agencies.by_codes(db.session, [code])[0]
-    links = invitations.create_invitations(
-        db.session, target, agency, count, base_url="http://localhost", base_weight=weight
+    issued = invitations.create_invitations(
+        db.session, target, agency, count, links=links(), base_weight=weight
     )
     db.session.commit()
-    return [link.token for link in links]
+    return [link.token for link in issued]
 
 
 def csrf_from(html: str) -> str:

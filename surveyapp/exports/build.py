@@ -27,7 +27,7 @@ from surveyapp.questionnaire.document import Questionnaire
 FORMATS = ("xlsx", "csv", "sav", "dta")
 MIMETYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",  # Werkzeug adds "; charset=utf-8" to text types
     "sav": "application/x-spss-sav",
     "dta": "application/x-stata-dta",
 }

@@ -17,9 +17,10 @@ import base64
 import hashlib
 import hmac
 import secrets
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -69,6 +70,34 @@ def invitation_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/s/{token}"
 
 
+@dataclass(frozen=True)
+class Links:
+    """How the server makes invitation links: the secret their tokens derive from and the
+    site they point at.
+
+    Every caller that issues or prints links, page or command alike, takes it from the
+    app's settings with ``Links.of(app.config)``, so every link issued can be printed
+    again as a letter.
+    """
+
+    secret: str
+    base_url: str
+
+    @classmethod
+    def of(cls, config: Mapping[str, Any]) -> Links:
+        return cls(secret=config["SECRET_KEY"], base_url=config["BASE_URL"])
+
+    def issue(self) -> tuple[str | None, str]:
+        """A new (salt, token): the token derives from the salt and the secret."""
+        return issue_token(self.secret)
+
+    def url(self, token: str) -> str:
+        return invitation_url(self.base_url, token)
+
+    def token(self, invitation: Invitation) -> str | None:
+        return invitation_token(self.secret, invitation)
+
+
 def derive_token(secret: str, salt: str) -> str:
     """The invitation token for ``salt``: 16 lowercase base32 characters (80 bits)."""
     digest = hmac.new(secret.encode(), b"invitation:" + salt.encode(), hashlib.sha256).digest()
@@ -83,7 +112,8 @@ def canonical_token(token: str) -> str:
 
 
 def issue_token(secret: str | None) -> tuple[str | None, str]:
-    """A new (salt, token); without a secret the token is random and shown only once."""
+    """A new (salt, token); without a secret the token is random and shown only once
+    (synthetic data only: the product issues links through ``Links``)."""
     if secret is None:
         return None, new_token()
     salt = secrets.token_hex(16)
@@ -107,16 +137,12 @@ def create_invitations(
     agency: Agency | None,
     count: int,
     *,
-    base_url: str,
-    secret: str | None = None,
+    links: Links,
     stratum: str | None = None,
     base_weight: float = 1.0,
     actor_id: int | None = None,
 ) -> list[IssuedLink]:
-    """``count`` fresh invitations for one of the survey's agencies.
-
-    With the server ``secret`` their tokens can be derived again for letters.
-    """
+    """``count`` fresh invitations for one of the survey's agencies."""
     problems: list[Problem] = []
     if agency is None:
         if len(survey.agencies) != 1:
@@ -136,9 +162,9 @@ def create_invitations(
         problems.append(Problem("--count", _l("between 1 and %(n)s", n=f"{MAX_BATCH:,}")))
     if problems or agency is None:
         raise InputRefused(problems)
-    links = []
+    issued = []
     for _ in range(count):
-        salt, token = issue_token(secret)
+        salt, token = links.issue()
         session.add(
             Invitation(
                 survey_id=survey.id,
@@ -149,10 +175,10 @@ def create_invitations(
                 base_weight=base_weight,
             )
         )
-        links.append(IssuedLink(token, invitation_url(base_url, token), agency.code))
+        issued.append(IssuedLink(token, links.url(token), agency.code))
     session.flush()
     record(session, actor_id, "invitations.create", survey, agency=agency.code, count=count)
-    return links
+    return issued
 
 
 # --- finding invitations and recording dispositions -----------------------------------

@@ -26,10 +26,9 @@ from surveyapp.extensions import DbSession
 from surveyapp.models import Agency, FrameContact, FrameUnit, Invitation, SampledUnit, Survey
 from surveyapp.services.invitations import (
     Batch,
+    Links,
     batch_invitations,
     batch_size,
-    invitation_token,
-    invitation_url,
     mark_done,
 )
 from surveyapp.services.mailer import Delivery, SmtpSettings, send_all
@@ -82,8 +81,7 @@ def letter_run(
     survey: Survey,
     batch: Batch,
     *,
-    secret: str,
-    base_url: str,
+    links: Links,
     after: int = 0,
     limit: int = PRINT_BATCH,
 ) -> LetterRun:
@@ -94,7 +92,7 @@ def letter_run(
     details = _details(session, [i.id for i in invitations])
     letters: list[Letter] = []
     for invitation in invitations:
-        token = invitation_token(secret, invitation)
+        token = links.token(invitation)
         if token is None:
             continue
         unit, contact = details.get(invitation.id, (None, None))
@@ -102,7 +100,7 @@ def letter_run(
             Letter(
                 number=invitation.id,
                 token=token,
-                url=invitation_url(base_url, token),
+                url=links.url(token),
                 agency=invitation.agency,
                 reminder=batch.reminder,
                 dossier_code=unit.dossier_code if unit else None,
@@ -266,8 +264,7 @@ def send_emails(
     batch: Batch,
     settings: SmtpSettings,
     *,
-    secret: str,
-    base_url: str,
+    links: Links,
     now: datetime,
     actor_id: int | None,
     most: int = EMAIL_BATCH,
@@ -282,7 +279,7 @@ def send_emails(
     delivery = Delivery()
     after = 0
     while True:
-        run = letter_run(session, survey, batch, secret=secret, base_url=base_url, after=after)
+        run = letter_run(session, survey, batch, links=links, after=after)
         with_address = [letter for letter in run.letters if letter.email]
         room = most - len(delivery.sent) - len(delivery.failed)
         page = with_address[:room]

@@ -15,7 +15,7 @@ from surveyapp.extensions import DbSession
 from surveyapp.models import Survey
 from surveyapp.models._types import utcnow
 from surveyapp.services import letters, mailer
-from surveyapp.services.invitations import Batch
+from surveyapp.services.invitations import Batch, Links
 from surveyapp.services.mailer import Delivery, SmtpSettings
 
 
@@ -60,8 +60,7 @@ def _rounds(
             survey,
             batch,
             settings,
-            secret=config["SECRET_KEY"],
-            base_url=config["BASE_URL"],
+            links=Links.of(config),
             now=utcnow(),  # each round's own time: a long run spans minutes
             actor_id=actor_id,
             most=most,

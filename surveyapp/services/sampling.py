@@ -42,7 +42,7 @@ from surveyapp.models._types import utcnow
 from surveyapp.models.audit import record
 from surveyapp.scoring import allocate, slovin
 from surveyapp.security import hash_token
-from surveyapp.services.invitations import invitation_url, issue_token
+from surveyapp.services.invitations import Links
 from surveyapp.services.problems import InputRefused, Problem
 
 STRATA_COLUMNS: dict[str, Any] = {
@@ -116,16 +116,15 @@ def draw_sample(
     seed: int,
     reserve_fraction: float = 0.2,
     sd: Mapping[str, float] | None = None,
-    base_url: str = "",
-    secret: str | None = None,
+    links: Links,
     actor_id: int | None = None,
     now: datetime | None = None,
 ) -> Draw:
     """Draw a stratified sample from the survey's frame and invite its main units.
 
     An earlier sample of the survey is replaced while none of its invitations has been
-    sent, opened or answered; after that a redraw is refused. With the server ``secret``
-    the invitations' tokens can be derived again for letters (services/invitations.py).
+    sent, opened or answered; after that a redraw is refused. The invitations' tokens
+    derive from ``links``' secret, so their letters can be printed (services/invitations.py).
     """
     _check_arguments(size, margin, allocation, minimum, strata_columns, seed, reserve_fraction)
     strata = frame_strata(session, survey, strata_columns)
@@ -159,15 +158,13 @@ def draw_sample(
     session.flush()
     rng = np.random.Generator(np.random.PCG64(seed))
     rows: list[StratumRow] = []
-    links: list[SampleLink] = []
+    issued: list[SampleLink] = []
     for label in sorted(strata):
         n_h = allocated[label]
         r_h = min(math.ceil(round(n_h * reserve_fraction, 9)), sizes[label] - n_h)
         row = StratumRow(label, sizes[label], n_h, r_h)
         picked = rng.choice(row.population, size=n_h + r_h, replace=False)
-        links += _store_stratum(
-            session, survey, sample, row, strata[label], picked, base_url, secret
-        )
+        issued += _store_stratum(session, survey, sample, row, strata[label], picked, links)
         rows.append(row)
     session.add_all(
         SampleStratum(
@@ -181,7 +178,7 @@ def draw_sample(
     )
     session.flush()
     record(session, actor_id, "sample.draw", sample, survey=survey.id, seed=seed, size=total)
-    return Draw(sample, rows, links)
+    return Draw(sample, rows, issued)
 
 
 def current_sample(session: DbSession, survey: Survey) -> Sample | None:
@@ -314,8 +311,7 @@ def _store_stratum(
     row: StratumRow,
     stratum: _Stratum,
     picked: Any,
-    base_url: str,
-    secret: str | None,
+    links: Links,
 ) -> list[SampleLink]:
     """Invite the stratum's main units and store them and the reserve as sampled units."""
     if not len(picked):
@@ -323,7 +319,7 @@ def _store_stratum(
     weight = row.population / row.size if row.size else 0.0
     probability = row.size / row.population
     main = [int(i) for i in picked[: row.size]]
-    issued = [issue_token(secret) for _ in main]
+    issued = [links.issue() for _ in main]
     tokens = [token for _, token in issued]
     invitation_ids: list[int] = []
     if main:
@@ -355,7 +351,7 @@ def _store_stratum(
     session.execute(insert(SampledUnit.__table__), units)  # type: ignore[arg-type]
     codes = {agency_id: code for agency_id, code in session.execute(select(Agency.id, Agency.code))}
     return [
-        SampleLink(token, invitation_url(base_url, token), codes[stratum.agency_ids[i]], row.label)
+        SampleLink(token, links.url(token), codes[stratum.agency_ids[i]], row.label)
         for i, token in zip(main, tokens, strict=True)
     ]
 

@@ -82,8 +82,7 @@ def invite(survey_id: int) -> Any:
             survey,
             agencies.by_codes(db.session, [form.agency.data or ""])[0],
             form.count.data or 0,
-            base_url=current_app.config["BASE_URL"],
-            secret=current_app.config["SECRET_KEY"],
+            links=invitations.Links.of(current_app.config),
             actor_id=current_user.id,
         )
     except InputRefused as refused:

@@ -17,6 +17,7 @@ from surveyapp.forms.fieldwork import STRATA_LABELS, DrawForm, SampleSizeForm, r
 from surveyapp.models import FrameUnit, Sample, SampledUnit, Survey
 from surveyapp.security import requires
 from surveyapp.services import frames, sample_size, sampling
+from surveyapp.services.invitations import Links
 from surveyapp.services.problems import InputRefused
 from surveyapp.views.fieldwork import bp, managed_survey
 from surveyapp.views.fieldwork_frame import problem_message
@@ -27,10 +28,11 @@ from surveyapp.views.fieldwork_frame import problem_message
 def sample_size_page(survey_id: int) -> Any:
     survey = managed_survey(survey_id)
     frame_size = frames.frame_size(db.session, survey)
-    # No query string yet: the defaults (an empty one would untick every checkbox).
+    # No query string yet: the defaults, not judged (an empty one would untick every
+    # checkbox, and required fields would count as left empty).
     form = SampleSizeForm(request.args or None, meta={"csrf": False})
     table = None
-    if form.validate():
+    if request.args and form.validate():
         assumptions = sample_size.Assumptions(
             margin=float(form.margin.data or 0),
             level=float(form.level.data or 0.95),
@@ -60,7 +62,6 @@ def draw(survey_id: int) -> Any:
     form = DrawForm()
     if request.method == "GET":
         _settings_of_current_sample(survey, form)
-        form.seed.data = random_seed()  # shown so it can be written down and reused
     if form.validate_on_submit():
         try:
             result = sampling.draw_sample(
@@ -73,7 +74,7 @@ def draw(survey_id: int) -> Any:
                 strata_columns=form.strata.data or [],
                 seed=form.seed.data or 0,
                 reserve_fraction=float(form.reserve.data or 0),
-                base_url=current_app.config["BASE_URL"],
+                links=Links.of(current_app.config),
                 actor_id=current_user.id,
             )
         except InputRefused as refused:
@@ -129,10 +130,13 @@ def sample_csv(survey_id: int) -> Any:
 
 
 def _settings_of_current_sample(survey: Survey, form: DrawForm) -> None:
-    """Start from the current sample's settings: a redraw usually changes one thing."""
+    """Start from the current sample's settings, its seed included: a redraw usually
+    changes one thing. Before any draw, a fresh seed to write down and reuse."""
     sample = sampling.current_sample(db.session, survey)
     if sample is None:
+        form.seed.data = random_seed()
         return
+    form.seed.data = sample.seed
     form.strata.data = list(sample.strata_columns)
     form.allocation.data = sample.allocation.value
     if sample.margin is None:

@@ -124,8 +124,7 @@ def letters_page(survey_id: int) -> Any:
         db.session,
         survey,
         batch,
-        secret=current_app.config["SECRET_KEY"],
-        base_url=current_app.config["BASE_URL"],
+        links=invitations.Links.of(current_app.config),
         after=after,
     )
     paper = request.args.get("paper", "a5")
@@ -191,8 +190,7 @@ def messages_csv(survey_id: int) -> Any:
         db.session,
         survey,
         batch,
-        secret=current_app.config["SECRET_KEY"],
-        base_url=current_app.config["BASE_URL"],
+        links=invitations.Links.of(current_app.config),
         limit=invitations.MAX_BATCH,
     )
     if not run.letters or run.without_contact == len(run.letters):

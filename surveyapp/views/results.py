@@ -15,13 +15,12 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from surveyapp import charts
 from surveyapp.extensions import db
-from surveyapp.i18n import current_language, percent
+from surveyapp.i18n import current_language, date_text, percent
 from surveyapp.models import Agency, Survey
 from surveyapp.security import in_scope, require_agency, requires, scope_root
 from surveyapp.services import agency_report, dashboard, dashboard_filters, period, surveys
@@ -95,7 +94,7 @@ def _report_page(found: Survey, code: str, *, pdf: bool = False) -> str:
         rate=dashboard.response_rate(db.session, found, [target]),
         aapor=AaporCategory,
         rate_points_max=agency_report.RATE_POINTS,
-        format_date=format_date,
+        format_date=date_text,
         pdf=pdf,
         pdf_available=report_pdf_service.available(),
         weights_url=_weights_url(found),
@@ -212,8 +211,8 @@ def filter_summary(
     if filters.service_field:
         out.append((_("Service field"), filters.service_field))
     if filters.date_from or filters.date_to:
-        start = format_date(filters.date_from, "short") if filters.date_from else "…"
-        end = format_date(filters.date_to, "short") if filters.date_to else "…"
+        start = date_text(filters.date_from) if filters.date_from else "…"
+        end = date_text(filters.date_to) if filters.date_to else "…"
         out.append((_("Submitted"), f"{start} – {end}"))
     for item, code in filters.traits:
         found = known.characteristic(item)

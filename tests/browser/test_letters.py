@@ -39,7 +39,7 @@ def test_print_letters_then_a_phone_scans_the_qr_code_and_answers(
     survey = factories.survey(("SXD", "STP"))
     frames.import_frame(db.session, survey, frame_file(tmp_path / "frame.csv"))
     sampling.draw_sample(db.session, survey, size=10, strata_columns=["agency"], seed=1,
-                         secret=app.config["SECRET_KEY"], reserve_fraction=0)  # fmt: skip
+                         reserve_fraction=0, links=factories.links())  # fmt: skip
     db.session.commit()
     factories.user("field@example.org", "fieldwork")
 

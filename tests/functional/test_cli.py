@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import csv
 import json
 from pathlib import Path
@@ -10,13 +11,21 @@ from click.testing import CliRunner
 from flask import Flask
 
 from surveyapp.cli import cli
+from surveyapp.extensions import db
 from tests import factories
 from tests.functional.test_respond import _answer_everything
 
 
 def run(app: Flask, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    """``surveyapp ARGS`` as a shell runs it: no app context of the test's is current (a
+    fresh ``contextvars.Context``), so a command that needs one must push its own."""
     runner = CliRunner()
-    result = runner.invoke(cli, list(args), input=stdin, obj=_script_info(app))
+    result = contextvars.Context().run(
+        runner.invoke, cli, list(args), input=stdin, obj=_script_info(app)
+    )
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    db.session.expire_all()  # the test's own objects see what the command wrote
     return result.exit_code, result.stdout, result.stderr
 
 

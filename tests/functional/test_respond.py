@@ -219,7 +219,7 @@ def test_a_letter_token_typed_in_capitals_leads_to_the_same_link(
     survey = factories.survey()
     sxd = agencies.by_codes(db.session, ["SXD"])[0]
     (link,) = invitations.create_invitations(
-        db.session, survey, sxd, 1, base_url="http://x", secret=app.config["SECRET_KEY"]
+        db.session, survey, sxd, 1, links=invitations.Links.of(app.config)
     )
     db.session.commit()
     token = link.token

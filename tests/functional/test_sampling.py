@@ -58,7 +58,9 @@ def drawn(sample: Sample, reserve: bool = False) -> list[str]:
 
 
 def test_per_stratum_sizes_are_allocates_output(survey: Survey) -> None:
-    draw = sampling.draw_sample(db.session, survey, size=40, minimum=5, seed=7)
+    draw = sampling.draw_sample(
+        db.session, survey, size=40, minimum=5, seed=7, links=factories.links()
+    )
     expected = allocate(labels(), 40, method="proportional", minimum=5)
     assert {row.label: row.size for row in draw.strata} == expected
     assert {row.label: row.population for row in draw.strata} == labels()
@@ -72,7 +74,9 @@ def test_per_stratum_sizes_are_allocates_output(survey: Survey) -> None:
 
 
 def test_weights_sum_to_the_stratum_population(survey: Survey) -> None:
-    draw = sampling.draw_sample(db.session, survey, size=40, allocation="equal", seed=1)
+    draw = sampling.draw_sample(
+        db.session, survey, size=40, allocation="equal", seed=1, links=factories.links()
+    )
     main = db.session.scalars(
         select(SampledUnit).where(SampledUnit.sample_id == draw.sample.id, ~SampledUnit.reserve)
     ).all()
@@ -92,17 +96,21 @@ def test_weights_sum_to_the_stratum_population(survey: Survey) -> None:
 
 
 def test_same_seed_same_sample_other_seed_other_sample(survey: Survey) -> None:
-    first = sampling.draw_sample(db.session, survey, size=30, seed=2024)
+    first = sampling.draw_sample(db.session, survey, size=30, seed=2024, links=factories.links())
     units, reserve = drawn(first.sample), drawn(first.sample, reserve=True)
-    again = sampling.draw_sample(db.session, survey, size=30, seed=2024)  # replaces the first
+    again = sampling.draw_sample(
+        db.session, survey, size=30, seed=2024, links=factories.links()
+    )  # replaces the first
     assert (drawn(again.sample), drawn(again.sample, reserve=True)) == (units, reserve)
     assert db.session.scalars(select(Sample.id)).all() == [again.sample.id]
-    other = sampling.draw_sample(db.session, survey, size=30, seed=2025)
+    other = sampling.draw_sample(db.session, survey, size=30, seed=2025, links=factories.links())
     assert drawn(other.sample) != units
 
 
 def test_reserve_is_disjoint_from_the_main_sample_and_ordered(survey: Survey) -> None:
-    draw = sampling.draw_sample(db.session, survey, size=50, seed=3, reserve_fraction=0.5)
+    draw = sampling.draw_sample(
+        db.session, survey, size=50, seed=3, reserve_fraction=0.5, links=factories.links()
+    )
     main, reserve = set(drawn(draw.sample)), drawn(draw.sample, reserve=True)
     assert not main & set(reserve)
     for row in draw.strata:
@@ -114,7 +122,7 @@ def test_reserve_is_disjoint_from_the_main_sample_and_ordered(survey: Survey) ->
 
 
 def test_margin_gives_slovins_total(survey: Survey) -> None:
-    draw = sampling.draw_sample(db.session, survey, margin=0.05, seed=9)
+    draw = sampling.draw_sample(db.session, survey, margin=0.05, seed=9, links=factories.links())
     assert draw.size == slovin(200, 0.05) == 134
 
 
@@ -128,6 +136,7 @@ def test_bad_arguments_are_refused_together(survey: Survey) -> None:
             allocation="x",
             strata_columns=("nope",),
             seed=-1,
+            links=factories.links(),
         )
     assert {p.where for p in caught.value.problems} == {
         "--size",
@@ -136,21 +145,23 @@ def test_bad_arguments_are_refused_together(survey: Survey) -> None:
         "--seed",
     }
     with pytest.raises(InputRefused, match=r"sample size 201 is larger than the frame \(200"):
-        sampling.draw_sample(db.session, survey, size=201, seed=1)
+        sampling.draw_sample(db.session, survey, size=201, seed=1, links=factories.links())
     with pytest.raises(InputRefused, match=r"below the minimums per stratum \(20 in all"):
-        sampling.draw_sample(db.session, survey, size=19, minimum=5, seed=1)
+        sampling.draw_sample(
+            db.session, survey, size=19, minimum=5, seed=1, links=factories.links()
+        )
 
 
 def test_a_sample_in_the_field_is_not_redrawn(survey: Survey) -> None:
     from surveyapp.models import Disposition
 
-    draw = sampling.draw_sample(db.session, survey, size=10, seed=1)
+    draw = sampling.draw_sample(db.session, survey, size=10, seed=1, links=factories.links())
     invitation = db.session.scalars(select(Invitation)).first()
     assert invitation is not None
     invitation.disposition = Disposition.SENT
     db.session.commit()
     with pytest.raises(InputRefused, match="already in the field"):
-        sampling.draw_sample(db.session, survey, size=10, seed=2)
+        sampling.draw_sample(db.session, survey, size=10, seed=2, links=factories.links())
     assert db.session.scalars(select(Sample.id)).all() == [draw.sample.id]
 
 
@@ -184,7 +195,7 @@ def test_cli_draw_prints_the_table_and_writes_tokens(
 def test_contacts_never_reach_the_export(app: Flask, survey: Survey, tmp_path: Path) -> None:
     from tests.functional.test_respond import _answer_everything
 
-    draw = sampling.draw_sample(db.session, survey, size=4, seed=5)
+    draw = sampling.draw_sample(db.session, survey, size=4, seed=5, links=factories.links())
     db.session.commit()
     client = app.test_client()
     for link in draw.links[:2]:
