@@ -21,6 +21,7 @@ from flask.cli import FlaskGroup
 from surveyapp.extensions import db
 from surveyapp.models import Survey, SurveyMode
 from surveyapp.models._types import utcnow
+from surveyapp.security import Scope
 from surveyapp.services import agencies, invitations, results, surveys, users
 from surveyapp.services.problems import InputRefused
 
@@ -627,7 +628,7 @@ def officials_assign(survey_id: int, per_agency: int, seed: int) -> None:
         db.session, survey, per_agency, seed=seed, actor_id=None, now=utcnow()
     )
     db.session.commit()
-    for row in assignments.survey_assignments(db.session, survey):
+    for row in assignments.survey_assignments(db.session, survey, Scope(None)):
         click.echo(f"{row.assignment.agency.code}\t{row.assignment.rater.email}")
     raters = {a.rater_id for a in made}
     click.echo(f"{len(made)} assignments over {len(raters)} officials", err=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar, cast
 
@@ -15,7 +16,7 @@ from sqlalchemy import Select, select
 from wtforms.validators import ValidationError
 
 from surveyapp.extensions import DbSession, csrf, db, login_manager
-from surveyapp.models import Agency, ApiToken, Role, User
+from surveyapp.models import Agency, ApiToken, Role, Survey, User
 from surveyapp.models._types import utcnow
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -104,23 +105,82 @@ def requires(permission: str) -> Callable[[F], F]:
 # --- agency scoping -------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Scope:
+    """The agencies a user may see and act for: one agency's subtree, or the province.
+
+    Every page, count, list and write goes through it: what is outside does not exist
+    (404, as for an unknown id). A survey-wide action (the draw, the frame, the purge,
+    weighting) needs a scope that ``spans`` every agency of the survey.
+    """
+
+    root: Agency | None  # None: the whole province
+
+    @classmethod
+    def of(cls, user: User) -> Scope:
+        return cls(user.agency)
+
+    def covers(self, agency: Agency) -> bool:
+        return self.root is None or agency.path.startswith(self.root.path)
+
+    def agencies(self, survey: Survey) -> list[Agency]:
+        """The survey's agencies in scope, in the survey's order."""
+        return [a for a in survey.agencies if self.covers(a)]
+
+    def sees(self, survey: Survey) -> bool:
+        return any(self.covers(a) for a in survey.agencies)
+
+    def spans(self, survey: Survey) -> bool:
+        return all(self.covers(a) for a in survey.agencies)
+
+    def agency_ids(self, survey: Survey) -> list[int] | None:
+        """Ids to filter a survey's rows by; None when the scope spans the survey."""
+        return None if self.spans(survey) else [a.id for a in self.agencies(survey)]
+
+    def survey_agency(self, survey: Survey, code: str) -> Agency:
+        """The survey's agency ``code`` in scope; any other code is a 404."""
+        found = next((a for a in self.agencies(survey) if a.code == code), None)
+        if found is None:
+            abort(404)
+        return found
+
+    def visible(self, survey: Survey | None) -> Survey:
+        """The survey if the scope sees it, else a 404 (as for an unknown id)."""
+        if survey is None or not self.sees(survey):
+            abort(404)
+        return survey
+
+    def whole(self, survey: Survey | None) -> Survey:
+        """The survey for a survey-wide action: the scope must span it, else a 404."""
+        if survey is None or not self.spans(survey):
+            abort(404)
+        return survey
+
+    def agency_query(self) -> Select[Agency]:
+        """A select of the agencies in scope."""
+        query = select(Agency).order_by(Agency.path)
+        if self.root is not None:
+            query = query.where(Agency.path.startswith(self.root.path, autoescape=True))
+        return query
+
+
+def current_scope() -> Scope:
+    """The signed-in user's scope (a view's helper: services take the ``Scope``)."""
+    return Scope.of(current_user)
+
+
 def scope_root(user: User) -> Agency | None:
     """The agency a user is tied to; None means the whole province (every agency)."""
-    return user.agency
+    return Scope.of(user).root
 
 
 def in_scope(user: User, agency: Agency) -> bool:
-    root = scope_root(user)
-    return root is None or agency.path.startswith(root.path)
+    return Scope.of(user).covers(agency)
 
 
 def scoped_agencies(user: User) -> Select[Agency]:
     """A select of the agencies a user may see figures of."""
-    query = select(Agency).order_by(Agency.path)
-    root = scope_root(user)
-    if root is not None:
-        query = query.where(Agency.path.startswith(root.path, autoescape=True))
-    return query
+    return Scope.of(user).agency_query()
 
 
 def require_agency(session: DbSession, user: User, code: str) -> Agency:
@@ -172,8 +232,20 @@ def init_headers(app: Flask) -> None:
         # Invitation tokens live in URLs: never leak them to another site.
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=()")
+        if _private(response):
+            response.headers["Cache-Control"] = "no-store"
         if app.config["SESSION_COOKIE_SECURE"]:
             response.headers.setdefault(
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
             )
         return response
+
+
+def _private(response: Any) -> bool:
+    """Whether no cache may keep this answer: every page a signed-in user or an API token
+    gets (tokens, contacts, figures in scope) and every file download."""
+    if request.endpoint == "static":
+        return False
+    if response.headers.get("Content-Disposition", "").startswith("attachment"):
+        return True
+    return g.get("api_user") is not None or current_user.is_authenticated

@@ -38,6 +38,7 @@ from surveyapp.models import (
     User,
 )
 from surveyapp.models.audit import record
+from surveyapp.security import Scope
 from surveyapp.services.problems import InputRefused, Problem
 
 
@@ -207,8 +208,9 @@ def assign(
     return made
 
 
-def survey_assignments(session: DbSession, survey: Survey) -> list[AssignmentRow]:
-    """Every assignment of a survey with its progress, by agency then rater."""
+def survey_assignments(session: DbSession, survey: Survey, scope: Scope) -> list[AssignmentRow]:
+    """The assignments of a survey's agencies in scope with their progress, by agency then
+    rater."""
     query = (
         select(RaterAssignment)
         .join(Agency, RaterAssignment.agency_id == Agency.id)
@@ -216,7 +218,19 @@ def survey_assignments(session: DbSession, survey: Survey) -> list[AssignmentRow
         .where(RaterAssignment.survey_id == survey.id)
         .order_by(Agency.path, User.email)
     )
+    agency_ids = scope.agency_ids(survey)
+    if agency_ids is not None:
+        query = query.where(RaterAssignment.agency_id.in_(agency_ids))
     return _with_progress(session, list(session.scalars(query)))
+
+
+def progress_counts(session: DbSession, survey: Survey, scope: Scope) -> dict[str, int]:
+    """How many of the survey's assignments in scope stand at each step (by value)."""
+    counts = dict.fromkeys((p.value for p in Progress), 0)
+    if survey.mode is SurveyMode.OFFICIALS:
+        for row in survey_assignments(session, survey, scope):
+            counts[row.progress.value] += 1
+    return counts
 
 
 def rater_assignments(session: DbSession, rater: User, now: datetime) -> list[AssignmentRow]:

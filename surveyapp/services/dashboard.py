@@ -39,7 +39,14 @@ from surveyapp.scoring import (
     score_by,
     target_gap,
 )
-from surveyapp.services import dashboard_filters, monitoring, period, result_cache, results
+from surveyapp.services import (
+    dashboard_filters,
+    monitoring,
+    period,
+    result_cache,
+    results,
+    surveys,
+)
 from surveyapp.services.dashboard_filters import CHANNELS, Filters
 from surveyapp.services.monitoring import ResponseRates
 from surveyapp.services.period import Change, PeriodScores
@@ -215,7 +222,7 @@ def build(
         timezone=timezone,
     )
     df = min(data.design.df, before.df) if before else 0
-    targets = _targets(framework)
+    targets = _targets(framework, surveys.features(survey).kind)
     rankings = _rankings(data, scores)
     agencies = _agency_rows(data, visible, scores, "overall", total, focus, rankings)
     agencies = [_with_change(r, before, df) for r in agencies]
@@ -312,9 +319,11 @@ def _with_change(row: AgencyRow, before: PeriodScores | None, df: int) -> Agency
     return replace(row, change=period.change(row.estimate, was, df))
 
 
-def _targets(framework: Framework) -> tuple[float, ...]:
+def _targets(framework: Framework, kind: str) -> tuple[float, ...]:
+    """The questionnaire's own target and, for citizens' satisfaction, the provinces'."""
     own = (framework.targets or {}).get("overall")
-    return tuple(sorted({*DEFAULT_TARGETS, *([own] if own is not None else [])}))
+    defaults = () if kind == "par" else DEFAULT_TARGETS
+    return tuple(sorted({*defaults, *([own] if own is not None else [])}))
 
 
 def _gaps(estimate: Estimate, targets: Iterable[float]) -> tuple[Gap, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,7 @@ from surveyapp.models import (
 from surveyapp.models.audit import record
 from surveyapp.questionnaire import templates
 from surveyapp.questionnaire.document import Questionnaire as Document
+from surveyapp.security import Scope
 from surveyapp.services.problems import InputRefused, Problem
 
 
@@ -165,20 +167,59 @@ def create_survey(
     return survey
 
 
-def list_surveys(session: DbSession) -> list[Survey]:
-    return list(session.scalars(select(Survey).order_by(Survey.created_at.desc(), Survey.id)))
+def list_surveys(session: DbSession, scope: Scope) -> list[Survey]:
+    """The surveys with at least one agency in scope, newest first."""
+    query = select(Survey).order_by(Survey.created_at.desc(), Survey.id)
+    return [s for s in session.scalars(query) if scope.sees(s)]
 
 
 def get_survey(session: DbSession, survey_id: int) -> Survey | None:
     return session.get(Survey, survey_id)
 
 
-def count_submitted(session: DbSession, survey: Survey) -> int:
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(Response)
-            .where(Response.survey_id == survey.id, Response.status == ResponseStatus.SUBMITTED)
-        )
-        or 0
+def visible_survey(session: DbSession, scope: Scope, survey_id: int) -> Survey:
+    """A survey the scope sees (one of its agencies is in scope); else a 404."""
+    return scope.visible(session.get(Survey, survey_id))
+
+
+def count_submitted(session: DbSession, survey: Survey, scope: Scope) -> int:
+    """Submitted responses of the survey's agencies in scope."""
+    query = (
+        select(func.count())
+        .select_from(Response)
+        .where(Response.survey_id == survey.id, Response.status == ResponseStatus.SUBMITTED)
+    )
+    agency_ids = scope.agency_ids(survey)
+    if agency_ids is not None:
+        query = query.where(Response.agency_id.in_(agency_ids))
+    return session.scalar(query) or 0
+
+
+@dataclass(frozen=True)
+class Features:
+    """What a survey's pages offer, from its mode and its questionnaire's kind.
+
+    ``kind`` is "par" (officials rate agencies: PAR INDEX cross-evaluation), "dossier"
+    (a points scheme scores each dossier, as TT01) or "sipas" (citizens' satisfaction).
+    """
+
+    kind: str
+    # Citizens answer (web, kiosk, paper): one-stop records, paper entry, weights; else
+    # officials signed in rate the agencies assigned to them.
+    citizens: bool
+    invitations: bool  # a drawn sample: the draw, links, letters, response rates
+
+
+def features(survey: Survey) -> Features:
+    document = survey.version.document
+    if document.get("audience") == "official":
+        kind = "par"
+    elif document.get("framework", {}).get("points"):
+        kind = "dossier"
+    else:
+        kind = "sipas"
+    return Features(
+        kind=kind,
+        citizens=survey.mode is not SurveyMode.OFFICIALS,
+        invitations=survey.mode is SurveyMode.INVITED,
     )

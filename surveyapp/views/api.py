@@ -12,7 +12,7 @@ from surveyapp.exports.table import columns, response_page
 from surveyapp.extensions import csrf, db
 from surveyapp.models import Survey
 from surveyapp.questionnaire.document import Questionnaire
-from surveyapp.security import can, in_scope, scope_root, user_from_bearer
+from surveyapp.security import Scope, can, user_from_bearer
 from surveyapp.services import results, surveys
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -29,19 +29,17 @@ def _authenticate() -> None:
     db.session.commit()  # last_used_at
 
 
+def _scope() -> Scope:
+    return Scope.of(g.api_user)
+
+
 def _survey(survey_id: int) -> Survey:
-    survey = surveys.get_survey(db.session, survey_id)
-    if survey is None or not any(in_scope(g.api_user, a) for a in survey.agencies):
-        abort(404)
-    return survey
+    return surveys.visible_survey(db.session, _scope(), survey_id)
 
 
 @bp.get("/surveys")
 def list_surveys() -> Any:
-    user = g.api_user
-    visible = [
-        s for s in surveys.list_surveys(db.session) if any(in_scope(user, a) for a in s.agencies)
-    ]
+    scope = _scope()
     return jsonify(
         surveys=[
             {
@@ -51,10 +49,10 @@ def list_surveys() -> Any:
                 "mode": s.mode.value,
                 "questionnaire": s.version.document.get("id"),
                 "questionnaire_version": s.version.version,
-                "agencies": [a.code for a in s.agencies if in_scope(user, a)],
-                "submitted": surveys.count_submitted(db.session, s),
+                "agencies": [a.code for a in scope.agencies(s)],
+                "submitted": surveys.count_submitted(db.session, s, scope),
             }
-            for s in visible
+            for s in surveys.list_surveys(db.session, scope)
         ]
     )
 
@@ -65,7 +63,7 @@ def indices(survey_id: int) -> Any:
     body = results.survey_json(
         db.session,
         survey,
-        scope=scope_root(g.api_user),
+        scope=_scope().root,
         by_agency=request.args.get("by") == "agency",
     )
     return jsonify(body)
@@ -82,7 +80,7 @@ def responses(survey_id: int) -> Any:
     page = request.args.get("page", "1")
     if not (page.isascii() and page.isdigit() and 1 <= int(page) <= LAST_PAGE):
         _refuse(_("page must be a whole number from 1 to %(last)s", last=LAST_PAGE))
-    scope = scope_root(g.api_user)
+    scope = _scope().root
     cols = columns(Questionnaire(survey.version.document), "vi")
     rows = response_page(db.session, survey, page=int(page), per_page=PER_PAGE, agency=scope)
     return jsonify(

@@ -10,7 +10,17 @@ import csv
 import io
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,8 +28,8 @@ from surveyapp.extensions import db
 from surveyapp.forms.fieldwork import PurgeContactsForm
 from surveyapp.forms.staff import InviteForm
 from surveyapp.models import Survey
-from surveyapp.security import in_scope, requires
-from surveyapp.services import agencies, frames, invitations, sampling
+from surveyapp.security import current_scope, requires
+from surveyapp.services import frames, invitations, sampling, surveys
 from surveyapp.services.problems import InputRefused
 from surveyapp.views.surveys import agency_choices, visible_survey
 
@@ -28,9 +38,18 @@ bp = Blueprint("fieldwork", __name__, url_prefix="/surveys")
 
 def managed_survey(survey_id: int) -> Survey:
     """A survey whose fieldwork the current user may run: every one of its agencies is in
-    the user's scope (the frame, the draw and the purge span them all); else 404."""
-    survey = visible_survey(survey_id)
-    if not all(in_scope(current_user, a) for a in survey.agencies):
+    the user's scope (the frame, the draw and the purge span them all), and citizens
+    answer it; else 404."""
+    survey = current_scope().whole(surveys.get_survey(db.session, survey_id))
+    if not surveys.features(survey).citizens:
+        abort(404)
+    return survey
+
+
+def invited_survey(survey_id: int) -> Survey:
+    """A managed survey that invites a drawn sample (the draw is its alone); else 404."""
+    survey = managed_survey(survey_id)
+    if not surveys.features(survey).invitations:
         abort(404)
     return survey
 
@@ -69,6 +88,9 @@ def purge_contacts(survey_id: int) -> Any:
 def invite(survey_id: int) -> Any:
     """Make links and hand them over once, as a CSV: the tokens are not kept."""
     survey = visible_survey(survey_id)
+    if not surveys.features(survey).invitations:
+        abort(404)
+    agency = current_scope().survey_agency(survey, request.form.get("agency", ""))
     form = InviteForm()
     form.agency.choices = agency_choices(survey)
     if not form.validate_on_submit():
@@ -80,7 +102,7 @@ def invite(survey_id: int) -> Any:
         links = invitations.create_invitations(
             db.session,
             survey,
-            agencies.by_codes(db.session, [form.agency.data or ""])[0],
+            agency,
             form.count.data or 0,
             links=invitations.Links.of(current_app.config),
             actor_id=current_user.id,
@@ -95,7 +117,7 @@ def invite(survey_id: int) -> Any:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["token", "url", "agency"])
     writer.writerows([link.token, link.url, link.agency_code] for link in links)
-    name = f"survey-{survey.id}-{form.agency.data}-invitations.csv"
+    name = f"survey-{survey.id}-{agency.code}-invitations.csv"
     return Response(
         "\ufeff" + buffer.getvalue(),
         mimetype="text/csv",

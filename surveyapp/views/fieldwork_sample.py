@@ -19,14 +19,14 @@ from surveyapp.security import requires
 from surveyapp.services import frames, sample_size, sampling
 from surveyapp.services.invitations import Links
 from surveyapp.services.problems import InputRefused
-from surveyapp.views.fieldwork import bp, managed_survey
+from surveyapp.views.fieldwork import bp, invited_survey
 from surveyapp.views.fieldwork_frame import problem_message
 
 
 @bp.get("/<int:survey_id>/sample-size")
 @requires("field")
 def sample_size_page(survey_id: int) -> Any:
-    survey = managed_survey(survey_id)
+    survey = invited_survey(survey_id)
     frame_size = frames.frame_size(db.session, survey)
     # No query string yet: the defaults, not judged (an empty one would untick every
     # checkbox, and required fields would count as left empty).
@@ -58,7 +58,7 @@ def sample_size_page(survey_id: int) -> Any:
 @bp.route("/<int:survey_id>/draw", methods=["GET", "POST"])
 @requires("field")
 def draw(survey_id: int) -> Any:
-    survey = managed_survey(survey_id)
+    survey = invited_survey(survey_id)
     form = DrawForm()
     if request.method == "GET":
         _settings_of_current_sample(survey, form)
@@ -98,7 +98,7 @@ def draw(survey_id: int) -> Any:
 @requires("field")
 def sample_csv(survey_id: int) -> Any:
     """The drawn units by dossier code (no contact details): compare two draws with it."""
-    survey = managed_survey(survey_id)
+    survey = invited_survey(survey_id)
     sample = sampling.current_sample(db.session, survey)
     if sample is None:
         flash(_("No sample has been drawn yet."), "error")

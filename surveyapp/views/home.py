@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from surveyapp.extensions import db
 from surveyapp.models import Role
-from surveyapp.security import can
+from surveyapp.security import can, current_scope
 from surveyapp.services import surveys
 
 bp = Blueprint("home", __name__)
@@ -17,7 +17,7 @@ bp = Blueprint("home", __name__)
 
 @bp.app_context_processor
 def _permissions() -> dict[str, Any]:
-    return {"can": can}
+    return {"can": can, "features": surveys.features}
 
 
 @bp.get("/")
@@ -25,5 +25,9 @@ def _permissions() -> dict[str, Any]:
 def index() -> Any:
     if current_user.role is Role.OFFICIAL:  # officials only rate agencies: their list is home
         return redirect(url_for("officials.assigned"), 303)
-    rows = [(s, surveys.count_submitted(db.session, s)) for s in surveys.list_surveys(db.session)]
+    scope = current_scope()
+    rows = [
+        (s, surveys.count_submitted(db.session, s, scope))
+        for s in surveys.list_surveys(db.session, scope)
+    ]
     return render_template("home/index.html", rows=rows)

@@ -12,19 +12,13 @@ from surveyapp.extensions import db
 from surveyapp.forms.staff import AssignForm
 from surveyapp.models import SurveyMode
 from surveyapp.models._types import utcnow
-from surveyapp.security import in_scope, requires
+from surveyapp.security import current_scope, requires
 from surveyapp.services import assignments, visits
 from surveyapp.services.visits import AlreadySubmitted
 from surveyapp.views.pages import Place, answer, done, just_submitted
 from surveyapp.views.surveys import visible_survey
 
 bp = Blueprint("officials", __name__)
-
-
-@bp.after_request
-def _no_store(response: Any) -> Any:
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 # --- the official -------------------------------------------------------------------------
@@ -67,11 +61,13 @@ def rate(assignment_id: int) -> Any:
 @bp.route("/surveys/<int:survey_id>/officials", methods=["GET", "POST"])
 @requires("field")
 def manage(survey_id: int) -> Any:
+    scope = current_scope()
     survey = visible_survey(survey_id)
     if survey.mode is not SurveyMode.OFFICIALS:
         abort(404)
     # The draw spans every agency of the survey: only someone who sees them all runs it.
-    may_assign = all(in_scope(current_user, a) for a in survey.agencies)
+    # Who rates an agency stays with them too: raters answer without the agency's pressure.
+    may_assign = scope.spans(survey)
     form = AssignForm()
     if form.validate_on_submit():
         if not may_assign:
@@ -107,11 +103,7 @@ def manage(survey_id: int) -> Any:
             db.session.commit()
             flash(_("%(n)s assignments made.", n=len(made)), "success")
             return redirect(url_for(".manage", survey_id=survey.id), 303)
-    rows = [
-        row
-        for row in assignments.survey_assignments(db.session, survey)
-        if in_scope(current_user, row.assignment.agency)
-    ]
+    rows = assignments.survey_assignments(db.session, survey, scope)
     return render_template(
         "officials/manage.html", survey=survey, rows=rows, form=form, may_assign=may_assign
     )

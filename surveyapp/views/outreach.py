@@ -26,8 +26,8 @@ from surveyapp.i18n import current_language, percent
 from surveyapp.models import Agency, Disposition, Survey
 from surveyapp.models._types import utcnow
 from surveyapp.qr import qr_svg
-from surveyapp.security import in_scope, requires, scope_root
-from surveyapp.services import invitations, letters, mailer, monitoring, outreach
+from surveyapp.security import current_scope, requires
+from surveyapp.services import invitations, letters, mailer, monitoring, outreach, surveys
 from surveyapp.services.invitations import Batch
 from surveyapp.services.problems import InputRefused
 from surveyapp.views.surveys import visible_survey
@@ -37,8 +37,12 @@ MAX_REMINDER = 20
 REFRESH_SECONDS = 60
 
 
-def _agencies(survey: Survey) -> list[Agency]:
-    return [a for a in survey.agencies if in_scope(current_user, a)]
+def _invited_survey(survey_id: int) -> Survey:
+    """A survey that invites a drawn sample, seen by the user; else 404."""
+    survey = visible_survey(survey_id)
+    if not surveys.features(survey).invitations:
+        abort(404)
+    return survey
 
 
 def _batch(survey: Survey, values: Any) -> tuple[Batch, Agency | None]:
@@ -46,19 +50,10 @@ def _batch(survey: Survey, values: Any) -> tuple[Batch, Agency | None]:
 
     An agency outside the survey or the user's scope is a 404, as for unknown ones.
     """
-    visible = _agencies(survey)
+    scope = current_scope()
     code = (values.get("agency") or "").strip()
-    agency = None
-    if code:
-        agency = next((a for a in visible if a.code == code), None)
-        if agency is None:
-            abort(404)
-    if agency is not None:
-        agency_ids: list[int] | None = [agency.id]
-    elif scope_root(current_user) is None:
-        agency_ids = None
-    else:
-        agency_ids = [a.id for a in visible]
+    agency = scope.survey_agency(survey, code) if code else None
+    agency_ids = [agency.id] if agency is not None else scope.agency_ids(survey)
     reminder = _int(values.get("reminder"), 0, MAX_REMINDER)
     upto = _int(values.get("upto"), 1, 2**62) if values.get("upto") else None
     batch = Batch(survey.id, agency_ids, reminder, values.get("all") == "1", upto)
@@ -92,13 +87,13 @@ def _query(batch: Batch, agency: Agency | None, **extra: Any) -> dict[str, Any]:
 @bp.get("/<int:survey_id>/outreach")
 @requires("field")
 def index(survey_id: int) -> Any:
-    survey = visible_survey(survey_id)
+    survey = _invited_survey(survey_id)
     batch, agency = _batch(survey, request.args)
     rates = monitoring.fieldwork_rates(db.session, survey.id, batch.agency_ids)
     return render_template(
         "outreach/index.html",
         survey=survey,
-        agencies=_agencies(survey),
+        agencies=current_scope().agencies(survey),
         agency=agency,
         batch=batch,
         rates=rates.overall,
@@ -117,7 +112,7 @@ def index(survey_id: int) -> Any:
 @requires("field")
 def letters_page(survey_id: int) -> Any:
     """Printable letters, one per page; marking them sent is a separate, confirmed step."""
-    survey = visible_survey(survey_id)
+    survey = _invited_survey(survey_id)
     batch, agency = _batch(survey, request.args)
     after = _int(request.args.get("after"), 0, 2**62)
     run = letters.letter_run(
@@ -136,6 +131,8 @@ def letters_page(survey_id: int) -> Any:
         paper=paper,
         qr=qr_svg,
         agency=agency,
+        agencies=current_scope().agencies(survey),
+        spans=current_scope().spans(survey),
         run=run,
         minutes=_minutes(survey),
         short_base=_short_base(current_app.config["BASE_URL"]),
@@ -153,7 +150,7 @@ def _short_base(base_url: str) -> str:
 @requires("field")
 def mark_done(survey_id: int) -> Any:
     """Confirmed by the user: the batch's letters or messages went out."""
-    survey = visible_survey(survey_id)
+    survey = _invited_survey(survey_id)
     batch, agency = _batch(survey, request.form)
     back = url_for(".index", survey_id=survey.id, **_query(batch, agency))
     if batch.upto is None:
@@ -184,7 +181,7 @@ def mark_done(survey_id: int) -> Any:
 @requires("field")
 def messages_csv(survey_id: int) -> Any:
     """Phone, e-mail, name, link and message text for an SMS or e-mail gateway."""
-    survey = visible_survey(survey_id)
+    survey = _invited_survey(survey_id)
     batch, agency = _batch(survey, request.args)
     run = letters.letter_run(
         db.session,
@@ -219,7 +216,7 @@ def messages_csv(survey_id: int) -> Any:
 @bp.post("/<int:survey_id>/outreach/email")
 @requires("field")
 def email(survey_id: int) -> Any:
-    survey = visible_survey(survey_id)
+    survey = _invited_survey(survey_id)
     batch, agency = _batch(survey, request.form)
     back = url_for(".index", survey_id=survey.id, **_query(batch, agency))
     try:
@@ -249,7 +246,7 @@ def email(survey_id: int) -> Any:
 @requires("field")
 def disposition(survey_id: int) -> Any:
     """Record refused, ineligible or unreachable, found by dossier code or number."""
-    survey = visible_survey(survey_id)
+    survey = _invited_survey(survey_id)
     back = url_for(".index", survey_id=survey.id)
     reference = request.form.get("reference", "")
     try:
@@ -259,8 +256,8 @@ def disposition(survey_id: int) -> Any:
         return redirect(back, 303)
     try:
         invitation = invitations.find_invitation(db.session, survey, reference)
-        if not in_scope(current_user, invitation.agency):
-            raise InputRefused([])
+        if not current_scope().covers(invitation.agency):
+            raise InputRefused([])  # another agency's invitation looks like none
         invitations.record_disposition(
             db.session,
             invitation,
@@ -316,10 +313,10 @@ def disposition_label(disposition: Disposition) -> str:
 @requires("analyse")
 def monitoring_page(survey_id: int) -> Any:
     """Live fieldwork: counts by disposition and RR1/RR2; the page reloads itself."""
-    survey = visible_survey(survey_id)
-    visible = _agencies(survey)
-    scope = None if scope_root(current_user) is None else [a.id for a in visible]
-    rates = monitoring.fieldwork_rates(db.session, survey.id, scope)
+    scope = current_scope()
+    survey = _invited_survey(survey_id)
+    visible = scope.agencies(survey)
+    rates = monitoring.fieldwork_rates(db.session, survey.id, scope.agency_ids(survey))
     lang = current_language()
     names = {a.code: a.name(lang) for a in visible}
     bars = [charts.Bar(names.get(code, code), r.rr2) for code, r in rates.agencies.items()]
@@ -337,6 +334,7 @@ def monitoring_page(survey_id: int) -> Any:
         survey=survey,
         rates=rates,
         names=names,
+        spans=scope.spans(survey),
         chart=chart,
         order=monitoring.DISPOSITION_ORDER,
         label=disposition_label,

@@ -9,10 +9,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from surveyapp.extensions import db
-from surveyapp.models import Agency, Survey, SurveyMode
+from surveyapp.models import Agency, Survey
 from surveyapp.models._types import utcnow
-from surveyapp.security import in_scope, require_agency, requires
-from surveyapp.services import paper_entry, visits
+from surveyapp.security import current_scope, requires
+from surveyapp.services import paper_entry, surveys, visits
 from surveyapp.services.visits import AlreadySubmitted
 from surveyapp.views.pages import Place, answer, plausible_link
 from surveyapp.views.surveys import visible_survey
@@ -21,17 +21,11 @@ bp = Blueprint("paper", __name__, url_prefix="/surveys/<int:survey_id>/paper")
 bp.url_value_preprocessor(plausible_link)
 
 
-@bp.after_request
-def _no_store(response: Any) -> Any:
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.get("")
 @requires("field")
 def start(survey_id: int) -> Any:
     survey = _paper_survey(survey_id)
-    agencies = [a for a in survey.agencies if in_scope(current_user, a)]
+    agencies = current_scope().agencies(survey)
     counts = paper_entry.counts(db.session, survey, current_user.id)
     return render_template(
         "paper/start.html",
@@ -47,8 +41,8 @@ def start(survey_id: int) -> Any:
 @requires("field")
 def entry(survey_id: int, agency_code: str, key: str) -> Any:
     survey = _paper_survey(survey_id)
-    agency = require_agency(db.session, current_user, agency_code)
-    if agency not in survey.agencies or not paper_entry.valid_key(key):
+    agency = current_scope().survey_agency(survey, agency_code)
+    if not paper_entry.valid_key(key):
         abort(404)
     here = url_for(".entry", survey_id=survey.id, agency_code=agency.code, key=key)
     place = Place(
@@ -74,7 +68,7 @@ def entry(survey_id: int, agency_code: str, key: str) -> Any:
 
 def _paper_survey(survey_id: int) -> Survey:
     survey = visible_survey(survey_id)
-    if survey.mode is SurveyMode.OFFICIALS:
+    if not surveys.features(survey).citizens:
         abort(404)  # officials rate after signing in; there is no paper form of that
     return survey
 

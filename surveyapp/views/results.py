@@ -22,7 +22,7 @@ from surveyapp import charts
 from surveyapp.extensions import db
 from surveyapp.i18n import current_language, date_text, percent
 from surveyapp.models import Agency, Survey
-from surveyapp.security import in_scope, require_agency, requires, scope_root
+from surveyapp.security import current_scope, require_agency, requires, scope_root
 from surveyapp.services import agency_report, dashboard, dashboard_filters, period, surveys
 from surveyapp.services import report_pdf as report_pdf_service
 from surveyapp.services.dashboard_filters import Filters
@@ -102,8 +102,8 @@ def _report_page(found: Survey, code: str, *, pdf: bool = False) -> str:
 
 
 def _weights_url(survey: Survey) -> str | None:
-    """The Weights page, for the users who may open it (province level)."""
-    if scope_root(current_user) is not None:
+    """The Weights page, for the users who may open it (their scope spans the survey)."""
+    if not current_scope().spans(survey) or not surveys.features(survey).citizens:
         return None
     return url_for("weights.page", survey_id=survey.id)
 
@@ -112,12 +112,13 @@ def _weights_url(survey: Survey) -> str | None:
 @requires("design")
 def set_previous(survey_id: int) -> Any:
     """Link the survey to its previous round (the survey page's form)."""
-    found = visible_survey(survey_id)
+    scope = current_scope()
+    found = scope.whole(surveys.get_survey(db.session, survey_id))  # the province's figures
     raw = request.form.get("previous", "")
     chosen = None
     if raw:
         chosen = surveys.get_survey(db.session, int(raw)) if raw.isdigit() else None
-        if chosen is None or not any(in_scope(current_user, a) for a in chosen.agencies):
+        if chosen is None or not scope.spans(chosen):
             flash(_("Previous period: choose one of the surveys listed."), "error")
             return redirect(url_for("surveys.detail", survey_id=found.id), 303)
     try:
@@ -235,9 +236,9 @@ def _render(survey: Survey, focus: Agency | None) -> Any:
     filters, refused = dashboard_filters.parse(request.args, known)
     problems = [_refusal(r) for r in refused]
     model = dashboard_for(survey, focus, filters, lang)
-    user_root = scope_root(current_user)
-    choices = [a for a in survey.agencies if user_root is None or in_scope(current_user, a)]
-    rate_agencies = [focus] if focus else ([user_root] if user_root else survey.agencies)
+    scope = current_scope()
+    choices = scope.agencies(survey)
+    rate_agencies = [focus] if focus else choices
     return render_template(
         "results/survey.html",
         survey=survey,

@@ -15,8 +15,8 @@ from surveyapp.i18n import current_language
 from surveyapp.models import Survey, SurveyMode
 from surveyapp.models._types import utcnow
 from surveyapp.questionnaire.templates import list_templates
-from surveyapp.security import in_scope, requires, scoped_agencies
-from surveyapp.services import agencies, designer, period, surveys
+from surveyapp.security import current_scope, requires
+from surveyapp.services import agencies, assignments, designer, period, surveys
 from surveyapp.services.problems import InputRefused
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
@@ -29,10 +29,10 @@ def new() -> Any:
     lang = current_language()
     scope = designer.scope_for(db.session, current_user)
     form.questionnaire.choices = questionnaire_choices(scope, lang)
-    form.agencies.choices = [
-        SelectChoice(a.code, f"{a.code} — {a.name(lang)}")
-        for a in db.session.scalars(scoped_agencies(current_user))
-    ]
+    offered = list(db.session.scalars(current_scope().agency_query()))
+    form.agencies.choices = [SelectChoice(a.code, f"{a.code} — {a.name(lang)}") for a in offered]
+    if form.is_submitted() and set(form.agencies.data or []) - {a.code for a in offered}:
+        abort(404)  # an agency out of scope, as for an unknown one
     if form.validate_on_submit():
         try:
             survey = surveys.create_survey(
@@ -82,30 +82,28 @@ def questionnaire_choices(scope: designer.Scope, lang: str) -> dict[str, list[Se
 @bp.get("/<int:survey_id>")
 @requires("analyse")
 def detail(survey_id: int) -> Any:
+    scope = current_scope()
     survey = visible_survey(survey_id)
     invite_form = InviteForm()
     invite_form.agency.choices = agency_choices(survey)
-    previous_choices = [
-        s
-        for s in period.candidates(db.session, survey)
-        if any(in_scope(current_user, a) for a in s.agencies)
-    ]
     return render_template(
         "surveys/detail.html",
         survey=survey,
-        submitted=surveys.count_submitted(db.session, survey),
+        agencies=scope.agencies(survey),
+        spans=scope.spans(survey),
+        submitted=surveys.count_submitted(db.session, survey, scope),
         invite_form=invite_form,
-        previous_choices=previous_choices,
+        previous_choices=[s for s in period.candidates(db.session, survey) if scope.spans(s)],
+        progress=assignments.progress_counts(db.session, survey, scope),
     )
 
 
 def agency_choices(survey: Survey) -> list[SelectChoice]:
-    return [SelectChoice(a.code, a.name(current_language())) for a in survey.agencies]
+    """The survey's agencies in the user's scope, for a form's drop-down."""
+    lang = current_language()
+    return [SelectChoice(a.code, a.name(lang)) for a in current_scope().agencies(survey)]
 
 
 def visible_survey(survey_id: int) -> Survey:
     """A survey the current user may see: one of its agencies is in the user's scope."""
-    survey = surveys.get_survey(db.session, survey_id)
-    if survey is None or not any(in_scope(current_user, a) for a in survey.agencies):
-        abort(404)
-    return survey
+    return surveys.visible_survey(db.session, current_scope(), survey_id)

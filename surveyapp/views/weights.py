@@ -18,8 +18,8 @@ from surveyapp.extensions import db
 from surveyapp.forms.weights import LateThresholdForm, WeightsForm
 from surveyapp.i18n import current_language, percent
 from surveyapp.models import Survey
-from surveyapp.security import in_scope, require_agency, requires, scope_root
-from surveyapp.services import dashboard, triangulation, weighting, weighting_targets
+from surveyapp.security import Scope, current_scope, require_agency, requires
+from surveyapp.services import dashboard, surveys, triangulation, weighting, weighting_targets
 from surveyapp.services.problems import InputRefused, Problem
 from surveyapp.views.surveys import visible_survey
 
@@ -29,9 +29,10 @@ LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def _province_survey(survey_id: int) -> Survey:
-    """Weights span every stratum (agency): only province-level users see them."""
-    survey = visible_survey(survey_id)
-    if scope_root(current_user) is not None:
+    """Weights span every stratum (agency): only users whose scope spans the survey see
+    them, and only where citizens answer."""
+    survey = current_scope().whole(surveys.get_survey(db.session, survey_id))
+    if not surveys.features(survey).citizens:
         abort(404)
     return survey
 
@@ -120,8 +121,11 @@ def _targets_text(targets: tuple[weighting_targets.Target, ...]) -> str:
 @bp.route("/results/<int:survey_id>/records", methods=["GET", "POST"])
 @requires("analyse")
 def records(survey_id: int) -> Any:
+    scope = current_scope()
     survey = visible_survey(survey_id)
-    province = scope_root(current_user) is None
+    if not surveys.features(survey).citizens:
+        abort(404)
+    province = scope.spans(survey)
     # Rule R6's threshold is the province's: set here by its users, read by everyone.
     threshold_form = LateThresholdForm() if province else None
     if request.method == "POST":
@@ -136,12 +140,8 @@ def records(survey_id: int) -> Any:
     elif threshold_form is not None:
         threshold_form.percent.data = Decimal(str(round(survey.late_threshold * 100, 1)))
     code = request.args.get("agency")
-    focus = require_agency(db.session, current_user, code) if code else scope_root(current_user)
-    agencies = [
-        a
-        for a in survey.agencies
-        if in_scope(current_user, a) and (focus is None or a.path.startswith(focus.path))
-    ]
+    focus = require_agency(db.session, current_user, code) if code else scope.root
+    agencies = [a for a in scope.agencies(survey) if Scope(focus).covers(a)]
     table = triangulation.compare(db.session, survey, agencies, as_of=_as_of())
     lang = current_language()
     return render_template(
