@@ -47,6 +47,7 @@ SHELL_RUNS: dict[str, tuple[list[str], int, str]] = {
     ),
     "templates": ([], 0, "sipas-2017"),
     "users create": (["a@example.org", "--role", "nobody", "--password-stdin"], 1, "nobody"),
+    "users disable": (["nobody@example.org"], 1, "no account nobody@example.org"),
     "users token": (["nobody@example.org"], 1, "error: no account nobody@example.org"),
     "weights": (["999999"], 1, NO_SURVEY),
     "worker": (["--burst"], 2, "SURVEYAPP_REDIS_URL is not set"),

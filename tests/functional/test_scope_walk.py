@@ -65,6 +65,7 @@ OWN_URLS = {
     "fieldwork.frame_report": [],
     "fieldwork.frame_report_csv": [],
     "fieldwork.frame_imported": [],
+    "fieldwork.frame_job": [],
     "fieldwork.sample_size_page": [],
     "fieldwork.draw": [],
     "fieldwork.sample_csv": [],
