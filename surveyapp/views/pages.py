@@ -45,6 +45,7 @@ class Place:
     home: str | None = None  # officials: their list of agencies, linked from every page
     next_entry: str | None = None  # paper: after saving, straight to a blank questionnaire
     start: str = ""  # kiosk: the start page, a new visit ("Start over" posts there)
+    goes_on: str | None = None  # kiosk start: where its visit goes on after a valid post
     notice: str | None = None  # a note above the page (the kiosk's "left idle")
 
 
@@ -140,7 +141,7 @@ def _post(visit: Visit, place: Place) -> Any:
         place.submitted = True
         return done(place, "already-submitted", visit.agency)
     db.session.commit()
-    return redirect(place.here, 303)
+    return redirect(place.goes_on or place.here, 303)
 
 
 def _stay(
@@ -162,7 +163,7 @@ def _stay(
             place.submitted = True
             return done(place, "already-submitted", visit.agency)
         db.session.commit()
-    return redirect(place.here + (f"?lang={switch}" if switch else ""), 303)
+    return redirect((place.goes_on or place.here) + (f"?lang={switch}" if switch else ""), 303)
 
 
 def _submit(
@@ -182,7 +183,7 @@ def _submit(
         return redirect(place.next_entry, 303)
     db.session.commit()
     session[JUST_SUBMITTED] = place.marker
-    return redirect(place.here, 303)
+    return redirect(place.goes_on or place.here, 303)
 
 
 def render_page(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -138,22 +139,30 @@ def open_link(survey_id: int, agency_code: str) -> Any:
 def kiosk(survey_id: int, agency_code: str) -> Any:
     """A counter tablet's start: a new visit for whoever opens it, never the last person's.
 
-    Its POST is the "Start over" button of every kiosk page. The visit then goes on at
-    ``kiosk_visit``, found through a cookie, until sent, left idle, or started over.
+    Its welcome page posts back here, as every page does; a valid post hands the new
+    visit to ``kiosk_visit``, found through a cookie, until sent, left idle, or started
+    over. "Start over" on every kiosk page posts to ``?restart=1`` here (in the URL, so
+    that no field of the page's own form can be taken for it).
     """
     place = _open_place(survey_id, agency_code, kiosk=True)
-    if request.method == "POST":
+    if request.method == "POST" and request.args.get("restart"):
         return _forget(redirect(place.start, 303), place)
     _reads_outside_a_transaction()
     if request.args.get("timed_out"):
         place.notice = _("The previous visit was left idle, so it was closed. Please start again.")
+    welcome = replace(place, here=place.start, goes_on=place.here)
+    key = visits.new_resume_key()
     try:
-        visit = _open_visit(survey_id, agency_code, visits.new_resume_key(), place)
+        visit = _open_visit(survey_id, agency_code, key, welcome)
     except visits.LinkNotFound:
         abort(404)
     except visits.SurveyClosed:
         return done(place, "closed")
-    return _forget(answer(visit, place), place)
+    response = make_response(answer(visit, welcome))
+    if request.method == "POST" and response.status_code == 303:
+        _remember(response, place, key)
+        return response
+    return _forget(response, place)
 
 
 def _open_place(survey_id: int, agency_code: str, kiosk: bool) -> Place:

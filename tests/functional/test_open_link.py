@@ -169,13 +169,13 @@ def _in_progress() -> list[Response]:
     )
 
 
-def test_kiosk_pages_carry_the_kiosk_class_and_post_to_the_visit(client: FlaskClient) -> None:
+def test_kiosk_pages_carry_the_kiosk_class_and_hand_the_visit_on(client: FlaskClient) -> None:
     survey = _open_survey()
     start, visit = _kiosk(survey)
     page = client.get(start)
     assert page.status_code == 200
     assert re.search(r'<body class="[^"]*\bkiosk\b', page.text)
-    assert form_action(page.text) == visit
+    assert form_action(page.text) == start  # every page posts back to its own URL
     assert "come back later with the same link" not in page.text
     moved = _begin(client, start)
     assert moved.status_code == 303
@@ -208,10 +208,12 @@ def test_start_over_leaves_the_visit_unsent_for_the_next_person(client: FlaskCli
     start, visit = _kiosk(survey)
     _begin(client, start)
     page = client.get(visit)
-    restart = re.search(rf'<form method="post" action="{start}" class="kiosk-restart">', page.text)
+    restart = re.search(
+        rf'<form method="post" action="{start}\?restart=1" class="kiosk-restart">', page.text
+    )
     assert restart, "every kiosk page has a start-over button"
-    assert client.post(start, data={}).status_code == 400  # a POST with CSRF only
-    left = client.post(start, data=factories.form_fields(page.text))
+    assert client.post(start + "?restart=1", data={}).status_code == 400  # CSRF only
+    left = client.post(start + "?restart=1", data=factories.form_fields(page.text))
     assert left.status_code == 303 and left.headers["Location"].endswith(start)
     assert current_page(client.get(start).text) == "welcome"
     assert client.get(visit).status_code == 303  # nothing to resume

@@ -52,17 +52,18 @@ def _walk(client: FlaskClient, url: str) -> dict[str, int]:
     late = {"result_received": "1", "result_timing": "3", "gave_feedback": "1"}
     for _ in range(20):
         page = client.get(url)
-        url = form_action(page.text)  # a kiosk's start page posts to its visit's URL
+        url = form_action(page.text)
         weights[current_page(page.text)] = _weight(client, page.text, page.data)
         if is_last(page.text):
             sent = client.post(url, data=sending(page.text, **late))
             assert sent.status_code == 303
-            thanks = client.get(url)
+            thanks = client.get(sent.headers["Location"])
             assert 'data-state="submitted"' in thanks.text
             weights["thank-you"] = _weight(client, thanks.text, thanks.data)
             return weights
         moved = client.post(url, data={**answers_for(page.text, **late), "action": "next"})
         assert moved.status_code == 303, moved.text
+        url = moved.headers["Location"]  # a kiosk's start page hands its visit on
     raise AssertionError("never reached the last page")
 
 
