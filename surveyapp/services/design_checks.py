@@ -36,7 +36,7 @@ def _message(message_vi: str, message_en: str) -> dict[str, str]:
         problems.append(Problem("message_en", _("The message in English is required.")))
     if problems:
         raise InputRefused(problems)
-    return label(message_vi, message_en)
+    return label(message_vi, message_en, "message")
 
 
 def add(

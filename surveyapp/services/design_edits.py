@@ -54,9 +54,37 @@ class ItemInput:
 # --- small helpers ---------------------------------------------------------------------
 
 
-def label(vi: str, en: str) -> dict[str, str]:
-    """A ``{"vi": ..., "en": ...}`` label without empty languages."""
-    return {lang: text.strip() for lang, text in (("vi", vi), ("en", en)) if text.strip()}
+TITLE_MAX = 200  # titles and names: one line in lists, headers and exports
+TEXT_MAX = 2000  # a question's wording, a hint, a description, a message
+
+
+def label(
+    vi: str,
+    en: str,
+    field: str = "label",
+    problems: list[Problem] | None = None,
+    *,
+    limit: int = TEXT_MAX,
+    at: str | None = None,
+) -> dict[str, str]:
+    """A ``{"vi": ..., "en": ...}`` label without empty languages.
+
+    A text longer than ``limit`` is a problem at ``field_vi`` / ``field_en`` (or ``at``),
+    added to ``problems`` when given, else raised at once.
+    """
+    texts = {lang: text.strip() for lang, text in (("vi", vi), ("en", en)) if text.strip()}
+    too_long = [
+        Problem(
+            at or f"{field}_{lang}",
+            _("At most %(max)s characters; this text has %(n)s.", max=limit, n=len(text)),
+        )
+        for lang, text in texts.items()
+        if len(text) > limit
+    ]
+    if too_long and problems is None:
+        raise InputRefused(too_long)
+    (problems if problems is not None else []).extend(too_long)
+    return texts
 
 
 def refuse(where: str, message: str) -> InputRefused:
@@ -143,8 +171,8 @@ def set_metadata(
     minutes = number(estimated_minutes, "estimated_minutes", problems, positive=True)
     if problems:
         raise InputRefused(problems)
-    doc["title"] = label(title_vi, title_en)
-    description = label(description_vi, description_en)
+    doc["title"] = label(title_vi, title_en, "title", limit=TITLE_MAX)
+    description = label(description_vi, description_en, "description")
     if description:
         doc["description"] = description
     else:
@@ -164,7 +192,11 @@ def add_section(doc: dict[str, Any], *, title_vi: str, title_en: str) -> str:
         raise refuse("title_vi", _("The Vietnamese title is required."))
     section_id = new_id("s", section_ids(doc))
     doc.setdefault("sections", []).append(
-        {"id": section_id, "title": label(title_vi, title_en), "items": []}
+        {
+            "id": section_id,
+            "title": label(title_vi, title_en, "title", limit=TITLE_MAX),
+            "items": [],
+        }
     )
     return section_id
 
@@ -173,7 +205,7 @@ def update_section(doc: dict[str, Any], section_id: str, *, title_vi: str, title
     _index, section = find_section(doc, section_id)
     if not title_vi.strip():
         raise refuse("title_vi", _("The Vietnamese title is required."))
-    section["title"] = label(title_vi, title_en)
+    section["title"] = label(title_vi, title_en, "title", limit=TITLE_MAX)
 
 
 def move_section(doc: dict[str, Any], section_id: str, direction: str) -> None:
@@ -256,9 +288,9 @@ def _build_item(doc: dict[str, Any], data: ItemInput, taken: set[str]) -> dict[s
     item: dict[str, Any] = {
         "id": item_id,
         "type": data.type,
-        "label": label(data.label_vi, data.label_en),
+        "label": label(data.label_vi, data.label_en, "label", problems),
     }
-    hint = label(data.hint_vi, data.hint_en)
+    hint = label(data.hint_vi, data.hint_en, "hint", problems)
     if hint:
         item["hint"] = hint
     if data.required and data.type != "info":
@@ -310,7 +342,9 @@ def parse_options(rows: list[OptionInput], problems: list[Problem]) -> list[dict
             problems.append(
                 Problem(where, _("Row %(row)s: the Vietnamese label is required.", row=row))
             )
-        option: dict[str, Any] = {"label": label(entry.label_vi, entry.label_en)}
+        option: dict[str, Any] = {
+            "label": label(entry.label_vi, entry.label_en, problems=problems, at=where)
+        }
         if entry.missing:
             option["missing"] = True
         points = _points(entry.points, where, row, problems)
@@ -376,7 +410,7 @@ def set_scale(
         raise InputRefused(problems)
     key = scale_id or new_id("scale", set(scales))
     scale: dict[str, Any] = {"options": parsed}
-    name = label(name_vi, name_en)
+    name = label(name_vi, name_en, "name", limit=TITLE_MAX)
     if name:
         scale = {"label": name, **scale}
     scales[key] = scale

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 
 from surveyapp.services.design_edits import (
     DIRECTIONS,
+    TITLE_MAX,
     NotInDocument,
     find_item,
     label,
@@ -48,7 +49,7 @@ def _find(entries: list[dict[str, Any]], entry_id: str) -> tuple[int, dict[str, 
 def _named(label_vi: str, label_en: str, problems: list[Problem]) -> dict[str, str]:
     if not label_vi.strip():
         problems.append(Problem("label_vi", _("The Vietnamese name is required.")))
-    return label(label_vi, label_en)
+    return label(label_vi, label_en, "label", problems, limit=TITLE_MAX)
 
 
 def settings(doc: dict[str, Any], *, satisfied: str, aggregate: str) -> None:

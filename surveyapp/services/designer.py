@@ -181,6 +181,77 @@ def create_from_template(
     return _store_copy(session, scope, document, source=template_id, actor_id=actor_id, now=now)
 
 
+LANGUAGE_CHOICES = {"vi,en": ["vi", "en"], "vi": ["vi"]}
+AUDIENCES = ("citizen", "official")
+KEY = re.compile(r"[a-z0-9][a-z0-9_.-]{0,55}")
+
+
+def create_blank(
+    session: DbSession,
+    scope: Scope,
+    *,
+    key: str,
+    title_vi: str,
+    title_en: str,
+    languages: str,
+    audience: str,
+    actor_id: int | None,
+    now: datetime,
+) -> QuestionnaireVersion:
+    """A province's empty draft, version 1: one section without questions yet.
+
+    It may be saved and edited as it is; publishing waits until every section has items.
+    """
+    key = key.strip().lower()
+    problems: list[Problem] = []
+    if not KEY.fullmatch(key):
+        message = _(
+            "Use 1 to 56 lower-case letters, digits, '-', '_' or '.', "
+            "starting with a letter or a digit."
+        )
+        problems.append(Problem("key", message))
+    elif key in {t.id for t in templates.list_templates()} or session.scalar(
+        select(Questionnaire.id).where(Questionnaire.key == key)
+    ):
+        problems.append(Problem("key", _('"%(key)s" is already used: choose another id.', key=key)))
+    if not title_vi.strip():
+        problems.append(Problem("title_vi", _("The Vietnamese title is required.")))
+    if languages not in LANGUAGE_CHOICES:
+        problems.append(Problem("languages", _("Choose the questionnaire's languages.")))
+    if audience not in AUDIENCES:
+        problems.append(Problem("audience", _("Choose who answers the questionnaire.")))
+    langs = LANGUAGE_CHOICES.get(languages, ["vi"])
+    title = edits.label(
+        title_vi, title_en if "en" in langs else "", "title", problems, limit=edits.TITLE_MAX
+    )
+    if problems:
+        raise InputRefused(problems)
+    part = {"vi": "Phần 1", "en": "Part 1"}
+    document = {
+        "id": key,
+        "version": 1,
+        "title": title,
+        "languages": langs,
+        "audience": audience,
+        "sections": [{"id": "s1", "title": {k: part[k] for k in langs}, "items": []}],
+    }
+    questionnaire = Questionnaire(key=key, owner_agency_id=scope.province_id, created_at=now)
+    session.add(questionnaire)
+    session.flush()
+    version = QuestionnaireVersion(
+        questionnaire_id=questionnaire.id,
+        version=1,
+        document=document,
+        created_at=now,
+        created_by_id=actor_id,
+        note=_("Started blank"),
+    )
+    session.add(version)
+    session.flush()
+    record(session, actor_id, "questionnaire.create", questionnaire, key=key, source="blank")
+    return version
+
+
 def copy_questionnaire(
     session: DbSession,
     scope: Scope,

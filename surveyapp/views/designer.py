@@ -159,17 +159,47 @@ def errors_by_field(problems: list[Problem]) -> dict[str, list[str]]:
 # --- the list, creating and copying ---------------------------------------------------------
 
 
+BLANK_FIELDS = ("key", "title_vi", "title_en", "languages", "audience")
+
+
 @bp.get("/")
 @requires("design")
 def index() -> Any:
-    mine = scope()
+    return index_page({"languages": "vi,en", "audience": "citizen"}, [])
+
+
+def index_page(blank: dict[str, str], problems: list[Problem]) -> str:
+    """The list, with the forms to start one; ``blank`` is what the blank form shows."""
     lang = current_language()
     rows = [
         (q, designer.latest(q), designer.owner_name(db.session, q, lang) or _("Shared"))
-        for q in designer.list_questionnaires(db.session, mine)
+        for q in designer.list_questionnaires(db.session, scope())
         if q.versions
     ]
-    return render_template("designer/index.html", rows=rows, templates=list_templates())
+    return render_template(
+        "designer/index.html",
+        rows=rows,
+        templates=list_templates(),
+        blank=blank,
+        errors=errors_by_field(problems),
+    )
+
+
+@bp.post("/blank")
+@requires("design")
+def create_blank() -> Any:
+    values = {f: request.form.get(f, "") for f in BLANK_FIELDS}
+    version, problems = run(
+        lambda: designer.create_blank(
+            db.session, scope(), **values, actor_id=current_user.id, now=utcnow()
+        )
+    )
+    if problems:
+        return index_page(values, problems)
+    flash(_("Your blank questionnaire is ready: add its first question."), "success")
+    return redirect(
+        url_for(".new_item", key=version.questionnaire.key, number=1, section_id="s1"), 303
+    )
 
 
 @bp.post("/create")

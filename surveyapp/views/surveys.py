@@ -72,7 +72,7 @@ def questionnaire_choices(scope: designer.Scope, lang: str) -> dict[str, list[Se
     for q in designer.fieldable(db.session, scope):  # the variants made in the designer
         fielded = designer.version_for_survey(db.session, scope, q.key)
         owner = designer.owner_name(db.session, q, lang)
-        group = _("Made by %(owner)s", owner=owner) if owner else _("National questionnaires")
+        group = _("Made by %(owner)s", owner=owner) if owner else _("Shared")
         groups.setdefault(group, []).append(
             option(q.key, fielded.document["title"], fielded.version)
         )

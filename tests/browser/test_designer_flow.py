@@ -171,3 +171,54 @@ def test_designer_builds_previews_and_publishes_a_questionnaire(
     page.goto(f"/designer/{KEY}/1/")
     expect(page.get_by_text("This version is published and can no longer change.")).to_be_visible()
     expect(page.get_by_role("button", name="Add section")).to_have_count(0)
+
+
+def test_designer_starts_a_blank_questionnaire_and_compares_its_versions(
+    new_context: Any, screenshot: Callable[[Page, str], Path]
+) -> None:
+    known = factories.province()
+    factories.user("designer@hn.example", "designer", known["SXD"])
+    page = new_context(PHONE).new_page()
+    sign_in(page, "designer@hn.example")
+
+    # a blank questionnaire: a refused id is explained beside its field
+    page.goto("/designer/?lang=en")
+    page.get_by_label("Title (Vietnamese) *").fill("Khảo sát thử")
+    page.get_by_label("Questionnaire id *").fill("Bad Id")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Start a blank questionnaire").click()
+    expect(page.locator("#err-key")).to_contain_text("lower-case letters")
+    screenshot(page, "designer-blank-refused-phone")
+    page.get_by_label("Questionnaire id *").fill("thu-nghiem")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Start a blank questionnaire").click()
+    expect(page.get_by_role("status")).to_contain_text("add its first question")
+    add_question(
+        page, {"type": "text", "vi": "Ý kiến", "en": "Comments", "id": "y_kien"}, another=False
+    )
+
+    # publish, then a new version: its note is required, and said so beside the field
+    page.goto("/designer/thu-nghiem/1/publish?lang=en")
+    page.get_by_label("I have checked the questions and the preview").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Publish", exact=True).click()
+    page.locator("#f-note").evaluate("input => input.removeAttribute('required')")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Make a new version").click()
+    expect(page.locator("#err-note")).to_have_text("Say in a few words what this version changes.")
+    screenshot(page, "designer-new-version-refused-phone")
+    page.locator("#f-note").fill("Sửa câu chữ")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Make a new version").click()
+
+    # reword the Vietnamese only: the English diff shows the Vietnamese texts
+    page.goto("/designer/thu-nghiem/2/items/y_kien?lang=en")
+    page.get_by_label("Wording (Vietnamese)").fill("Ý kiến đóng góp")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save question").click()
+    page.goto("/designer/thu-nghiem/diff?from=1&to=2&lang=en")
+    expect(page.locator(".diff-counts")).to_contain_text("1 question reworded")
+    changed = page.get_by_role("table", name="Questions changed")
+    expect(changed).to_contain_text("Ý kiến đóng góp")
+    expect(changed).not_to_contain_text("Comments")
+    screenshot(page, "designer-diff-en-phone")

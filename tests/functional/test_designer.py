@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from surveyapp.extensions import db
 from surveyapp.models import (
@@ -766,3 +766,73 @@ def test_an_import_larger_than_a_respondent_page_is_read_and_needs_its_token(
         content_type="multipart/form-data",
     )
     assert forged.status_code == 400
+
+
+def test_a_blank_questionnaire_starts_empty_and_publishes_once_it_has_questions(
+    client: FlaskClient,
+) -> None:
+    _designer(client)
+    blank = {
+        "key": "khao-sat-moi",
+        "title_vi": "Khảo sát mới",
+        "title_en": "New survey",
+        "languages": "vi",
+        "audience": "official",
+    }
+    made = _post(client, "/designer/blank", blank)
+    assert made.status_code == 303
+    assert made.headers["Location"].endswith("/designer/khao-sat-moi/1/sections/s1/new")
+    version = _version("khao-sat-moi")
+    assert version.document == {
+        "id": "khao-sat-moi",
+        "version": 1,
+        "title": {"vi": "Khảo sát mới"},  # English was not chosen
+        "languages": ["vi"],
+        "audience": "official",
+        "sections": [{"id": "s1", "title": {"vi": "Phần 1"}, "items": []}],
+    }
+    owner = db.session.get(Questionnaire, version.questionnaire_id)
+    assert owner is not None and owner.owner_agency_id is not None  # the province's own
+    refused = _post(client, "/designer/khao-sat-moi/1/publish?lang=en", {"confirm": "1"})
+    assert refused.status_code == 303 and _version("khao-sat-moi").status is VersionStatus.DRAFT
+    question = {"type": "text", "id": "y_kien", "label_vi": "Ý kiến của ông/bà"}
+    assert _post(client, "/designer/khao-sat-moi/1/sections/s1/new", question).status_code == 303
+    assert _post(client, "/designer/khao-sat-moi/1/publish", {"confirm": "1"}).status_code == 303
+    assert _version("khao-sat-moi").status is VersionStatus.OPEN
+
+
+def test_a_blank_questionnaire_with_bad_details_is_refused_beside_each_field(
+    client: FlaskClient,
+) -> None:
+    _designer(client)
+    taken = _create(client).split("/")[2]
+    cases = [
+        ({"key": "Bad Id!", "title_vi": "T"}, "key", "Use 1 to 56 lower-case letters"),
+        ({"key": taken, "title_vi": "T"}, "key", f"&#34;{taken}&#34; is already used"),
+        ({"key": "sipas-2017", "title_vi": "T"}, "key", "is already used"),
+        ({"key": "ok"}, "title_vi", "The Vietnamese title is required."),
+        ({"key": "ok", "title_vi": "T" * 201}, "title_vi", "At most 200 characters; this text"),
+        ({"key": "ok", "title_vi": "T", "audience": "x"}, "audience", "Choose who answers"),
+    ]
+    for data, field, message in cases:
+        form = {"languages": "vi,en", "audience": "citizen", **data}
+        page = _post(client, "/designer/blank?lang=en", form)
+        assert page.status_code == 200, data
+        beside = re.search(rf'<p class="field-error" id="err-{field}">([^<]*)</p>', page.text)
+        assert beside and message in beside.group(1), (data, page.text[-3000:])
+        assert f'value="{form.get("title_vi", "")[:20]}' in page.text  # what was typed stays
+    assert db.session.scalar(select(func.count()).select_from(Questionnaire)) == 1
+
+
+def test_designer_texts_over_their_length_limit_are_refused_with_the_limit(
+    client: FlaskClient,
+) -> None:
+    _designer(client)
+    base, key = _blank(client)
+    long_question = {"type": "text", "id": "dai", "label_vi": "x" * 2001}
+    page = _post(client, f"{base}sections/s_main/new?lang=en", long_question)
+    assert page.status_code == 200
+    assert "At most 2000 characters; this text has 2001." in page.text
+    assert "dai" not in {i["id"] for i in _version(key).document["sections"][0]["items"]}
+    long_title = _post(client, f"{base}details?lang=en", {"title_vi": "T" * 300})
+    assert "At most 200 characters; this text has 300." in long_title.text

@@ -2,7 +2,12 @@
 
 Export writes what KoBoToolbox/ODK/SurveyCTO read, plus a ``framework`` sheet for the
 scoring framework, and reads its own output back to the same document. Import accepts
-workbooks as people really write them (see ``from_xlsform``). Not carried by a workbook:
+workbooks as people really write them (see ``from_xlsform``), as pyxform does: a group
+inside a group joins its section under its label as a heading, keeping its ``relevant``
+on each of its questions; a language named without a code (``label::Swahili``) gets its
+code when the name is known, else a private ``x-`` key, with a warning; a
+``settings.version`` that is not one of our numbers (``2025.1``, ``202412041``) is the
+author's label, kept as ``form_version``. Not carried by a workbook:
 ``x_`` extension keys, ``description``, scale labels and item ``checks``; inline item
 options come back as a scale named after the list.
 
