@@ -9,7 +9,7 @@ from datetime import timedelta
 import click
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import select
+from sqlalchemy import select, text
 from werkzeug.serving import run_simple
 
 from surveyapp import MIGRATIONS_DIR, create_app
@@ -134,6 +134,10 @@ def run_demo(*, port: int, fresh: bool, serve: bool) -> None:
     app = create_app(base, demo=True)
     with app.app_context():
         upgrade(directory=str(MIGRATIONS_DIR))
+        if db.engine.dialect.name == "sqlite":
+            # Pages keep reading while a background frame import writes its rows.
+            db.session.execute(text("PRAGMA journal_mode=WAL"))
+            db.session.commit()
         survey = db.session.scalar(select(Survey).where(Survey.title == SURVEY_TITLE))
         if survey is None:
             click.echo("Seeding the demo province (two rounds, about 6,000 responses)…", err=True)
