@@ -39,6 +39,7 @@ from surveyapp.scoring import (
     score_by,
     target_gap,
 )
+from surveyapp.security import Scope
 from surveyapp.services import (
     dashboard_filters,
     monitoring,
@@ -205,11 +206,7 @@ def build(
     data = _Data(framework, arrays.answers, arrays.design(), by, everyone)
     result = score(framework, arrays.answers, data.design, domain=domain)
     scores = score_by(framework, arrays.answers, data.design, by).domains
-    visible = [
-        (pos, a)
-        for pos, a in enumerate(survey.agencies)
-        if user_root is None or a.path.startswith(user_root.path)
-    ]
+    visible = [(pos, a) for pos, a in enumerate(survey.agencies) if Scope(user_root).covers(a)]
     # A user tied to the province (every surveyed agency under it) sees it all.
     scoped = len(visible) < len(survey.agencies)
     total = None if scoped else score(framework, arrays.answers, data.design, domain=everyone)

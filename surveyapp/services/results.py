@@ -12,6 +12,7 @@ from sqlalchemy import select
 from surveyapp.extensions import DbSession
 from surveyapp.models import Agency, Survey
 from surveyapp.scoring import Framework, IndexResult, SurveyDesign, score, score_by
+from surveyapp.security import Scope
 from surveyapp.services.weighting import WeightsUsed
 
 NUMERIC_TYPES = ("likert", "single", "number")
@@ -69,7 +70,7 @@ def indices_by_agency(
     session: DbSession, survey: Survey, arrays: ResponseArrays, scope: Agency | None = None
 ) -> dict[Agency, IndexResult]:
     """One result per surveyed agency (its whole subtree), in one pass over the data."""
-    wanted = [a for a in survey.agencies if scope is None or a.path.startswith(scope.path)]
+    wanted = Scope(scope).agencies(survey)
     by = agency_labels(session, arrays, wanted)
     scores = score_by(_framework(survey), arrays.answers, arrays.design(), by)
     empty = indices(survey, arrays, np.zeros(arrays.n, dtype=bool))

@@ -228,3 +228,14 @@ def test_each_survey_page_offers_what_its_mode_does(
     assert 'name="channel"' not in par and "response rate" not in par.lower()
     assert "Target 85" not in par and "Gap to target" not in par
     assert "response rate" not in client.get(f"/results/{o}?lang=en").text.lower()
+
+
+def test_an_open_surveys_fieldwork_page_offers_no_draw(
+    client: FlaskClient, province_surveys: dict[str, int]
+) -> None:
+    factories.user("province@example.org", "fieldwork")
+    factories.login(client, "province@example.org")
+    page = client.get(f"/surveys/{province_surveys['o']}/fieldwork?lang=en").text
+    assert "Import one-stop records" in page and "Draw the sample" not in page
+    invited = client.get(f"/surveys/{province_surveys['s']}/fieldwork?lang=en").text
+    assert "Draw the sample" in invited
