@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from surveyapp.extensions import db
 from surveyapp.models import Disposition, Invitation
-from surveyapp.services import frames, sampling
+from surveyapp.services import frames
 from tests import factories
 from tests.functional.test_outreach import frame_file
 
@@ -38,8 +38,6 @@ def test_print_letters_then_a_phone_scans_the_qr_code_and_answers(
     factories.province()
     survey = factories.survey(("SXD", "STP"))
     frames.import_frame(db.session, survey, frame_file(tmp_path / "frame.csv"))
-    sampling.draw_sample(db.session, survey, size=10, strata_columns=["agency"], seed=1,
-                         reserve_fraction=0, links=factories.links())  # fmt: skip
     db.session.commit()
     factories.user("field@example.org", "fieldwork")
 
@@ -48,12 +46,18 @@ def test_print_letters_then_a_phone_scans_the_qr_code_and_answers(
     staff.locator("#email").fill("field@example.org")
     staff.locator("#password").fill(factories.PASSWORD)
     staff.locator("button[type=submit]").click()
+    # Drawn on the web, as a new user does: everyone (n_h = N_h), so no reserve.
+    staff.goto(f"/surveys/{survey.id}/draw")
+    staff.get_by_label("Tổng cỡ mẫu n").fill("10")
+    staff.get_by_role("button", name="Chọn mẫu", exact=True).click()
+    expect(staff.locator(".flash-success")).to_contain_text("10 thư mời")
     staff.goto(f"/surveys/{survey.id}")
     staff.get_by_role("link", name="Thư mời, tin nhắn và nhắc lại").click()
     staff.get_by_label("Cơ quan").select_option("SXD")
     staff.get_by_role("button", name="Xem").click()
     staff.get_by_role("link", name="In thư mời").click()
     letters = staff.locator("article.letter")
+    expect(staff.locator(".flash-error")).to_have_count(0)
     expect(letters).to_have_count(6)
     expect(letters.first).to_contain_text("Kính gửi Ông/Bà")
     screenshot(staff, "letters-screen")
