@@ -235,21 +235,7 @@ def create_blank(
         "audience": audience,
         "sections": [{"id": "s1", "title": {k: part[k] for k in langs}, "items": []}],
     }
-    questionnaire = Questionnaire(key=key, owner_agency_id=scope.province_id, created_at=now)
-    session.add(questionnaire)
-    session.flush()
-    version = QuestionnaireVersion(
-        questionnaire_id=questionnaire.id,
-        version=1,
-        document=document,
-        created_at=now,
-        created_by_id=actor_id,
-        note=_("Started blank"),
-    )
-    session.add(version)
-    session.flush()
-    record(session, actor_id, "questionnaire.create", questionnaire, key=key, source="blank")
-    return version
+    return _create(session, scope, document, _("Started blank"), "blank", actor_id, now)
 
 
 def copy_questionnaire(
@@ -307,6 +293,21 @@ def _store_copy(
 ) -> QuestionnaireVersion:
     key = _free_key(session, _key_base(session, scope, str(document["id"])))
     document["id"], document["version"] = key, 1
+    note = _("Copied from %(source)s", source=source)
+    return _create(session, scope, document, note, source, actor_id, now)
+
+
+def _create(
+    session: DbSession,
+    scope: Scope,
+    document: dict[str, Any],
+    note: str,
+    source: str,
+    actor_id: int | None,
+    now: datetime,
+) -> QuestionnaireVersion:
+    """A new questionnaire of the scope's province, ``document`` its first draft."""
+    key = str(document["id"])
     questionnaire = Questionnaire(key=key, owner_agency_id=scope.province_id, created_at=now)
     session.add(questionnaire)
     session.flush()
@@ -316,7 +317,7 @@ def _store_copy(
         document=document,
         created_at=now,
         created_by_id=actor_id,
-        note=_("Copied from %(source)s", source=source),
+        note=note,
     )
     session.add(version)
     session.flush()
