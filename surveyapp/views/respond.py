@@ -107,7 +107,7 @@ def open_link(survey_id: int, agency_code: str) -> Any:
         return done(place, "submitted")
     _reads_outside_a_transaction()
     key = _read_key(place)
-    if key is None and place.kiosk and request.method == "GET":
+    if key is None and place.kiosk:
         return redirect(place.start, 303)  # a tablet's visit begins at its start page
     fresh = key is None
     key = key or visits.new_resume_key()

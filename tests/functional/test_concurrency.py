@@ -238,7 +238,7 @@ def test_simultaneous_submits_on_an_open_link_send_once(live: LiveServer) -> Non
     tablet = Browser(live.url)
     welcome = tablet.get(start)
     assert (
-        tablet.post(url, {**factories.form_fields(welcome.text), "action": "next"}).status_code
+        tablet.post(start, {**factories.form_fields(welcome.text), "action": "next"}).status_code
         == 303
     )
     last = walk_to_last_page(tablet, url, **SCREEN)

@@ -210,8 +210,10 @@ def _walk_collecting(client: FlaskClient, url: str) -> list[Any]:
     seen = []
     page = client.get(url)
     seen.append(page)
-    url = form_action(page.text)  # a kiosk's start page posts to its visit's URL
-    client.post(url, data={**factories.form_fields(page.text), "action": "next"})
+    moved = client.post(
+        form_action(page.text), data={**factories.form_fields(page.text), "action": "next"}
+    )
+    url = moved.headers["Location"]  # a kiosk's start page hands its visit on
     screen = client.get(url)
     seen.append(screen)
     seen.append(client.post(url, data={**factories.form_fields(screen.text), "action": "next"}))
