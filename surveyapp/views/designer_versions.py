@@ -365,6 +365,6 @@ def import_questionnaire() -> Any:
             db.session.commit()
             flash(_("Imported as a new draft."), "success")
             for warning in problems:
-                flash(str(warning), "warning")
+                flash(f"{warning.path}: {_('warning')}: {warning.message}", "warning")
             return redirect(editor_url(version), 303)
     return render_template("designer/import.html", problems=problems)

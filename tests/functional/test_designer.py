@@ -836,3 +836,34 @@ def test_designer_texts_over_their_length_limit_are_refused_with_the_limit(
     assert "dai" not in {i["id"] for i in _version(key).document["sections"][0]["items"]}
     long_title = _post(client, f"{base}details?lang=en", {"title_vi": "T" * 300})
     assert "At most 200 characters; this text has 300." in long_title.text
+
+
+def test_import_warnings_are_flashed_as_warnings_in_the_page_language(
+    client: FlaskClient,
+) -> None:
+    import openpyxl
+
+    _designer(client)
+    book = openpyxl.Workbook()
+    survey = book.active
+    survey.title = "survey"
+    survey.append(["type", "name", "label::Tiếng Việt (vi)", "label::Swahili"])
+    survey.append(["text", "comment", "Góp ý", "Maoni"])
+    book.create_sheet("settings").append(["form_title", "form_id"])
+    book["settings"].append(["Phiếu thử", "thu"])
+    data = io.BytesIO()
+    book.save(data)
+    form = client.get("/designer/import")
+    imported = client.post(
+        "/designer/import?lang=vi",
+        data={
+            "csrf_token": factories.csrf_from(form.text),
+            "file": (io.BytesIO(data.getvalue()), "thu.xlsx"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert imported.status_code == 303, imported.text
+    page = html.unescape(client.get(imported.headers["Location"]).text)
+    warnings = re.findall(r'<p class="flash flash-warning"[^>]*>([^<]*)</p>', page)
+    assert any("Swahili" in text for text in warnings), page
+    assert all(": cảnh báo: " in text and "warning:" not in text for text in warnings)
