@@ -10,7 +10,7 @@ from werkzeug.exceptions import BadRequest
 
 from surveyapp.exports.table import columns, response_page
 from surveyapp.extensions import csrf, db
-from surveyapp.models import Survey
+from surveyapp.models import Agency, Survey
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.security import Scope, can, user_from_bearer
 from surveyapp.services import results, surveys
@@ -63,10 +63,19 @@ def indices(survey_id: int) -> Any:
     body = results.survey_json(
         db.session,
         survey,
-        scope=_scope().root,
+        scope=_agency(survey),
         by_agency=request.args.get("by") == "agency",
     )
     return jsonify(body)
+
+
+def _agency(survey: Survey) -> Agency | None:
+    """The agency whose figures are asked for: ``?agency=CODE`` (one of the survey's, in
+    scope, else a 404 as on the web), or the user's whole scope."""
+    code = request.args.get("agency")
+    if code is None:
+        return _scope().root
+    return _scope().survey_agency(survey, code)
 
 
 PER_PAGE = 100
@@ -80,7 +89,7 @@ def responses(survey_id: int) -> Any:
     page = request.args.get("page", "1")
     if not (page.isascii() and page.isdigit() and 1 <= int(page) <= LAST_PAGE):
         _refuse(_("page must be a whole number from 1 to %(last)s", last=LAST_PAGE))
-    scope = _scope().root
+    scope = _agency(survey)
     cols = columns(Questionnaire(survey.version.document), "vi")
     rows = response_page(db.session, survey, page=int(page), per_page=PER_PAGE, agency=scope)
     return jsonify(

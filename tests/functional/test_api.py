@@ -64,3 +64,23 @@ def test_scoped_user_gets_only_own_agency(client: FlaskClient) -> None:
     assert {r["agency"] for r in page["responses"]} == {"SXD"}
     other = factories.survey(codes=("STP",))
     assert client.get(f"/api/v1/surveys/{other.id}/indices", headers=headers).status_code == 404
+
+
+def test_agency_parameter_narrows_within_scope_and_refuses_outside(client: FlaskClient) -> None:
+    agencies = factories.province()
+    factories.user("analyst@example.org", "analyst")
+    factories.user("sxd@example.org", "analyst", agencies["SXD"])
+    survey = factories.survey()
+    for token in factories.tokens(survey, "SXD", 1) + factories.tokens(survey, "STP", 2):
+        _answer_everything(client, token)
+    base = f"/api/v1/surveys/{survey.id}"
+    province = _bearer("analyst@example.org")
+    assert client.get(f"{base}/indices?agency=STP", headers=province).json["n"] == 2
+    rows = client.get(f"{base}/responses?agency=STP", headers=province).json["responses"]
+    assert {r["agency"] for r in rows} == {"STP"}
+    department = _bearer("sxd@example.org")
+    for path in ("indices?agency=STP", "responses?agency=STP", "indices?agency=NOPE"):
+        refused = client.get(f"{base}/{path}", headers=department)
+        assert refused.status_code == 404, path  # not SXD's figures filed as another's
+        assert refused.json["error"]["status"] == 404
+    assert client.get(f"{base}/indices?agency=SXD", headers=department).json["n"] == 1
