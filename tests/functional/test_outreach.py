@@ -140,6 +140,8 @@ def test_letters_print_unsent_invitations_with_qr_and_link(
     assert "Nguyễn Văn An" in html and "HS0001" in html
     assert ("Sở Xây dựng" in html and "Khoảng 10 phút" in html) or "10 phút" in html
     assert "<script" not in html and "style=" not in html
+    letters = re.findall(r'<article class="letter".*?</article>', html, re.S)
+    assert letters and not any(survey.title in letter for letter in letters)  # staff's name
     # Showing letters changes nothing: marking them sent is its own confirmed step.
     assert {i.disposition for i in survey_invitations(survey)} == {D.NOT_SENT}
 
