@@ -1,7 +1,8 @@
 """Benchmark: frames.import_frame() against a bare psycopg bulk insert of the same rows.
 
 Generates a CSV frame of one-stop records (default 1,000,000 rows, dd/mm/yyyy dates,
-contacts on every row, 24 agencies), imports it through ``services/frames.py`` into a
+contacts on every row, 24 agencies), imports it through
+``fieldwork/services/frames/imports.py`` into a
 scratch PostgreSQL database, then, in the same run, loads the same file into the same
 tables with no validation: csv.reader → psycopg ``COPY`` (and, separately, psycopg
 ``executemany``), ids from the table's sequence, contacts into ``frame_contacts``.
@@ -73,7 +74,7 @@ def setup(url: str) -> tuple[Any, int, int]:
     from surveyapp import MIGRATIONS_DIR, create_app
     from surveyapp.extensions import db
     from surveyapp.models._types import utcnow
-    from surveyapp.services import agencies, surveys
+    from surveyapp.surveys.services import agencies, surveys
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
     with app.app_context():
@@ -95,7 +96,8 @@ def setup(url: str) -> tuple[Any, int, int]:
 
 def run_import(app: Any, survey_id: int, path: Path) -> int:
     from surveyapp.extensions import db
-    from surveyapp.services import frames, surveys
+    from surveyapp.fieldwork.services.frames import imports as frames
+    from surveyapp.surveys.services import surveys
 
     with app.app_context():
         survey = surveys.get_survey(db.session, survey_id)

@@ -42,7 +42,7 @@ from surveyapp.models import (
     SurveyStatus,
     VersionStatus,
 )
-from surveyapp.services.loading import load_response_arrays
+from surveyapp.results.services.loading import load_response_arrays
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"
 ITEMS = [f"q9_{i:02d}" for i in range(1, 34)]  # 5 bytes each: fixed-width COPY rows

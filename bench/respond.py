@@ -306,10 +306,12 @@ def seed(env: dict[str, str], respondents: int) -> dict[str, list[str]]:
     from flask_migrate import upgrade
 
     from surveyapp import MIGRATIONS_DIR, create_app
+    from surveyapp.design.services import questionnaires
     from surveyapp.extensions import db
+    from surveyapp.fieldwork.services import invitations
     from surveyapp.models import Agency, AgencyLevel
     from surveyapp.models._types import utcnow
-    from surveyapp.services import invitations, questionnaires, surveys
+    from surveyapp.surveys.services import surveys
 
     app = create_app()
     with app.app_context():

@@ -63,22 +63,13 @@ class IdConverter(IntegerConverter):
 
 
 def _register_blueprints(app: Flask) -> None:
-    from surveyapp.views import (
-        api,
-        auth,
-        designer,
-        designer_versions,
-        downloads,
-        fieldwork,
-        home,
-        officials,
-        outreach,
-        paper,
-        respond,
-        results,
-        surveys,
-        weights,
-    )
+    from surveyapp.accounts.views import auth
+    from surveyapp.collect.views import officials, paper, respond
+    from surveyapp.design.views import designer
+    from surveyapp.design.views import versions as designer_versions
+    from surveyapp.fieldwork.views import fieldwork, outreach
+    from surveyapp.results.views import api, downloads, results, weights
+    from surveyapp.surveys.views import home, surveys
 
     blueprints = (home, auth, surveys, designer, designer_versions, fieldwork, respond, results)
     for module in (*blueprints, officials, paper, outreach, downloads, api, weights):

@@ -73,7 +73,7 @@ class Config:
     RATELIMIT_KEY_PREFIX = "surveyapp"
     # Redis down must not turn respondent pages into errors: count in memory meanwhile.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
-    # Failed sign-ins (see views/auth.py): refused per e-mail and address, and per address
+    # Failed sign-ins (see accounts/views/auth.py): refused per e-mail and address, and per address
     # far higher (an office signs in together); per e-mail from anywhere, only slowed.
     RATELIMIT_LOGIN = "10 per 15 minutes"
     RATELIMIT_LOGIN_IP = "100 per 15 minutes"

@@ -169,6 +169,11 @@ def current_scope() -> Scope:
     return Scope.of(current_user)
 
 
+def visible_survey(survey_id: int) -> Survey:
+    """A survey the current user may see (one of its agencies is in scope); else a 404."""
+    return current_scope().visible(db.session.get(Survey, survey_id))
+
+
 def scope_root(user: User) -> Agency | None:
     """The agency a user is tied to; None means the whole province (every agency)."""
     return Scope.of(user).root

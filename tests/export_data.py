@@ -7,7 +7,7 @@ from typing import Any
 
 from surveyapp.extensions import db
 from surveyapp.models import Agency, Answer, Channel, Response, ResponseStatus, Survey
-from surveyapp.services import agencies
+from surveyapp.surveys.services import agencies
 
 FORMULA = '=HYPERLINK("http://evil.example","x")'
 COMMENT_VI = "Cán bộ nhiệt tình, thủ tục nhanh gọn"

@@ -8,10 +8,12 @@ from typing import Any
 from flask import current_app
 from flask.testing import FlaskClient
 
+from surveyapp.accounts.services import users
 from surveyapp.extensions import db
+from surveyapp.fieldwork.services import invitations
 from surveyapp.models import Agency, Survey, SurveyMode, User
 from surveyapp.models._types import utcnow
-from surveyapp.services import agencies, invitations, surveys, users
+from surveyapp.surveys.services import agencies, surveys
 
 PASSWORD = "correct horse battery"
 AGENCY_ROWS = [

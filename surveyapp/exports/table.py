@@ -13,7 +13,7 @@ from sqlalchemy import Row, Select, func, select
 from surveyapp.extensions import DbSession
 from surveyapp.models import Agency, Answer, Channel, Response, ResponseStatus, Survey
 from surveyapp.questionnaire.document import Questionnaire
-from surveyapp.services.weighting import final_weight_lookup
+from surveyapp.results.services.weighting import final_weight_lookup
 
 # The per-response columns before the answers.
 Head = tuple[int, str, str | None, Channel, datetime | None, float]

@@ -17,9 +17,9 @@ from surveyapp.exports.xlsx import Styled, Table, Workbook
 from surveyapp.extensions import DbSession
 from surveyapp.models import Agency, Survey
 from surveyapp.questionnaire.document import Questionnaire
+from surveyapp.results.services import results
+from surveyapp.results.services.weighting import WeightingStatus, WeightsUsed
 from surveyapp.scoring.design import SMALL_N, SUPPRESS_N
-from surveyapp.services import results
-from surveyapp.services.weighting import WeightingStatus, WeightsUsed
 
 if TYPE_CHECKING:
     from surveyapp.exports.build import ExportSpec

@@ -21,7 +21,7 @@ TEXT_MAX = 2000
 # C0 controls but tab and line breaks: PostgreSQL refuses NUL in text, and spreadsheets
 # (openpyxl, so the xlsx exports) refuse the rest.
 CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-# Where a stencil (views/stencil.py) later fills in a respondent's answer: private-use
+# Where a stencil (forms/stencil.py) later fills in a respondent's answer: private-use
 # characters, never in a label and left alone by HTML escaping.
 MARK, MARK_END = "\ue000", "\ue001"
 

@@ -9,6 +9,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from surveyapp.i18n import current_language
+from surveyapp.models import Survey
+from surveyapp.security import current_scope
+
 # WTForms has no Vietnamese catalogue: every validator message is ours.
 REQUIRED = _l("Please fill in this field.")
 
@@ -73,3 +77,9 @@ class AssignForm(FlaskForm):
             ),
         ],
     )
+
+
+def agency_choices(survey: Survey) -> list[SelectChoice]:
+    """The survey's agencies in the user's scope, for a form's drop-down."""
+    lang = current_language()
+    return [SelectChoice(a.code, a.name(lang)) for a in current_scope().agencies(survey)]

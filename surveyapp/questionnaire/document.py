@@ -9,6 +9,8 @@ from typing import Any
 from surveyapp.questionnaire import rules
 
 CHOICE_TYPES = ("likert", "single", "multi")
+# The page before a questionnaire's first section: its title, introduction and consent.
+WELCOME = "welcome"
 
 
 def label_text(label: Mapping[str, str] | str | None, lang: str, fallback_langs: list[str]) -> str:

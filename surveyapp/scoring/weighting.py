@@ -1,6 +1,6 @@
 """Final weights from base weights: nonresponse adjustment, raking, and their summary.
 
-Pure numpy, no database: the service (``surveyapp.services.weighting``) gathers the
+Pure numpy, no database: the service (``surveyapp.results.services.weighting``) gathers the
 arrays. References: Valliant, Dever & Kreuter, *Practical Tools for Designing and
 Weighting Survey Samples* (2nd ed., 2018), ch. 13–14; Kalton & Flores-Cervantes,
 "Weighting methods", *J. Official Statistics* 19 (2003); Kish, *Survey Sampling* (1965),

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from surveyapp.demo.synthetic import AgencyProfile, generate
 from surveyapp.extensions import db
 from surveyapp.models._types import utcnow
-from surveyapp.services.synthetic import AgencyProfile, generate
-from surveyapp.views.results import result_cache
+from surveyapp.results.views.results import result_cache
 from tests import factories
 
 pytestmark = pytest.mark.browser

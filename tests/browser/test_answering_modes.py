@@ -11,6 +11,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from surveyapp.extensions import db
+from surveyapp.fieldwork.services import assignments
 from surveyapp.models import (
     Answer,
     Channel,
@@ -21,7 +22,6 @@ from surveyapp.models import (
 )
 from surveyapp.models._types import utcnow
 from surveyapp.questionnaire.document import Questionnaire
-from surveyapp.services import assignments
 from tests import factories
 
 if TYPE_CHECKING:

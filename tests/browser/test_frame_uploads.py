@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from surveyapp.services import frames
+from surveyapp.fieldwork.services.frames import imports as frames
 from tests import factories
 
 pytestmark = pytest.mark.browser

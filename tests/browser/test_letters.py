@@ -13,8 +13,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from surveyapp.extensions import db
+from surveyapp.fieldwork.services.frames import imports as frames
 from surveyapp.models import Disposition, Invitation
-from surveyapp.services import frames
 from tests import factories
 from tests.functional.test_outreach import frame_file
 

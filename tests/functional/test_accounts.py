@@ -8,9 +8,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from surveyapp.accounts.services import users
 from surveyapp.extensions import db
-from surveyapp.services import users
-from surveyapp.services.problems import InputRefused
+from surveyapp.problems import InputRefused
 from tests import factories
 from tests.functional.test_cli import run
 

@@ -9,10 +9,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import inspect, select
 
+from surveyapp.collect.services.visits import resume_hash
 from surveyapp.extensions import db
 from surveyapp.models import Disposition, Invitation, Response, ResponseStatus
 from surveyapp.security import hash_token
-from surveyapp.services.visits import resume_hash
 from tests import factories
 from tests.respondent import answer_everything
 

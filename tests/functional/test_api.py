@@ -12,7 +12,7 @@ from tests.functional.test_respond import _answer_everything
 
 
 def _bearer(email: str) -> dict[str, str]:
-    from surveyapp.services.users import find_user
+    from surveyapp.accounts.services.users import find_user
 
     user = find_user(db.session, email)
     assert user is not None

@@ -11,7 +11,7 @@ from surveyapp import create_app
 from surveyapp.config import ConfigError, database_url
 from surveyapp.extensions import db
 from surveyapp.models import AuditEvent
-from surveyapp.services import surveys
+from surveyapp.surveys.services import surveys
 from tests import factories
 
 

@@ -15,13 +15,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
+from surveyapp.demo.synthetic import AgencyProfile, generate
 from surveyapp.extensions import db
 from surveyapp.models import AuditEvent, FrameUnit, Response, Survey, SurveyStatus
 from surveyapp.models._types import utcnow
+from surveyapp.results.services import dashboard, report_pdf, results
+from surveyapp.results.views.results import result_cache
 from surveyapp.scoring import Framework, score
-from surveyapp.services import dashboard, report_pdf, results
-from surveyapp.services.synthetic import AgencyProfile, generate
-from surveyapp.views.results import result_cache
 from tests import factories
 
 NOW_PROFILES = {

@@ -6,10 +6,10 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from surveyapp import demo
+from surveyapp.demo import seed as demo
 from surveyapp.extensions import db
 from surveyapp.models import Agency, SurveyMode
-from surveyapp.services import agencies
+from surveyapp.surveys.services import agencies
 
 
 def _seed_agencies() -> None:

@@ -14,12 +14,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from surveyapp.design.services import designer
 from surveyapp.extensions import db
 from surveyapp.models import AuditEvent, QuestionnaireVersion
 from surveyapp.models._types import utcnow
+from surveyapp.problems import InputRefused
 from surveyapp.questionnaire import rules
-from surveyapp.services import designer
-from surveyapp.services.problems import InputRefused
 
 IN_PERSON = {"vi": "Nộp trực tiếp thì phải đến ít nhất 1 lần.", "en": "In person means 1+ visit."}
 

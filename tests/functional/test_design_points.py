@@ -14,13 +14,13 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from surveyapp.design.services import designer
+from surveyapp.design.services.edits import OptionInput
 from surveyapp.extensions import db
 from surveyapp.models import AuditEvent, QuestionnaireVersion
 from surveyapp.models._types import utcnow
+from surveyapp.problems import InputRefused
 from surveyapp.scoring import Framework
-from surveyapp.services import designer
-from surveyapp.services.design_edits import OptionInput
-from surveyapp.services.problems import InputRefused
 
 INDICES = [f"tt01_i{n}" for n in range(1, 10)]
 

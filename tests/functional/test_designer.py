@@ -19,7 +19,7 @@ from surveyapp.models import (
     Survey,
     VersionStatus,
 )
-from surveyapp.services import agencies
+from surveyapp.surveys.services import agencies
 from tests import factories
 
 OTHER_PROVINCE = [

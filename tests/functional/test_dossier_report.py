@@ -7,11 +7,12 @@ import re
 
 from flask.testing import FlaskClient
 
+from surveyapp.design.services import questionnaires
 from surveyapp.extensions import db
 from surveyapp.models import Answer, Response, ResponseStatus
 from surveyapp.models._types import utcnow
 from surveyapp.questionnaire.templates import load_template
-from surveyapp.services import agencies, questionnaires, surveys
+from surveyapp.surveys.services import agencies, surveys
 from tests import factories
 
 NA = 9  # "not applicable" on the indices 8 and 9

@@ -16,9 +16,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from surveyapp.extensions import db
+from surveyapp.fieldwork.services import mailer
+from surveyapp.fieldwork.services.invitations import invitation_token
 from surveyapp.models import Disposition, Invitation, Survey
-from surveyapp.services import mailer
-from surveyapp.services.invitations import invitation_token
 from tests import factories
 from tests.functional.test_outreach import SECRET, survey_invitations
 from tests.functional.test_outreach import survey as survey

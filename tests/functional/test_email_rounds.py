@@ -10,9 +10,9 @@ import pytest
 from flask import Flask
 
 from surveyapp.extensions import db
+from surveyapp.fieldwork.services import mailer, outreach
+from surveyapp.fieldwork.services.invitations import Batch
 from surveyapp.models import Disposition, Survey
-from surveyapp.services import mailer, outreach
-from surveyapp.services.invitations import Batch
 from tests.functional.test_cli import run
 from tests.functional.test_email import Inbox, inbox, smtp_server  # noqa: F401 (fixture)
 from tests.functional.test_outreach import survey as survey

@@ -18,7 +18,7 @@ from surveyapp.models import Survey, User
 from surveyapp.models._types import utcnow
 from surveyapp.models.audit import AuditEvent
 from surveyapp.models.jobs import ExportJob, JobStatus
-from surveyapp.services import export_jobs
+from surveyapp.results.services import export_jobs
 from tests import factories
 from tests.conftest import REDIS_URL
 from tests.export_data import three_responses

@@ -13,8 +13,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from surveyapp.extensions import db
+from surveyapp.fieldwork.services.frames import example as frame_example
+from surveyapp.fieldwork.services.frames import imports as frames
 from surveyapp.models import AuditEvent, Disposition, FrameContact, FrameUnit, Invitation, Survey
-from surveyapp.services import agencies, frame_example, frames
+from surveyapp.surveys.services import agencies
 from tests import factories
 
 HEADER = ["Mã hồ sơ", "Cơ quan", "Lĩnh vực", "Ngày tiếp nhận", "Ngày hẹn trả", "Số điện thoại",

@@ -12,9 +12,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from surveyapp.extensions import db
+from surveyapp.fieldwork.services.frames import jobs as frame_jobs
 from surveyapp.models import Survey
 from surveyapp.models.jobs import ExportJob, JobStatus
-from surveyapp.services import export_jobs, frame_jobs
+from surveyapp.results.services import export_jobs
 from tests import factories
 from tests.functional.test_fieldwork_pages import GUESSED, ROWS, csv_bytes, frame_count, upload
 

@@ -12,9 +12,9 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from surveyapp.extensions import db
+from surveyapp.fieldwork.services.frames import imports as frames
 from surveyapp.models import AuditEvent, FrameChannel, FrameContact, FrameUnit, Survey
-from surveyapp.services import frames
-from surveyapp.services.problems import InputRefused
+from surveyapp.problems import InputRefused
 from tests import factories
 from tests.functional.test_cli import run
 

@@ -9,8 +9,8 @@ from flask.testing import FlaskClient
 
 from surveyapp.extensions import db
 from surveyapp.models._types import utcnow
-from surveyapp.services import agencies, surveys
-from surveyapp.services.problems import InputRefused
+from surveyapp.problems import InputRefused
+from surveyapp.surveys.services import agencies, surveys
 from tests import factories
 from tests.functional.test_api import _bearer
 

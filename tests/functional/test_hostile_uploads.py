@@ -19,9 +19,11 @@ from flask import Flask
 from openpyxl import Workbook
 
 from surveyapp.extensions import db
+from surveyapp.fieldwork.services.frames import files as frame_files
+from surveyapp.problems import InputRefused
 from surveyapp.questionnaire import xlsform
-from surveyapp.services import agencies, frame_files, weighting_targets
-from surveyapp.services.problems import InputRefused
+from surveyapp.results.services import weighting_targets
+from surveyapp.surveys.services import agencies
 from tests import factories
 
 DEFLATED = zipfile.ZIP_DEFLATED

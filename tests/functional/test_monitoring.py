@@ -7,8 +7,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from surveyapp.extensions import db
+from surveyapp.fieldwork.services.monitoring import fieldwork_rates
 from surveyapp.models import Agency, Disposition, Invitation, Survey
-from surveyapp.services.monitoring import fieldwork_rates
 from tests import factories
 
 D = Disposition

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from surveyapp.extensions import db
+from surveyapp.fieldwork.services import assignments
 from surveyapp.models import (
     AuditEvent,
     RaterAssignment,
@@ -22,7 +23,6 @@ from surveyapp.models import (
     User,
 )
 from surveyapp.models._types import utcnow
-from surveyapp.services import assignments
 from tests import factories
 from tests.functional.test_cli import run
 from tests.respondent import answer_everything, current_page

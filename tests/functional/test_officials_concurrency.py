@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from surveyapp.extensions import db
+from surveyapp.fieldwork.services import assignments
 from surveyapp.models import RaterAssignment, Response, ResponseStatus, SurveyMode
 from surveyapp.models._types import utcnow
-from surveyapp.services import assignments
 from tests import factories
 from tests.functional.test_concurrency import Browser, N, assert_sent_once, at_once, send
 from tests.live import LiveServer

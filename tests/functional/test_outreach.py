@@ -14,9 +14,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import delete, select
 
 from surveyapp.extensions import db
+from surveyapp.fieldwork.services import invitations, sampling
+from surveyapp.fieldwork.services.frames import imports as frames
+from surveyapp.fieldwork.services.invitations import Batch, derive_token, invitation_token
 from surveyapp.models import Agency, AuditEvent, Disposition, FrameContact, Invitation, Survey
-from surveyapp.services import frames, invitations, sampling
-from surveyapp.services.invitations import Batch, derive_token, invitation_token
 from tests import factories
 
 SECRET = "test-secret-key"  # the SECRET_KEY of the test app (tests/conftest.py)

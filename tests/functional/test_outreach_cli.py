@@ -9,8 +9,8 @@ from flask import Flask
 from sqlalchemy import delete
 
 from surveyapp.extensions import db
+from surveyapp.fieldwork.services.invitations import invitation_token
 from surveyapp.models import Disposition, FrameContact, Survey
-from surveyapp.services.invitations import invitation_token
 from tests.functional.test_cli import run
 from tests.functional.test_outreach import SECRET, survey_invitations
 from tests.functional.test_outreach import survey as survey

@@ -8,9 +8,9 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from surveyapp.accounts.services import users
 from surveyapp.extensions import db
 from surveyapp.models import Answer, AuditEvent, Channel, Response, ResponseStatus, Survey
-from surveyapp.services import users
 from tests import factories
 from tests.respondent import current_page, sending, walk_to_last_page
 

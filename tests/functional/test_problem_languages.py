@@ -8,9 +8,9 @@ from flask import Flask
 
 from surveyapp.extensions import db
 from surveyapp.models._types import utcnow
+from surveyapp.problems import InputRefused
 from surveyapp.questionnaire.xlsform import from_xlsform
-from surveyapp.services import surveys
-from surveyapp.services.problems import InputRefused
+from surveyapp.surveys.services import surveys
 from tests import factories
 from tests.functional.test_cli import run
 from tests.unit.questionnaire.test_xlsform import messy_workbook

@@ -11,8 +11,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from surveyapp.extensions import db
+from surveyapp.fieldwork.services import invitations
 from surveyapp.models import Answer, Disposition, Invitation, Response, ResponseStatus
-from surveyapp.services import agencies, invitations
+from surveyapp.surveys.services import agencies
 from tests import factories
 from tests.respondent import SCREEN, answer_everything, is_last, sending, walk_to_last_page
 

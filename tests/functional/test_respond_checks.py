@@ -13,11 +13,12 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from surveyapp.design.services import questionnaires
 from surveyapp.extensions import db
 from surveyapp.models import Answer, SurveyMode
 from surveyapp.models._types import utcnow
 from surveyapp.questionnaire.templates import load_template
-from surveyapp.services import agencies, questionnaires, surveys
+from surveyapp.surveys.services import agencies, surveys
 from tests import factories
 from tests.respondent import SCREEN
 

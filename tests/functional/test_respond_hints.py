@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
+from surveyapp.design.services import questionnaires
 from surveyapp.extensions import db
 from surveyapp.models import SurveyMode
 from surveyapp.models._types import utcnow
 from surveyapp.questionnaire.templates import load_template
-from surveyapp.services import agencies, questionnaires, surveys
+from surveyapp.surveys.services import agencies, surveys
 from tests import factories
 
 HINT = {"vi": "Tính cả lần nộp hồ sơ", "en": "Count the visit when you submitted"}

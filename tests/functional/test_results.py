@@ -9,12 +9,13 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from surveyapp.demo.synthetic import AgencyProfile, generate
 from surveyapp.extensions import db
 from surveyapp.models import Agency, Channel, Response, Survey
 from surveyapp.models._types import utcnow
+from surveyapp.results.services import results
 from surveyapp.scoring import Framework, score
-from surveyapp.services import agencies, results
-from surveyapp.services.synthetic import AgencyProfile, generate
+from surveyapp.surveys.services import agencies
 from tests import factories
 
 # Justice serves well, Construction late and badly, Health has too few answers to show.

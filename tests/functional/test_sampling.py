@@ -11,10 +11,11 @@ from flask import Flask
 from sqlalchemy import select
 
 from surveyapp.extensions import db
+from surveyapp.fieldwork.services import sampling
+from surveyapp.fieldwork.services.frames import imports as frames
 from surveyapp.models import Invitation, Sample, SampledUnit, SampleStratum, Survey
+from surveyapp.problems import InputRefused
 from surveyapp.scoring import allocate, slovin
-from surveyapp.services import frames, sampling
-from surveyapp.services.problems import InputRefused
 from tests import factories
 from tests.functional.test_cli import run
 

@@ -11,15 +11,15 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from surveyapp.demo.synthetic import AgencyProfile, generate
 from surveyapp.exports.build import ExportSpec
 from surveyapp.extensions import db
 from surveyapp.models import Agency, Survey, User
 from surveyapp.models._types import utcnow
 from surveyapp.models.jobs import ExportJob
+from surveyapp.results.services import export_jobs
+from surveyapp.results.views.results import result_cache
 from surveyapp.security import issue_api_token
-from surveyapp.services import export_jobs
-from surveyapp.services.synthetic import AgencyProfile, generate
-from surveyapp.views.results import result_cache
 from tests import factories
 
 PROFILES = {

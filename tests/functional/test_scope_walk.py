@@ -11,13 +11,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from surveyapp.collect.services import visits
+from surveyapp.demo.synthetic import AgencyProfile, generate
 from surveyapp.extensions import db
+from surveyapp.fieldwork.services import assignments
 from surveyapp.models import Agency, SurveyMode, User
 from surveyapp.models._types import utcnow
+from surveyapp.results.views.results import result_cache
 from surveyapp.security import issue_api_token
-from surveyapp.services import assignments, visits
-from surveyapp.services.synthetic import AgencyProfile, generate
-from surveyapp.views.results import result_cache
 from tests import factories
 
 PROFILE = AgencyProfile(0.80, 0.03, 0.03, 0.10, 0.60, 0.2)

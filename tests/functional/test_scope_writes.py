@@ -8,10 +8,10 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from surveyapp.collect.services import visits
 from surveyapp.extensions import db
 from surveyapp.models import Agency, Invitation, RaterAssignment, Sample, Survey
 from surveyapp.models.audit import AuditEvent
-from surveyapp.services import visits
 from tests import factories
 from tests.functional.test_scope_walk import department_user, province_surveys  # noqa: F401
 

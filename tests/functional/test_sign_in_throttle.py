@@ -13,9 +13,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from surveyapp import create_app
+from surveyapp.accounts.services import users
+from surveyapp.accounts.views import auth
 from surveyapp.extensions import db, limiter
-from surveyapp.services import users
-from surveyapp.views import auth
 from tests import factories
 from tests.conftest import REDIS_URL, IsolatedClient
 from tests.functional.test_protection import _redis_missing

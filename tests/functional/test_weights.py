@@ -26,9 +26,9 @@ from surveyapp.models import (
     Survey,
 )
 from surveyapp.models._types import utcnow
+from surveyapp.problems import InputRefused
+from surveyapp.results.services import results, weighting, weighting_targets
 from surveyapp.scoring import Framework
-from surveyapp.services import results, weighting, weighting_targets
-from surveyapp.services.problems import InputRefused
 from tests import factories
 from tests.functional.test_cli import run
 

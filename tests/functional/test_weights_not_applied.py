@@ -13,8 +13,9 @@ from openpyxl import load_workbook
 
 from surveyapp.extensions import db
 from surveyapp.models import Survey
-from surveyapp.services import agencies, period, results, weighting, weighting_targets
-from surveyapp.services.weighting import WeightingStatus
+from surveyapp.results.services import period, results, weighting, weighting_targets
+from surveyapp.results.services.weighting import WeightingStatus
+from surveyapp.surveys.services import agencies
 from tests import factories
 from tests.functional.test_api import _bearer
 from tests.functional.test_cli import run

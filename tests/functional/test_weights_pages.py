@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from surveyapp.extensions import db
 from surveyapp.models import Agency, AuditEvent, FrameUnit, Survey
-from surveyapp.services import agencies, triangulation
+from surveyapp.results.services import triangulation
+from surveyapp.surveys.services import agencies
 from tests import factories
 from tests.functional.test_weights import respond, sample  # noqa: F401 (fixture)
 

@@ -11,9 +11,9 @@ from collections import Counter
 
 import pytest
 
+from surveyapp.fieldwork.services.assignments import conflicts, plan
 from surveyapp.models import Agency, AgencyLevel, Role, User
-from surveyapp.services.assignments import conflicts, plan
-from surveyapp.services.problems import InputRefused
+from surveyapp.problems import InputRefused
 
 
 def _agency(id_: int, code: str, parent: Agency | None = None) -> Agency:

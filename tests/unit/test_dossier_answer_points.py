@@ -9,8 +9,8 @@ import numpy as np
 
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.questionnaire.templates import load_template
+from surveyapp.results.services.loading import LoadedArrays, answer_points
 from surveyapp.scoring import Framework, SurveyDesign, band_shares, dossier_points
-from surveyapp.services.loading import LoadedArrays, answer_points
 
 NAN = math.nan
 ITEMS = ["a", "b", "c"]

@@ -6,15 +6,15 @@ from datetime import date, datetime
 
 import pytest
 
-from surveyapp.models import FrameChannel
-from surveyapp.services.frame_files import (
+from surveyapp.fieldwork.services.frames.files import (
     map_columns,
     normalize_header,
     normalize_phone,
     parse_channel,
     parse_date,
 )
-from surveyapp.services.problems import InputRefused
+from surveyapp.models import FrameChannel
+from surveyapp.problems import InputRefused
 
 
 @pytest.mark.parametrize(

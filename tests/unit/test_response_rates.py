@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from surveyapp.fieldwork.services.monitoring import AAPOR_CATEGORY, AaporCategory, response_rates
 from surveyapp.models import Disposition
-from surveyapp.services.monitoring import AAPOR_CATEGORY, AaporCategory, response_rates
 
 D = Disposition
 

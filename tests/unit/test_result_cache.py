@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
+from surveyapp.results.services.cache import ResultCache
 from surveyapp.scoring import Estimate
-from surveyapp.services.result_cache import ResultCache
 
 REDIS = "redis://127.0.0.1:6379/15"
 

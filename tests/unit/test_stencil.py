@@ -9,12 +9,12 @@ import pytest
 from flask import Flask
 from werkzeug.datastructures import MultiDict
 
+from surveyapp.forms import stencil
 from surveyapp.forms.builder import SectionForm, build_section_form
 from surveyapp.forms.fields import MARK
+from surveyapp.forms.stencil import questions_html
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.questionnaire.templates import load_template
-from surveyapp.views import stencil
-from surveyapp.views.stencil import questions_html
 
 
 def _whole(form: SectionForm) -> str:

@@ -1,0 +1,1 @@
+"""Collecting answers: invitation and open links, the kiosk, officials' ratings, paper entry."""

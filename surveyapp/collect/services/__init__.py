@@ -1,0 +1,1 @@
+"""Visits and answering: what every way of answering shares."""

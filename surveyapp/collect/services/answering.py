@@ -1,0 +1,226 @@
+"""A respondent's way through a questionnaire, once a ``Visit`` is open (``visits``):
+the pages on their path, saving page by page, and submitting exactly once.
+
+Every write is a single statement (``answering_sql``), and the conditional updates on
+the response and invitation rows are what make a submission happen once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from surveyapp.collect.services import answering_sql as sql
+from surveyapp.collect.services.visits import (
+    NOT_YET_OPENED,
+    WELCOME,
+    AlreadySubmitted,
+    Progress,
+    Visit,
+    recorded_time,
+)
+from surveyapp.extensions import DbSession
+from surveyapp.models import Disposition, Response, ResponseStatus
+from surveyapp.models.audit import record
+
+# Dispositions an invitation moves on from when a page is answered: that is a partial
+# interview even after a recorded refusal (AAPOR: the best outcome).
+NOT_YET_STARTED = (*NOT_YET_OPENED, Disposition.OPENED, Disposition.REFUSED)
+NOT_YET_COMPLETE = tuple(d for d in Disposition if d is not Disposition.COMPLETE)
+DOSSIER_CODE = re.compile(r"[A-Z0-9][A-Z0-9./_-]{0,63}")
+
+
+# --- reading and saving -------------------------------------------------------------------
+
+
+def saved_answers(session: DbSession, visit: Visit) -> dict[str, Any]:
+    """The answers saved so far, typed as the questionnaire declares them."""
+    if visit.response is None:
+        return {}
+    answers: dict[str, Any] = {}
+    for item_id, number, written, day in sql.answer_rows(session, visit.response.id):
+        item = visit.questionnaire.item(item_id)
+        value = sql.typed(item, number, written, day)
+        if item["type"] == "multi":
+            answers.setdefault(item_id, []).append(value)
+        else:
+            answers[item_id] = value
+    return answers
+
+
+def pages(visit: Visit, answers: Mapping[str, Any]) -> list[str]:
+    """The respondent's path: welcome, then the sections shown given the answers.
+
+    The last page's button sends: a page that only says "ready to send" would cost
+    every respondent one more round trip on a slow phone, and say nothing.
+    """
+    shown = visit.questionnaire.shown_sections(answers)
+    return [*([] if visit.skips_welcome else [WELCOME]), *shown]
+
+
+def next_page(path: list[str], page: str, action: str) -> str | None:
+    """Where ``action`` ("next", "back" or "submit") on ``page`` leads; None to send.
+
+    The last page sends, whichever button it showed: its own answers may have ended the
+    path (a screened-out respondent pressing "Next") or gone on (then "Send" goes on).
+    """
+    at = path.index(page)
+    if action == "back":
+        return path[max(at - 1, 0)]
+    return None if at == len(path) - 1 else path[at + 1]
+
+
+def save_page(
+    session: DbSession,
+    visit: Visit,
+    now: datetime,
+    to_page: str,
+    answered: tuple[str, Mapping[str, Any]] | None = None,
+    **changes: Any,
+) -> None:
+    """Move the respondent to ``to_page``, saving what they answered on the way.
+
+    ``answered`` is a page and its answers (None = left blank), which replace that page's
+    saved ones; ``changes`` are other columns of the response (the kiosk's dossier code).
+    """
+    _hold(session, visit, now, current_page=to_page, **changes)
+    if answered is not None:
+        page, page_answers = answered
+        items = [i["id"] for i in visit.questionnaire.section(page)["items"]]
+        sql.drop_answers(session, _response_id(visit), items)
+        sql.add_answers(session, _response_id(visit), page_answers)
+
+
+def clean_dossier_code(raw: str) -> str | None:
+    """The dossier code as stored (None when left blank); ``ValueError`` when malformed.
+
+    One-stop dossier codes look like ``000.00.12.H56-240115-0001``: letters, digits and
+    ``. - / _``, at most 64 characters.
+    """
+    code = raw.strip().upper()
+    if not code:
+        return None
+    if not DOSSIER_CODE.fullmatch(code):
+        raise ValueError(code)
+    return code
+
+
+def submit(
+    session: DbSession,
+    visit: Visit,
+    now: datetime,
+    answers: Mapping[str, Any],
+    answered: tuple[str, Mapping[str, Any]] | None = None,
+    **changes: Any,
+) -> None:
+    """Send the response, with the last page's answers (``answered``, as ``save_page``).
+
+    ``answers`` are all the respondent's answers, the last page's included; those off
+    their path are dropped. A concurrent or repeated submit raises ``AlreadySubmitted``.
+    Conditional updates are the gate: of two transactions racing here, the second waits
+    on the row lock and then matches no row. Rows are always locked in the same order
+    (the response's, then the invitation's), so racing requests never deadlock.
+    """
+    # An anonymous invitation's response keeps nothing derived from its token once sent:
+    # the invitation (now "complete") is what refuses a second submission.
+    forget = visit.survey.anonymous and visit.invitation is not None
+    _hold(
+        session,
+        visit,
+        now,
+        status=ResponseStatus.SUBMITTED,
+        submitted_at=now,
+        current_page=None,
+        **({"resume_hash": None} if forget else {}),
+        **changes,
+    )
+    if visit.invitation is not None:
+        claimed = sql.move_invitation(
+            session,
+            visit.invitation.id,
+            NOT_YET_COMPLETE,
+            disposition=Disposition.COMPLETE,
+            completed_at=recorded_time(visit.survey, now),
+        )
+        if not claimed:
+            raise AlreadySubmitted(visit.invitation.id)
+    response_id = _response_id(visit)
+    if visit.entered_by_id is not None:
+        sent = session.get(Response, response_id)
+        record(session, visit.entered_by_id, "response.paper_entry", sent)
+    kept = visit.questionnaire.path_answers(answers)
+    page_answers = {} if answered is None else answered[1]
+    # One DELETE for what is off the path and what the last page replaces.
+    sql.keep_only_answers(session, response_id, [i for i in kept if i not in page_answers])
+    sql.add_answers(session, response_id, {k: v for k, v in page_answers.items() if k in kept})
+
+
+def _hold(session: DbSession, visit: Visit, now: datetime, **values: Any) -> None:
+    """Update the response only while it is in progress, locking its row until commit.
+
+    The first save creates the response with ``values``. A page saved in a request that
+    raced a submit finds the response sent and raises ``AlreadySubmitted``, so nothing
+    is changed under a submitted response.
+    """
+    if visit.response is None and _create_response(session, visit, now, values):
+        return
+    progress = visit.response
+    assert progress is not None
+    if not sql.hold_response(session, progress.id, updated_at=now, **values):
+        raise AlreadySubmitted(progress.id)
+    for name in ("status", "current_page", "dossier_code"):
+        if name in values:
+            setattr(progress, name, values[name])
+
+
+def _create_response(
+    session: DbSession, visit: Visit, now: datetime, values: Mapping[str, Any]
+) -> bool:
+    """Insert the visit's response with ``values``; False if another request of the same
+    respondent created it a moment ago (``visit.response`` is then that one, to update)."""
+    survey, invitation = visit.survey, visit.invitation
+    row = {
+        "survey_id": survey.id,
+        "questionnaire_version_id": survey.version_id,
+        "agency_id": visit.agency.id,
+        "invitation_id": None if survey.anonymous or invitation is None else invitation.id,
+        "resume_hash": visit.resume_hash,
+        "channel": visit.channel,
+        "status": ResponseStatus.IN_PROGRESS,
+        "current_page": None,
+        "dossier_code": None,
+        "assignment_id": visit.assignment_id,
+        "entered_by_id": visit.entered_by_id,
+        "stratum": None if invitation is None else invitation.stratum,
+        "weight": 1.0 if invitation is None else invitation.base_weight,
+        "started_at": now,
+        "updated_at": now,
+        **values,
+    }
+    response_id = sql.create_response(session, row)
+    if response_id is None:
+        found = sql.find_progress(session, visit.resume_hash)
+        assert found is not None, "another request's response, committed before ours"
+        visit.response = Progress(*found)
+    else:
+        visit.response = Progress(
+            response_id,
+            survey.id,
+            visit.agency.id,
+            visit.channel,
+            row["status"],
+            row["current_page"],
+            row["dossier_code"],
+        )
+    if invitation is not None:
+        sql.move_invitation(
+            session, invitation.id, NOT_YET_STARTED, disposition=Disposition.PARTIAL
+        )
+    return response_id is not None
+
+
+def _response_id(visit: Visit) -> int:
+    assert visit.response is not None, "saved after _hold, which creates the response"
+    return visit.response.id

@@ -1,0 +1,1 @@
+"""The respondent's, official's and paper-entry pages."""

@@ -1,0 +1,1 @@
+"""The demo: a seeded province and synthetic respondents."""

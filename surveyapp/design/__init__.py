@@ -1,0 +1,1 @@
+"""Designing questionnaires: drafts, versions, frameworks and points, the designer."""

@@ -1,0 +1,1 @@
+"""The designer's use cases and the draft edits behind them."""

@@ -1,0 +1,1 @@
+"""The web designer's pages."""

@@ -1,0 +1,1 @@
+"""Fieldwork: frames, samples, invitations, letters, mail, monitoring, officials' assignments."""

@@ -1,0 +1,1 @@
+"""Fieldwork's use cases."""

@@ -1,0 +1,1 @@
+"""Sampling frames: files read, rows stored, imports (large ones as jobs)."""

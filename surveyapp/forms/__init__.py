@@ -1,0 +1,1 @@
+"""The questionnaire as WTForms: fields, one section's form, its page; staff forms' basics."""

@@ -1,0 +1,1 @@
+"""Results: loading, weighting, dashboards, reports, triangulation, downloads, the API."""

@@ -1,0 +1,1 @@
+"""From stored answers to weighted, scored, presented results."""

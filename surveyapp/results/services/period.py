@@ -1,0 +1,155 @@
+"""The previous period: linking a survey to its last round, and the change since then.
+
+Two rounds are independent samples, so a change is a − b with se = sqrt(se_a² + se_b²)
+(``scoring.independent_difference``). The previous round is filtered the same way as
+the current one (agency, channel, service field, respondent characteristics) except
+for the dates, which belong to each round alone.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import select
+
+from surveyapp.extensions import DbSession
+from surveyapp.models import Agency, Survey, audit
+from surveyapp.problems import InputRefused, Problem
+from surveyapp.questionnaire.document import Questionnaire
+from surveyapp.results.services import cache as result_cache
+from surveyapp.results.services import filters as dashboard_filters
+from surveyapp.results.services import results
+from surveyapp.results.services.filters import Filters
+from surveyapp.results.services.weighting import WeightsUsed
+from surveyapp.scoring import Difference, Estimate, Framework, IndexResult, score, score_by
+from surveyapp.scoring.compare import independent_difference
+
+
+@dataclass(frozen=True)
+class Change:
+    """A figure's value last period and this period minus it (None when either side has
+    too few answers to compare)."""
+
+    previous: Estimate
+    difference: Difference | None
+
+
+@dataclass(frozen=True)
+class PeriodScores:
+    """The previous round scored for the same domain and for each agency."""
+
+    survey_id: int
+    title: str
+    focus: IndexResult
+    agencies: dict[int, IndexResult]  # agency id → its result last period
+    df: int
+    weights_used: WeightsUsed  # its own weighting settings, applied or not
+
+
+def candidates(session: DbSession, survey: Survey) -> list[Survey]:
+    """Surveys that may be this one's previous round: same questionnaire, not itself,
+    not one that already follows it (no cycles)."""
+    followers = _followers(session, survey)
+    found = session.scalars(
+        select(Survey).where(Survey.id != survey.id).order_by(Survey.created_at.desc())
+    ).all()
+    return [
+        s
+        for s in found
+        if s.id not in followers
+        and s.version.document.get("id") == survey.version.document.get("id")
+    ]
+
+
+def _followers(session: DbSession, survey: Survey) -> set[int]:
+    """Ids of the surveys that have ``survey`` somewhere in their chain of previous rounds."""
+    links = {
+        sid: prev for sid, prev in session.execute(select(Survey.id, Survey.previous_survey_id))
+    }
+    out = set()
+    for start in links:
+        seen, current = set(), links.get(start)
+        while current is not None and current not in seen:
+            if current == survey.id:
+                out.add(start)
+                break
+            seen.add(current)
+            current = links.get(current)
+    return out
+
+
+def set_previous(
+    session: DbSession, survey: Survey, previous: Survey | None, *, actor_id: int | None
+) -> None:
+    """Link ``survey`` to its previous round (None unlinks); audit-logged, caller commits."""
+    if previous is not None and previous.id not in {s.id for s in candidates(session, survey)}:
+        raise InputRefused(
+            [
+                Problem(
+                    "previous",
+                    f"survey {previous.id} cannot be the previous round of survey {survey.id}: "
+                    "it must use the same questionnaire and must not follow it",
+                )
+            ]
+        )
+    before = survey.previous_survey_id
+    survey.previous_survey_id = previous.id if previous is not None else None
+    audit.record(
+        session,
+        actor_id,
+        "survey.previous_set",
+        survey,
+        previous=survey.previous_survey_id,
+        was=before,
+    )
+
+
+def scores(
+    session: DbSession,
+    survey: Survey,
+    *,
+    focus: Agency | None,
+    agencies: list[Agency],
+    filters: Filters,
+    timezone: str,
+) -> PeriodScores | None:
+    """The previous round of ``survey`` scored for ``focus`` and each of ``agencies``."""
+    previous = survey.previous
+    if previous is None:
+        return None
+    arrays, facts = dashboard_filters.load(
+        session, previous, timezone, result_cache.freshness(session, previous, rounds=1)
+    )
+    keep = dashboard_filters.mask(filters.without_period(), arrays, facts)
+    domain = keep.copy()
+    if focus is not None:
+        domain &= results.subtree_mask(session, arrays, focus)
+    framework = Framework.from_dict(Questionnaire(previous.version.document).framework)
+    design = arrays.design()
+    labels = np.where(keep, results.agency_labels(session, arrays, agencies), np.nan)
+    by_position = score_by(framework, arrays.answers, design, labels).domains
+    return PeriodScores(
+        survey_id=previous.id,
+        title=previous.title,
+        focus=score(framework, arrays.answers, design, domain=domain),
+        agencies={
+            a.id: by_position[float(k)] for k, a in enumerate(agencies) if float(k) in by_position
+        },
+        df=design.df,
+        weights_used=arrays.weights_used,
+    )
+
+
+def change(now: Estimate, before: Estimate | None, df: int) -> Change | None:
+    """The change of one figure; None when last period has no such figure."""
+    if before is None:
+        return None
+    if _unusable(now) or _unusable(before):
+        return Change(before, None)
+    return Change(before, independent_difference(now, before, df=df))
+
+
+def _unusable(estimate: Estimate) -> bool:
+    return estimate.suppressed or not math.isfinite(estimate.value) or not estimate.se >= 0

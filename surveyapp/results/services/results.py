@@ -1,0 +1,115 @@
+"""From stored answers to weighted indices: load arrays once, hand them to scoring."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import select
+
+from surveyapp.extensions import DbSession
+from surveyapp.models import Agency, Survey
+from surveyapp.results.services.weighting import WeightsUsed
+from surveyapp.scoring import Framework, IndexResult, SurveyDesign, score, score_by
+from surveyapp.security import Scope
+
+NUMERIC_TYPES = ("likert", "single", "number")
+
+
+@dataclass(frozen=True)
+class ResponseArrays:
+    """Submitted responses as columns: one row per response, NaN where not answered.
+
+    ``weights_used`` says whether ``weights`` are the final weights of the survey's
+    settings or the base weights (none saved, or saved ones that no longer fit).
+    """
+
+    response_ids: npt.NDArray[np.int64]
+    agency_ids: npt.NDArray[np.int64]
+    weights: npt.NDArray[np.float64]
+    strata: npt.NDArray[np.str_]
+    answers: dict[str, npt.NDArray[np.float64]]
+    weights_used: WeightsUsed = field(default_factory=WeightsUsed)
+
+    @property
+    def n(self) -> int:
+        return len(self.response_ids)
+
+    def design(self) -> SurveyDesign:
+        return SurveyDesign(self.weights, strata=self.strata)
+
+
+def load_arrays(session: DbSession, survey: Survey) -> ResponseArrays:
+    """Numeric answers of every submitted response; "missing" option codes become NaN."""
+    from surveyapp.results.services.loading import load_response_arrays  # loading imports us
+
+    return load_response_arrays(session, survey)
+
+
+def subtree_mask(
+    session: DbSession, arrays: ResponseArrays, agency: Agency
+) -> npt.NDArray[np.bool_]:
+    """Rows answered about ``agency`` or any agency under it."""
+    ids = session.scalars(
+        select(Agency.id).where(Agency.path.startswith(agency.path, autoescape=True))
+    ).all()
+    return np.isin(arrays.agency_ids, list(ids))
+
+
+def indices(
+    survey: Survey,
+    arrays: ResponseArrays,
+    domain: npt.NDArray[np.bool_] | None = None,
+) -> IndexResult:
+    return score(_framework(survey), arrays.answers, arrays.design(), domain=domain)
+
+
+def indices_by_agency(
+    session: DbSession, survey: Survey, arrays: ResponseArrays, scope: Agency | None = None
+) -> dict[Agency, IndexResult]:
+    """One result per surveyed agency (its whole subtree), in one pass over the data."""
+    wanted = Scope(scope).agencies(survey)
+    by = agency_labels(session, arrays, wanted)
+    scores = score_by(_framework(survey), arrays.answers, arrays.design(), by)
+    empty = indices(survey, arrays, np.zeros(arrays.n, dtype=bool))
+    return {a: scores.domains.get(float(i), empty) for i, a in enumerate(wanted)}
+
+
+def agency_labels(
+    session: DbSession, arrays: ResponseArrays, agencies: list[Agency]
+) -> npt.NDArray[np.float64]:
+    """Each row's position in ``agencies`` (whose subtree holds it), NaN for none.
+
+    When surveyed agencies nest, a row counts for the later one in the list.
+    """
+    labels = np.full(arrays.n, np.nan)
+    for position, agency in enumerate(agencies):
+        labels[subtree_mask(session, arrays, agency)] = position
+    return labels
+
+
+def _framework(survey: Survey) -> Framework:
+    return Framework.from_dict(survey.version.document["framework"])
+
+
+def survey_json(
+    session: DbSession, survey: Survey, *, scope: Agency | None = None, by_agency: bool = False
+) -> dict[str, Any]:
+    """The shape of ``surveyapp score --format json`` and of the API's indices."""
+    arrays = load_arrays(session, survey)
+    domain = subtree_mask(session, arrays, scope) if scope is not None else None
+    body: dict[str, Any] = {
+        "survey": survey.id,
+        "n": int(arrays.n if domain is None else domain.sum()),
+    }
+    body.update(indices(survey, arrays, domain).as_dict())
+    # The reasons may name other agencies' strata or categories: the whole survey's only.
+    body["weighting"] = arrays.weights_used.as_dict(with_problems=scope is None)
+    if by_agency:
+        body["agencies"] = {
+            agency.code: {"n": result.overall.n, **result.as_dict()}
+            for agency, result in indices_by_agency(session, survey, arrays, scope).items()
+        }
+    return body

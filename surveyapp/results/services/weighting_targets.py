@@ -1,0 +1,191 @@
+"""Raking targets (known population totals) typed or uploaded as CSV, checked row by row.
+
+A target is ``variable,category,total``: the variable is a single-choice question of
+the survey's questionnaire (category = option code or label) or a frame variable
+(``agency``, ``district``, ``service_field``, ``channel``).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from flask_babel import gettext as _
+
+from surveyapp.extensions import DbSession
+from surveyapp.models import Survey
+from surveyapp.problems import InputRefused, Problem
+from surveyapp.questionnaire.document import Questionnaire
+from surveyapp.uploads import UploadRefused, csv_records
+
+TARGET_COLUMNS = ("variable", "category", "total")
+# Margins whose totals differ by more than this share cannot all be met.
+TOTALS_SLACK = 0.01
+
+
+@dataclass(frozen=True)
+class Target:
+    variable: str
+    category: str
+    total: float
+
+
+def read_targets_csv(
+    session: DbSession, survey: Survey, text: str, *, header_given: bool = True
+) -> list[Target]:
+    """Targets from CSV text with the columns ``variable,category,total`` (header first).
+
+    ``header_given=False``: the caller put the header line in front of typed rows, so
+    row numbers count from the first typed row.
+    """
+    try:
+        lines = csv_records(io.StringIO(text.lstrip("\ufeff")))
+        rows = [row for row in lines if any(cell.strip() for cell in row)]
+    except UploadRefused as refused:
+        where = _("row %(row)s", row=refused.row or 1)
+        raise InputRefused([Problem(where, str(refused.message))]) from None
+    if not rows:
+        raise InputRefused([Problem("", _("The targets are empty."))])
+    header = [cell.strip().lower() for cell in rows[0]]
+    missing = [c for c in TARGET_COLUMNS if c not in header]
+    if missing:
+        where = _("row %(row)s", row=1)
+        raise InputRefused(
+            [Problem(where, _("missing column(s): %(columns)s", columns=", ".join(missing)))]
+        )
+    at = {c: header.index(c) for c in TARGET_COLUMNS}
+    records = [
+        {c: (row[at[c]].strip() if at[c] < len(row) else "") for c in TARGET_COLUMNS}
+        for row in rows[1:]
+    ]
+    return check_targets(session, survey, records, first_row=2 if header_given else 1)
+
+
+def check_targets(
+    session: DbSession, survey: Survey, records: Sequence[dict[str, str]], *, first_row: int = 1
+) -> list[Target]:
+    """Validate typed or uploaded target rows; every problem names its row and column."""
+    variables = _variables(session, survey)
+    problems: list[Problem] = []
+    targets: list[Target] = []
+    seen: dict[tuple[str, str], int] = {}
+    for number, record in enumerate(records, start=first_row):
+        variable = record.get("variable", "").strip()
+        category = record.get("category", "").strip()
+        total_text = record.get("total", "").strip()
+        found = len(problems)
+        categories = variables.get(variable)
+        if categories is None:
+            problems.append(_problem(number, "variable", _unknown_variable(variable, variables)))
+        else:
+            code = categories(category)
+            if code is None:
+                message = _(
+                    '"%(category)s" is not a category of %(variable)s',
+                    category=category,
+                    variable=variable,
+                )
+                problems.append(_problem(number, "category", message))
+            else:
+                category = code
+        total = _number(total_text)
+        if total is None or total <= 0:
+            message = _('"%(value)s" is not a positive number', value=total_text)
+            problems.append(_problem(number, "total", message))
+        if len(problems) > found or total is None:
+            continue
+        if (variable, category) in seen:
+            message = _("repeats row %(row)s", row=seen[(variable, category)])
+            problems.append(_problem(number, "category", message))
+            continue
+        seen[(variable, category)] = number
+        targets.append(Target(variable, category, total))
+    problems += _consistency(targets)
+    if problems:
+        raise InputRefused(problems)
+    return targets
+
+
+def _problem(row: int, column: str, message: str) -> Problem:
+    return Problem(_("row %(row)s, column %(column)s", row=row, column=column), message)
+
+
+def _unknown_variable(variable: str, variables: dict[str, Any]) -> str:
+    return _(
+        '"%(variable)s" is not a single-choice question or frame variable (%(known)s)',
+        variable=variable,
+        known=", ".join(variables),
+    )
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text.replace(" ", "").replace("\u00a0", ""))
+    except ValueError:
+        return None
+    return value if np.isfinite(value) else None
+
+
+def _consistency(targets: list[Target]) -> list[Problem]:
+    """Every margin describes the same population: their totals must agree."""
+    sums: dict[str, float] = {}
+    for t in targets:
+        sums[t.variable] = sums.get(t.variable, 0.0) + t.total
+    if len(sums) < 2:
+        return []
+    first, reference = next(iter(sums.items()))
+    return [
+        Problem(
+            _("column total"),
+            _(
+                "the totals of %(variable)s add up to %(total)s, those of %(first)s to "
+                "%(reference)s: every variable must add up to the same population",
+                variable=variable,
+                total=f"{total:g}",
+                first=first,
+                reference=f"{reference:g}",
+            ),
+        )
+        for variable, total in sums.items()
+        if abs(total - reference) > TOTALS_SLACK * reference
+    ]
+
+
+def _variables(session: DbSession, survey: Survey) -> dict[str, Any]:
+    """Variable name → a function from typed category to its stored code (None: unknown)."""
+    questionnaire = Questionnaire(survey.version.document)
+    out: dict[str, Any] = {}
+    for item in questionnaire.answerable_items:
+        if item["type"] == "single":
+            out[item["id"]] = _option_matcher(questionnaire, item["id"])
+    codes = {a.code for a in survey.agencies}
+    out["agency"] = lambda text: text if text in codes else None
+    out["channel"] = lambda text: text if text in ("online", "counter") else None
+    out["district"] = out["service_field"] = lambda text: text or None
+    return out
+
+
+def _option_matcher(questionnaire: Questionnaire, item_id: str) -> Any:
+    by_text: dict[str, str] = {}
+    for option in questionnaire.options(item_id):
+        if option.get("missing"):
+            continue
+        code = category_code(float(option["code"]))
+        by_text[code] = code
+        for label in (option.get("label") or {}).values():
+            by_text[str(label).strip().casefold()] = code
+    return lambda text: (
+        by_text.get(text) or by_text.get(text.casefold()) or _by_number(text, by_text)
+    )
+
+
+def _by_number(text: str, by_text: dict[str, str]) -> str | None:
+    value = _number(text)
+    return by_text.get(category_code(value)) if value is not None else None
+
+
+def category_code(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(value)

@@ -1,0 +1,1 @@
+"""The analyst's pages, the downloads and the API."""

@@ -1,1 +1,0 @@
-"""Use cases: plain functions taking a SQLAlchemy session and plain values; callers commit."""

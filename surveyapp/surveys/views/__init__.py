@@ -1,0 +1,1 @@
+"""The survey list (home) and a survey's own page."""
