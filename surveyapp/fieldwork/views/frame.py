@@ -32,10 +32,9 @@ from flask_login import current_user
 
 from surveyapp.exports.table import needs_neutralising
 from surveyapp.extensions import db
-from surveyapp.fieldwork.services.frames import example as frame_example
 from surveyapp.fieldwork.services.frames import imports as frames
-from surveyapp.fieldwork.services.frames import jobs as frame_jobs
-from surveyapp.fieldwork.services.frames import uploads as frame_uploads
+from surveyapp.fieldwork.services.frames import jobs
+from surveyapp.fieldwork.services.frames.example import example_rows
 from surveyapp.fieldwork.services.frames.files import (
     FIELDS,
     REQUIRED,
@@ -43,7 +42,8 @@ from surveyapp.fieldwork.services.frames.files import (
     guess_mapping,
     preview,
 )
-from surveyapp.fieldwork.views.fieldwork import bp, managed_survey
+from surveyapp.fieldwork.services.frames.uploads import remove_upload, save_upload, upload_path
+from surveyapp.fieldwork.views.fieldwork import bp, managed_survey, problem_message
 from surveyapp.i18n import current_language
 from surveyapp.models import AuditEvent, Survey
 from surveyapp.models._types import utcnow
@@ -71,11 +71,6 @@ SHOWN_PROBLEMS = 50
 PREVIEW_ROWS = 5
 
 
-def problem_message(problem: Problem) -> str:
-    """The problem's message, rendered now: its lazy string reads in the user's language."""
-    return str(problem.message)
-
-
 @bp.route("/<int:survey_id>/frame/upload", methods=["GET", "POST"])
 @requires("field")
 @accepts_upload
@@ -86,7 +81,7 @@ def frame_upload(survey_id: int) -> Any:
     upload = request.files.get("file")
     token = None
     if upload is not None and upload.filename:
-        token = frame_uploads.save_upload(
+        token = save_upload(
             _upload_folder(), current_user.id, survey.id, upload.stream, upload.filename
         )
     if token is None:
@@ -101,7 +96,7 @@ def frame_example_csv(survey_id: int) -> Any:
     survey = managed_survey(survey_id)
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerows(
-        frame_example.example_rows([a.code for a in survey.agencies])
+        example_rows([a.code for a in survey.agencies])
     )
     name = f"survey-{survey.id}-example-records.csv"
     return Response(
@@ -194,7 +189,7 @@ def frame_import(survey_id: int, token: str) -> Any:
         db.session.rollback()
         return _mapping_page(survey, path, token, problems=refused.problems, chosen=mapping)
     db.session.commit()
-    frame_uploads.remove_upload(path)
+    remove_upload(path)
     return redirect(url_for(".frame_imported", survey_id=survey.id, event_id=summary.audit_id), 303)
 
 
@@ -203,7 +198,7 @@ def frame_import(survey_id: int, token: str) -> Any:
 def frame_import_job(survey_id: int, token: str) -> Any:
     """Check and import a large file in the background; its progress page follows."""
     survey, path = _upload(survey_id, token)
-    job = frame_jobs.request_import(
+    job = jobs.request_import(
         db.session,
         survey,
         current_user,
@@ -230,10 +225,10 @@ def frame_job(survey_id: int, job_id: int) -> Any:
         db.session, job, utcnow(), current_app.config.get("REDIS_URL")
     ):
         db.session.commit()
-    event_id = frame_jobs.imported_event(job)
+    event_id = jobs.imported_event(job)
     if event_id is not None:
         return redirect(url_for(".frame_imported", survey_id=survey.id, event_id=event_id), 303)
-    refused = frame_jobs.refused_summary(job)
+    refused = jobs.refused_summary(job)
     if refused is not None:
         mapping, token = job.options["mapping"], job.options["token"]
         message = _refused_message(refused.skipped)
@@ -243,7 +238,7 @@ def frame_job(survey_id: int, job_id: int) -> Any:
         survey=survey,
         job=job,
         pending=job.status in (JobStatus.QUEUED, JobStatus.RUNNING),
-        writing=frame_jobs.writing(job),
+        writing=jobs.writing(job),
         interrupted=export_jobs.is_interrupted(job),
     )
 
@@ -252,7 +247,7 @@ def frame_job(survey_id: int, job_id: int) -> Any:
 @requires("field")
 def frame_cancel(survey_id: int, token: str) -> Any:
     survey, path = _upload(survey_id, token)
-    frame_uploads.remove_upload(path)
+    remove_upload(path)
     flash(_("The uploaded file was deleted; nothing was imported."), "success")
     return redirect(url_for(".overview", survey_id=survey.id), 303)
 
@@ -282,7 +277,7 @@ def _upload_folder() -> Path:
 
 def _upload(survey_id: int, token: str) -> tuple[Survey, Path]:
     survey = managed_survey(survey_id)
-    path = frame_uploads.upload_path(_upload_folder(), current_user.id, survey.id, token)
+    path = upload_path(_upload_folder(), current_user.id, survey.id, token)
     if path is None:
         abort(404)
     return survey, path
@@ -303,7 +298,7 @@ def _mapping_page(
     try:
         header, rows = preview(path, PREVIEW_ROWS)
     except InputRefused as refused:
-        frame_uploads.remove_upload(path)
+        remove_upload(path)
         messages = [problem_message(p) for p in refused.problems]
         return render_template("fieldwork/upload.html", survey=survey, error="; ".join(messages))
     return render_template(

@@ -17,8 +17,7 @@ from surveyapp.fieldwork.forms import STRATA_LABELS, DrawForm, SampleSizeForm, r
 from surveyapp.fieldwork.services import sample_size, sampling
 from surveyapp.fieldwork.services.frames import imports as frames
 from surveyapp.fieldwork.services.invitations import Links
-from surveyapp.fieldwork.views.fieldwork import bp, invited_survey
-from surveyapp.fieldwork.views.frame import problem_message
+from surveyapp.fieldwork.views.fieldwork import bp, invited_survey, problem_message
 from surveyapp.models import FrameUnit, Sample, SampledUnit, Survey
 from surveyapp.problems import InputRefused
 from surveyapp.security import requires

@@ -15,8 +15,8 @@ from typing import Any
 
 from surveyapp.extensions import DbSession
 from surveyapp.fieldwork.services.frames import imports as frames
-from surveyapp.fieldwork.services.frames import uploads as frame_uploads
 from surveyapp.fieldwork.services.frames.files import FrameProblem, estimated_rows
+from surveyapp.fieldwork.services.frames.uploads import remove_upload
 from surveyapp.i18n import in_language
 from surveyapp.models import Survey, User
 from surveyapp.models._types import utcnow
@@ -99,7 +99,7 @@ def run_import(session: DbSession, job: ExportJob) -> None:
         job.result = {"refused": _summary_json(found, options["lang"])}
     else:
         job.result = {"audit_id": summary.audit_id}
-        frame_uploads.remove_upload(path)
+        remove_upload(path)
     job.status, job.progress = JobStatus.DONE, 1.0
 
 
