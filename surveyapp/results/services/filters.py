@@ -26,7 +26,7 @@ from surveyapp.extensions import DbSession
 from surveyapp.models import Channel, FrameUnit, Response, ResponseStatus, SampledUnit, Survey
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.results.services import results
-from surveyapp.results.services.results import ResponseArrays
+from surveyapp.results.services.arrays import ResponseArrays
 
 CHANNELS = tuple(c.value for c in Channel)
 # Section ids the built-in questionnaires give the part about the respondent.

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from surveyapp import charts
+from surveyapp import pdf as report_pdf_service
 from surveyapp.extensions import db
 from surveyapp.fieldwork.services.monitoring import AaporCategory
 from surveyapp.i18n import current_language, date_text, percent
@@ -26,7 +27,6 @@ from surveyapp.models import Agency, Survey
 from surveyapp.problems import InputRefused
 from surveyapp.results.services import agency_report, dashboard, period
 from surveyapp.results.services import filters as dashboard_filters
-from surveyapp.results.services import report_pdf as report_pdf_service
 from surveyapp.results.services.cache import ResultCache, freshness
 from surveyapp.results.services.filters import Filters
 from surveyapp.security import current_scope, require_agency, requires, scope_root, visible_survey
