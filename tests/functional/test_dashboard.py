@@ -20,7 +20,8 @@ from surveyapp.demo.synthetic import AgencyProfile, generate
 from surveyapp.extensions import db
 from surveyapp.models import AuditEvent, FrameUnit, Response, Survey, SurveyStatus
 from surveyapp.models._types import utcnow
-from surveyapp.results.services import dashboard, results
+from surveyapp.results.services import results
+from surveyapp.results.services.dashboard import service as dashboard
 from surveyapp.results.views.results import result_cache
 from surveyapp.scoring import Framework, score
 from tests import factories
