@@ -39,8 +39,11 @@ def saved_answers(session: DbSession, visit: Visit) -> dict[str, Any]:
     """The answers saved so far, typed as the questionnaire declares them."""
     if visit.response is None:
         return {}
+    rows = visit.saved
+    if rows is None:  # not read with the visit
+        rows = list(sql.answer_rows(session, visit.response.id))
     answers: dict[str, Any] = {}
-    for item_id, number, written, day in sql.answer_rows(session, visit.response.id):
+    for item_id, number, written, day in rows:
         item = visit.questionnaire.item(item_id)
         value = sql.typed(item, number, written, day)
         if item["type"] == "multi":
