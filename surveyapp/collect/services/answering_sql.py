@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
+from functools import cache
 from typing import Any, TypeAlias
 
 from sqlalchemy import (
@@ -235,6 +236,58 @@ def hold_response(session: DbSession, response_id: int, **values: Any) -> bool:
         {"response": response_id, "in_progress": ResponseStatus.IN_PROGRESS, **values},
     )
     return _rowcount(held) == 1
+
+
+def hold_and_replace(
+    session: DbSession,
+    response_id: int,
+    items: list[str],
+    answers: Mapping[str, Any],
+    **values: Any,
+) -> bool:
+    """``hold_response``, then the answers to ``items`` replaced by ``answers`` (as
+    ``drop_answers`` and ``add_answers``) if it held: one statement on PostgreSQL."""
+    if _dialect(session) != "postgresql":
+        held = hold_response(session, response_id, **values)
+        if held:
+            drop_answers(session, response_id, items)
+            add_answers(session, response_id, answers)
+        return held
+    rows = _rows(response_id, answers)
+    params = {
+        "response": response_id,
+        "in_progress": ResponseStatus.IN_PROGRESS,
+        "items": items,
+        **{column: [row[column] for row in rows] for column in _ANSWER_COLUMNS},
+        **values,
+    }
+    return bool(session.execute(_hold_and_replace(tuple(sorted(values))), params).scalar())
+
+
+@cache
+def _hold_and_replace(columns: tuple[str, ...]) -> Executable:
+    """The statement of ``hold_and_replace`` setting ``columns`` of the response.
+
+    The INSERT waits on the DELETE (its WHERE counts the deleted rows), so that an answer
+    saved again replaces the one deleted: the statements of a WITH run in no given order.
+    """
+    sets = ", ".join(f"{column} = :{column}" for column in columns)
+    return text(
+        f"WITH held AS (UPDATE responses SET {sets}"
+        " WHERE id = :response AND status = :in_progress RETURNING id),"
+        " gone AS (DELETE FROM answers WHERE response_id IN (SELECT id FROM held)"
+        " AND item_id = ANY(CAST(:items AS varchar[])) RETURNING 1),"
+        " added AS (INSERT INTO answers"
+        " (response_id, item_id, position, value_num, value_text, value_date)"
+        " SELECT held.id, given.* FROM held, unnest(CAST(:item_id AS varchar[]),"
+        " CAST(:position AS smallint[]), CAST(:value_num AS float8[]),"
+        " CAST(:value_text AS text[]), CAST(:value_date AS date[])) AS given"
+        " WHERE (SELECT count(*) FROM gone) >= 0)"
+        " SELECT count(*) FROM held"
+    ).bindparams(
+        bindparam("in_progress", type_=_responses.c.status.type),
+        *(bindparam(column, type_=_responses.c[column].type) for column in columns),
+    )
 
 
 def create_response(session: DbSession, row: Mapping[str, Any]) -> int | None:
