@@ -13,9 +13,11 @@ The ceiling is a bare Flask app under the same gunicorn settings and database se
 the same pages: the HTML the product sent (captured from one walk), one INSERT per
 POST, the page number in a cookie. Between the two, "required stack alone" serves the
 same captured pages through what #5 requires of every page and nothing of the product
-(bench/_stack_respond.py): the cookie session with Flask-WTF's CSRF token, a
-Flask-Limiter limit per token in Redis, a read of the saved state through SQLAlchemy.
-It tells what the stack costs from what the product's own work costs.
+(bench/_stack_respond.py): the cookie session with Flask-WTF's CSRF token, the
+product's rate limits in Redis (per token on POSTs, per IP on failed look-ups), a read
+of the saved state through SQLAlchemy. It tells what the stack costs from what the
+product's own work costs; the product's ratio to it is printed beside the ratios of
+earlier runs (PREVIOUS) for reference.
 
 For each questionnaire and server it prints complete
 respondents/s, requests/s, p95 page latency and the ratio to the ceiling (target ≥ 50 %,
@@ -60,9 +62,17 @@ SERVER = "postgresql://postgres@127.0.0.1:5432"
 REDIS = "redis://127.0.0.1:6379/15"
 CEILING = "bare Flask (ceiling)"
 # The same captured pages served by bare Flask, and by the stack #5 requires (session with
-# CSRF, a Redis rate limit, a read of the saved state through SQLAlchemy) with nothing else.
-SERVERS = {"required stack alone": "bench._stack_respond:app", CEILING: "bench._bare_respond:app"}
+# CSRF, the product's rate limits in Redis, a read of the saved state through SQLAlchemy)
+# with nothing else.
+STACK = "required stack alone"
+SERVERS = {STACK: "bench._stack_respond:app", CEILING: "bench._bare_respond:app"}
 PHP_BASELINE = 1.5  # complete respondents/s of a common PHP survey tool on this machine
+# surveyapp against "required stack alone" in two runs before the respondent hot path was
+# cut (issue #20): respondents/s and the ratio of throughputs.
+PREVIOUS = {
+    "sipas-2017": ((9.5, 0.75), (15.4, 0.57)),
+    "one-page-30": ((36.5, 0.54), (62.7, 0.73)),
+}
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -369,6 +379,16 @@ def capture(port: int, path: str, pages_dir: Path) -> int:
     return len(seen)
 
 
+def print_against_stack(form: str, product: Run, stack: Run) -> None:
+    """surveyapp's share of what the required stack alone reaches, now and before."""
+    print(f"surveyapp vs {STACK} (target ≥ 80 %):")
+    print(f"  {'':24} {'resp/s':>8} {'ratio':>8} {'by CPU':>8}")
+    for n, (per_second, ratio) in enumerate(PREVIOUS[form], start=1):
+        print(f"  {f'before, run {n} (#20)':24} {per_second:8.1f} {ratio:8.0%}")
+    ratio, by_cpu = product.per_second / stack.per_second, stack.cpu_ms / product.cpu_ms
+    print(f"  {'this run':24} {product.per_second:8.1f} {ratio:8.0%} {by_cpu:8.0%}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--respondents", type=int, default=400)
@@ -437,6 +457,7 @@ def main() -> None:
                 )
             print(f"{'PHP survey tool (measured)':26} {PHP_BASELINE:8.1f}")
             print(f"surveyapp vs PHP baseline: {product.per_second / PHP_BASELINE:.0f}×")
+            print_against_stack(form, product, runs[STACK])
     finally:
         subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name])
         subprocess.run(["rm", "-rf", str(work)])

@@ -112,10 +112,14 @@ class SectionForm(Form):
         return {f.name for f in self.item_fields()}
 
     def visible_now(self, field: ItemField) -> bool:
-        """Shown without script: its rule holds, or it hangs on this page's answers."""
-        if self.depends_on_page(field):
-            return True
-        return rules.evaluate(field.item.get("show_when"), self.earlier)
+        return visible_now(field.item, self._names, self.earlier)
+
+
+def visible_now(item: dict[str, Any], on_page: set[str], earlier: Mapping[str, Any]) -> bool:
+    """Shown without script: its rule holds, or it hangs on answers on the same page
+    (``on_page``: the ids of the page's questions)."""
+    rule = item.get("show_when")
+    return bool(rules.referenced_items(rule) & on_page) or rules.evaluate(rule, earlier)
 
 
 def build_section_form(

@@ -44,16 +44,7 @@ class ItemField(Field):
 
     def process_data(self, value: Any) -> None:
         self.answer = value
-        self.raw = self.format(value)
-
-    def format(self, value: Answer) -> list[str]:
-        if value is None:
-            return []
-        if isinstance(value, list):
-            return [str(v) for v in value]
-        if isinstance(value, float) and value.is_integer():
-            return [str(int(value))]
-        return [value.isoformat() if isinstance(value, date) else str(value)]
+        self.raw = as_raw(value)
 
     def pre_validate(self, form: Any) -> None:
         if not self.raw:
@@ -156,6 +147,17 @@ class DateField(ItemField):
             except ValueError:
                 continue
         raise ValueError(str(_l("Enter a date such as 31/12/2026.")))
+
+
+def as_raw(value: Answer) -> list[str]:
+    """A saved answer as the form data that would give it: what its field shows again."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return [str(int(value))]
+    return [value.isoformat() if isinstance(value, date) else str(value)]
 
 
 def _known_code(value: str, by_text: dict[str, int]) -> int:

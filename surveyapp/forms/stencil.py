@@ -4,23 +4,24 @@ Rendering a matrix of thirty questions costs several milliseconds of Jinja on ev
 and nearly all of that markup is the same for everyone. So it is rendered once per
 questionnaire, page, language and set of items shown, with markers where a respondent's
 answer goes (a radio's ``checked``, a typed value), and each request fills in its own
-answers. A page showing errors is rare, and rendered whole.
+answers: a page view fills them from the saved answers, without building the page's
+form (``saved_questions_html``). A page showing errors is rare, and rendered whole.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from flask import render_template
 from markupsafe import Markup, escape
 
-from surveyapp.forms.fields import MARK, MARK_END
+from surveyapp.forms.builder import SectionForm, build_section_form, visible_now
+from surveyapp.forms.fields import MARK, MARK_END, as_raw
 
 if TYPE_CHECKING:
-    from surveyapp.forms.builder import SectionForm
     from surveyapp.questionnaire.document import Questionnaire
 
 TEMPLATE = "respond/_questions.html"
@@ -72,6 +73,22 @@ class Stencil:
                 out.append(escape(given[0]))
             out.append(slot.after)
         return Markup("".join(out))
+
+
+def saved_questions_html(
+    q: Questionnaire, section_id: str, earlier: dict[str, Any], saved: dict[str, Any], lang: str
+) -> Markup:
+    """The questions of a page showing the ``saved`` answers, as ``questions_html`` shows
+    them on the page's form (``earlier``: the path's answers before it), which is built
+    only when the stencil is not known yet."""
+    items = [item for item in q.section(section_id)["items"] if item["type"] != "info"]
+    on_page = {item["id"] for item in items}
+    shown = tuple(item["id"] for item in items if visible_now(item, on_page, earlier))
+    stencil = _stencils.get(q, {}).get((section_id, lang, *shown))
+    if stencil is None:
+        form = build_section_form(q, section_id, earlier, saved=saved, lang=lang)
+        return questions_html(form)
+    return stencil.fill({item["id"]: as_raw(saved.get(item["id"])) for item in items})
 
 
 def questions_html(form: SectionForm) -> Markup:

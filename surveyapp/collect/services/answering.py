@@ -39,8 +39,11 @@ def saved_answers(session: DbSession, visit: Visit) -> dict[str, Any]:
     """The answers saved so far, typed as the questionnaire declares them."""
     if visit.response is None:
         return {}
+    rows = visit.saved
+    if rows is None:  # not read with the visit
+        rows = list(sql.answer_rows(session, visit.response.id))
     answers: dict[str, Any] = {}
-    for item_id, number, written, day in sql.answer_rows(session, visit.response.id):
+    for item_id, number, written, day in rows:
         item = visit.questionnaire.item(item_id)
         value = sql.typed(item, number, written, day)
         if item["type"] == "multi":
@@ -85,12 +88,12 @@ def save_page(
     ``answered`` is a page and its answers (None = left blank), which replace that page's
     saved ones; ``changes`` are other columns of the response (the kiosk's dossier code).
     """
-    _hold(session, visit, now, current_page=to_page, **changes)
-    if answered is not None:
-        page, page_answers = answered
-        items = [i["id"] for i in visit.questionnaire.section(page)["items"]]
-        sql.drop_answers(session, _response_id(visit), items)
-        sql.add_answers(session, _response_id(visit), page_answers)
+    if answered is None:
+        _hold(session, visit, now, current_page=to_page, **changes)
+        return
+    page, page_answers = answered
+    items = [i["id"] for i in visit.questionnaire.section(page)["items"]]
+    _hold(session, visit, now, (items, page_answers), current_page=to_page, **changes)
 
 
 def clean_dossier_code(raw: str) -> str | None:
@@ -157,18 +160,31 @@ def submit(
     sql.add_answers(session, response_id, {k: v for k, v in page_answers.items() if k in kept})
 
 
-def _hold(session: DbSession, visit: Visit, now: datetime, **values: Any) -> None:
-    """Update the response only while it is in progress, locking its row until commit.
+def _hold(
+    session: DbSession,
+    visit: Visit,
+    now: datetime,
+    replacing: tuple[list[str], Mapping[str, Any]] | None = None,
+    **values: Any,
+) -> None:
+    """Update the response only while it is in progress, locking its row until commit,
+    and then replace the answers to some items (``replacing``: their ids, the answers).
 
     The first save creates the response with ``values``. A page saved in a request that
     raced a submit finds the response sent and raises ``AlreadySubmitted``, so nothing
     is changed under a submitted response.
     """
     if visit.response is None and _create_response(session, visit, now, values):
+        if replacing is not None:  # a new response: no answers to drop
+            sql.add_answers(session, _response_id(visit), replacing[1])
         return
     progress = visit.response
     assert progress is not None
-    if not sql.hold_response(session, progress.id, updated_at=now, **values):
+    if replacing is None:
+        held = sql.hold_response(session, progress.id, updated_at=now, **values)
+    else:
+        held = sql.hold_and_replace(session, progress.id, *replacing, updated_at=now, **values)
+    if not held:
         raise AlreadySubmitted(progress.id)
     for name in ("status", "current_page", "dossier_code"):
         if name in values:

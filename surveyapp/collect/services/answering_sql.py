@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
+from functools import cache
 from typing import Any, TypeAlias
 
 from sqlalchemy import (
@@ -20,9 +21,11 @@ from sqlalchemy import (
     insert,
     select,
     text,
+    true,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
 
 from surveyapp.extensions import Base, DbSession
 from surveyapp.models import (
@@ -43,6 +46,9 @@ _surveys, _agencies, _versions, _invitations, _responses, _answers = (
     Base.metadata.tables[model.__tablename__]
     for model in (Survey, Agency, QuestionnaireVersion, Invitation, Response, Answer)
 )
+_ANSWER_VALUES = tuple(
+    _answers.c[name] for name in ("item_id", "value_num", "value_text", "value_date")
+)
 # A response as the pages see it (``visits.Progress``).
 _PROGRESS = tuple(
     _responses.c[name]
@@ -58,10 +64,27 @@ _PROGRESS = tuple(
 )
 
 
-def _visit_select(joined: Any, where: Any, *extra: Any) -> Any:
+# The saved answers of the response a visit selects, as arrays in one row (PostgreSQL): the
+# visit and its answers in one query. ``answer_rows`` reads them on SQLite, in the process.
+_SAVED = (
+    select(
+        *(
+            array_agg(aggregate_order_by(column, _answers.c.item_id, _answers.c.position)).label(
+                f"saved_{column.name}"
+            )
+            for column in _ANSWER_VALUES
+        )
+    )
+    .where(_answers.c.response_id == _responses.c.id)
+    .lateral("saved")
+)
+
+
+def _visit_select(joined: Any, where: Any, *extra: Any) -> dict[str, Any]:
     """A survey, its version and agency (``joined`` holds surveys and agencies), and the
-    response whose resume hash is the ``key`` parameter, if any."""
-    return (
+    response whose resume hash is the ``key`` parameter, if any; by dialect, with that
+    response's saved answers on PostgreSQL."""
+    visit = (
         select(
             _surveys.c.id.label("survey_id"),
             _surveys.c.questionnaire_version_id,
@@ -85,6 +108,8 @@ def _visit_select(joined: Any, where: Any, *extra: Any) -> Any:
         .outerjoin(_responses, _responses.c.resume_hash == bindparam("key"))
         .where(where)
     )
+    with_saved = visit.add_columns(*_SAVED.c).outerjoin(_SAVED, true())
+    return {"postgresql": with_saved, "sqlite": visit}
 
 
 _BY_TOKEN = _visit_select(
@@ -155,14 +180,34 @@ _KEEP_ONLY_ANSWERS = delete(_answers).where(
 
 
 def visit_by_token(session: DbSession, token_hash: str, key: str) -> AnyRow | None:
-    """The invitation's survey, version, agency and response (``key``'s), in one query."""
-    return session.execute(_BY_TOKEN, {"token_hash": token_hash, "key": key}).first()
+    """The invitation's survey, version, agency and response (``key``'s), in one query;
+    on PostgreSQL with the response's answers (``saved_rows``)."""
+    statement = _BY_TOKEN[_dialect(session)]
+    return session.execute(statement, {"token_hash": token_hash, "key": key}).first()
 
 
 def visit_by_link(session: DbSession, survey_id: int, agency_code: str, key: str) -> AnyRow | None:
     """The same for an open link: the survey with this agency among its agencies."""
     params = {"survey_id": survey_id, "agency_code": agency_code, "key": key}
-    return session.execute(_BY_LINK, params).first()
+    return session.execute(_BY_LINK[_dialect(session)], params).first()
+
+
+def saved_rows(row: AnyRow) -> list[tuple[Any, ...]] | None:
+    """The answers a ``visit_by_*`` row holds, as ``answer_rows`` gives them; None if it
+    holds none (SQLite: read them with ``answer_rows``)."""
+    if "saved_item_id" not in row._fields:
+        return None
+    if row.saved_item_id is None:  # no response yet, or nothing saved
+        return []
+    return list(
+        zip(
+            row.saved_item_id,
+            row.saved_value_num,
+            row.saved_value_text,
+            row.saved_value_date,
+            strict=True,
+        )
+    )
 
 
 def find_progress(session: DbSession, key: str) -> AnyRow | None:
@@ -191,6 +236,58 @@ def hold_response(session: DbSession, response_id: int, **values: Any) -> bool:
         {"response": response_id, "in_progress": ResponseStatus.IN_PROGRESS, **values},
     )
     return _rowcount(held) == 1
+
+
+def hold_and_replace(
+    session: DbSession,
+    response_id: int,
+    items: list[str],
+    answers: Mapping[str, Any],
+    **values: Any,
+) -> bool:
+    """``hold_response``, then the answers to ``items`` replaced by ``answers`` (as
+    ``drop_answers`` and ``add_answers``) if it held: one statement on PostgreSQL."""
+    if _dialect(session) != "postgresql":
+        held = hold_response(session, response_id, **values)
+        if held:
+            drop_answers(session, response_id, items)
+            add_answers(session, response_id, answers)
+        return held
+    rows = _rows(response_id, answers)
+    params = {
+        "response": response_id,
+        "in_progress": ResponseStatus.IN_PROGRESS,
+        "items": items,
+        **{column: [row[column] for row in rows] for column in _ANSWER_COLUMNS},
+        **values,
+    }
+    return bool(session.execute(_hold_and_replace(tuple(sorted(values))), params).scalar())
+
+
+@cache
+def _hold_and_replace(columns: tuple[str, ...]) -> Executable:
+    """The statement of ``hold_and_replace`` setting ``columns`` of the response.
+
+    The INSERT waits on the DELETE (its WHERE counts the deleted rows), so that an answer
+    saved again replaces the one deleted: the statements of a WITH run in no given order.
+    """
+    sets = ", ".join(f"{column} = :{column}" for column in columns)
+    return text(
+        f"WITH held AS (UPDATE responses SET {sets}"
+        " WHERE id = :response AND status = :in_progress RETURNING id),"
+        " gone AS (DELETE FROM answers WHERE response_id IN (SELECT id FROM held)"
+        " AND item_id = ANY(CAST(:items AS varchar[])) RETURNING 1),"
+        " added AS (INSERT INTO answers"
+        " (response_id, item_id, position, value_num, value_text, value_date)"
+        " SELECT held.id, given.* FROM held, unnest(CAST(:item_id AS varchar[]),"
+        " CAST(:position AS smallint[]), CAST(:value_num AS float8[]),"
+        " CAST(:value_text AS text[]), CAST(:value_date AS date[])) AS given"
+        " WHERE (SELECT count(*) FROM gone) >= 0)"
+        " SELECT count(*) FROM held"
+    ).bindparams(
+        bindparam("in_progress", type_=_responses.c.status.type),
+        *(bindparam(column, type_=_responses.c[column].type) for column in columns),
+    )
 
 
 def create_response(session: DbSession, row: Mapping[str, Any]) -> int | None:

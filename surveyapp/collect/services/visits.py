@@ -8,7 +8,7 @@ it is what stops a second response. What a visit then does, page by page, is
 ``answering``'s.
 
 These are the busiest pages of the product, so a visit is read in one query of plain
-columns, not ORM objects (``answering_sql``).
+columns, not ORM objects, its saved answers included on PostgreSQL (``answering_sql``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from surveyapp.collect.services import answering_sql as sql
 from surveyapp.extensions import DbSession
@@ -131,6 +132,8 @@ class Visit:
     opened_now: bool = False  # this request moved the invitation to "opened"
     assignment_id: int | None = None
     entered_by_id: int | None = None
+    # The response's saved answers when read with the visit (``sql.saved_rows``), else None.
+    saved: list[tuple[Any, ...]] | None = None
 
     @property
     def sent(self) -> bool:
@@ -297,6 +300,7 @@ def _visit(session: DbSession, row: sql.AnyRow, key: str, now: datetime) -> Visi
             None,
             key,
             progress,
+            saved=sql.saved_rows(row),
         )
     )
 
