@@ -136,8 +136,10 @@ def create_survey(
     anonymous: bool = False,
     actor_id: int | None = None,
     now: datetime,
+    draft: bool = False,
 ) -> Survey:
-    """Create a survey and open it for answers; its questionnaire version freezes."""
+    """Create a survey and open it for answers (or keep it a draft, to open later or on a
+    date: ``surveys.services.rounds``); its questionnaire version freezes."""
     problems = []
     if not title.strip():
         problems.append(Problem(_l("title"), _l("a survey needs a title")))
@@ -156,8 +158,8 @@ def create_survey(
         questionnaire_version_id=version.id,
         mode=mode,
         anonymous=anonymous,
-        status=SurveyStatus.OPEN,
-        opens_at=now,
+        status=SurveyStatus.DRAFT if draft else SurveyStatus.OPEN,
+        opens_at=None if draft else now,
         agencies=list(agencies),
         created_by_id=actor_id,
     )

@@ -1,0 +1,143 @@
+"""A survey round's life: draft, open, closed; opening and closing dates; reopening.
+
+The stored status says what staff decided; the dates say when. A survey takes answers only
+while its status is open and ``now`` lies between its dates (``models.survey.taking_answers``,
+which every respondent page checks), so a scheduled round opens and closes by itself with
+no job to run. Dates are Vietnam local dates: a round opening on 1/3 takes answers from
+00:00 that day, one closing on 31/3 until 24:00 that day (Asia/Ho_Chi_Minh).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+
+from surveyapp.extensions import DbSession
+from surveyapp.models import Survey, SurveyStatus
+from surveyapp.models.audit import record
+from surveyapp.problems import InputRefused, Problem
+
+LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+class RoundState(enum.Enum):
+    """Where a round stands at a moment: its status read together with its dates."""
+
+    DRAFT = "draft"  # not opened yet, no opening date
+    SCHEDULED = "scheduled"  # open from a date still to come
+    OPEN = "open"
+    CLOSED = "closed"  # closed by staff or past its closing date
+
+    @property
+    def status(self) -> str:
+        """The three-valued status of the command line and the API: a scheduled round is
+        still a draft until its day comes."""
+        return "draft" if self is RoundState.SCHEDULED else self.value
+
+
+def state(survey: Survey, now: datetime) -> RoundState:
+    if survey.status is SurveyStatus.DRAFT:
+        return RoundState.DRAFT
+    if survey.status is SurveyStatus.CLOSED or (survey.closes_at and now >= survey.closes_at):
+        return RoundState.CLOSED
+    if survey.opens_at and now < survey.opens_at:
+        return RoundState.SCHEDULED
+    return RoundState.OPEN
+
+
+@dataclass(frozen=True)
+class Round:
+    """A round as pages show it: where it stands, its first and last day (local)."""
+
+    state: RoundState
+    opens: date | None
+    closes: date | None
+
+
+def of(survey: Survey, now: datetime) -> Round:
+    return Round(state(survey, now), first_day(survey), last_day(survey))
+
+
+def open_now(session: DbSession, survey: Survey, actor_id: int | None, now: datetime) -> None:
+    """Open (or reopen) the round at once; a closing date already past is dropped, a later
+    one kept."""
+    was = state(survey, now)
+    if was is RoundState.OPEN:
+        raise InputRefused([Problem(_l("status"), _l("the survey is already open"))])
+    survey.status = SurveyStatus.OPEN
+    if survey.opens_at is None or survey.opens_at > now:
+        survey.opens_at = now
+    if survey.closes_at is not None and survey.closes_at <= now:
+        survey.closes_at = None
+    action = "survey.reopen" if was is RoundState.CLOSED else "survey.open"
+    record(session, actor_id, action, survey, **_dates(survey))
+
+
+def close_now(session: DbSession, survey: Survey, actor_id: int | None, now: datetime) -> None:
+    """Close the round at once: no channel takes another answer, a visit in progress
+    included. It can be reopened."""
+    if state(survey, now) is RoundState.CLOSED:
+        raise InputRefused([Problem(_l("status"), _l("the survey is already closed"))])
+    survey.status = SurveyStatus.CLOSED
+    if survey.closes_at is None or survey.closes_at > now:
+        survey.closes_at = now
+    record(session, actor_id, "survey.close", survey, **_dates(survey))
+
+
+def schedule(
+    session: DbSession,
+    survey: Survey,
+    actor_id: int | None,
+    now: datetime,
+    *,
+    opens: date | None,
+    closes: date | None,
+) -> None:
+    """Set the opening and/or closing day (a day left out keeps its current value).
+
+    A round with dates is open between them: a draft given an opening day opens on it, a
+    closed round given a closing day still to come reopens until then, and a closing day
+    already past closes it.
+    """
+    if opens is None and closes is None:
+        raise InputRefused([Problem(_l("dates"), _l("give an opening or a closing date"))])
+    opens_at = start_of(opens) if opens else survey.opens_at
+    closes_at = start_of(closes + timedelta(days=1)) if closes else survey.closes_at
+    if opens_at and closes_at and closes_at <= opens_at:
+        raise InputRefused(
+            [Problem(_l("closing date"), _l("the closing date comes before the opening date"))]
+        )
+    survey.opens_at, survey.closes_at = opens_at, closes_at
+    if closes_at and closes_at <= now:
+        survey.status = SurveyStatus.CLOSED
+    elif opens or (closes and survey.status is SurveyStatus.CLOSED):
+        survey.status = SurveyStatus.OPEN
+    record(session, actor_id, "survey.schedule", survey, **_dates(survey))
+
+
+def start_of(day: date) -> datetime:
+    """00:00 of a Vietnam local day, as the UTC moment the database stores."""
+    return datetime.combine(day, time(), LOCAL_TIME).astimezone(UTC)
+
+
+def last_day(survey: Survey) -> date | None:
+    """The closing day staff gave (the round takes answers until the end of it)."""
+    if survey.closes_at is None:
+        return None
+    return (survey.closes_at.astimezone(LOCAL_TIME) - timedelta(microseconds=1)).date()
+
+
+def first_day(survey: Survey) -> date | None:
+    return survey.opens_at.astimezone(LOCAL_TIME).date() if survey.opens_at else None
+
+
+def _dates(survey: Survey) -> dict[str, str | None]:
+    return {
+        "status": survey.status.value,
+        "opens_at": survey.opens_at.isoformat() if survey.opens_at else None,
+        "closes_at": survey.closes_at.isoformat() if survey.closes_at else None,
+    }
