@@ -77,6 +77,14 @@ def open_now(session: DbSession, survey: Survey, actor_id: int | None, now: date
     record(session, actor_id, action, survey, **_dates(survey))
 
 
+def unschedule(session: DbSession, survey: Survey, actor_id: int | None, now: datetime) -> None:
+    """Call off an opening still to come: the round is a draft again."""
+    if state(survey, now) is not RoundState.SCHEDULED:
+        raise InputRefused([Problem(_l("status"), _l("the survey has no opening to call off"))])
+    survey.status, survey.opens_at = SurveyStatus.DRAFT, None
+    record(session, actor_id, "survey.unschedule", survey, **_dates(survey))
+
+
 def close_now(session: DbSession, survey: Survey, actor_id: int | None, now: datetime) -> None:
     """Close the round at once: no channel takes another answer, a visit in progress
     included. It can be reopened."""

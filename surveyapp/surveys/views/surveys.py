@@ -149,6 +149,8 @@ def change_round(survey_id: int) -> Any:
             rounds.open_now(db.session, survey, current_user.id, now)
         elif action == "close":
             rounds.close_now(db.session, survey, current_user.id, now)
+        elif action == "unschedule":
+            rounds.unschedule(db.session, survey, current_user.id, now)
         elif action == "schedule":
             rounds.schedule(
                 db.session,
@@ -170,4 +172,4 @@ def change_round(survey_id: int) -> Any:
         return redirect(url_for(".detail", survey_id=survey.id, _anchor="round"), 303)
     db.session.commit()
     flash(ROUND_MESSAGES[rounds.state(survey, now)], "success")
-    return redirect(url_for(".detail", survey_id=survey.id, _anchor="round"), 303)
+    return redirect(url_for(".detail", survey_id=survey.id), 303)
