@@ -22,8 +22,9 @@ class CheckboxList(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class NewSurveyForm(FlaskForm):
-    questionnaire = SelectField(_l("Questionnaire"), validators=[DataRequired(REQUIRED)])
+class SurveySettingsForm(FlaskForm):
+    """A survey's own settings, when it is made and while it is a draft."""
+
     title = StringField(
         _l("Title"),
         validators=[
@@ -44,6 +45,10 @@ class NewSurveyForm(FlaskForm):
         ],
     )
     anonymous = BooleanField(_l("Anonymous: answers can't be linked to invitations"))
+
+
+class NewSurveyForm(SurveySettingsForm):
+    questionnaire = SelectField(_l("Questionnaire"), validators=[DataRequired(REQUIRED)])
 
 
 class InviteForm(FlaskForm):

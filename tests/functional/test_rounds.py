@@ -256,3 +256,74 @@ def test_closing_stops_paper_entry_and_keeps_nothing_typed(client: FlaskClient) 
     refused = client.post(entry.group(1), data=posted)
     assert refused.status_code == 200 and 'data-state="closed"' in refused.text
     assert db.session.scalar(select(func.count()).select_from(Response)) == 0
+
+
+def _settings(client: FlaskClient, survey: Survey, **changes: Any) -> Any:
+    page = client.get(f"/surveys/{survey.id}/edit")
+    assert page.status_code == 200
+    data = {
+        "csrf_token": factories.csrf_from(page.text),
+        "title": survey.title,
+        "agencies": [a.code for a in survey.agencies],
+        "mode": survey.mode.value,
+        **changes,
+    }
+    if survey.anonymous:
+        data["anonymous"] = "y"
+    return client.post(f"/surveys/{survey.id}/edit", data=data)
+
+
+def test_a_draft_survey_changes_agencies_mode_and_title_audit_logged(client: FlaskClient) -> None:
+    factories.province()
+    factories.user()
+    factories.login(client)
+    survey = factories.survey(("SXD", "STP"))
+    survey.status, survey.opens_at = SurveyStatus.DRAFT, None
+    db.session.commit()
+    saved = _settings(client, survey, title="Vòng thử", agencies=["SXD"], mode="open")
+    assert saved.status_code == 303
+    db.session.refresh(survey)
+    assert (survey.title, [a.code for a in survey.agencies], survey.mode) == (
+        "Vòng thử",
+        ["SXD"],
+        SurveyMode.OPEN,
+    )
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "survey.edit")).one()
+    assert event.details["changed"] == ["title", "agencies", "mode"]
+
+
+def test_an_opened_round_changes_its_title_only(client: FlaskClient) -> None:
+    factories.province()
+    factories.user()
+    factories.login(client)
+    survey = factories.survey(("SXD", "STP"))
+    assert _settings(client, survey, title="Tên mới").status_code == 303
+    refused = _settings(client, survey, mode="open")
+    assert refused.status_code == 422
+    assert "chỉ có thể đổi tên" in refused.text
+    db.session.refresh(survey)
+    assert survey.title == "Tên mới" and survey.mode is SurveyMode.INVITED
+
+
+def test_a_draft_with_invitations_keeps_its_agencies(client: FlaskClient) -> None:
+    factories.province()
+    factories.user()
+    factories.login(client)
+    survey = factories.survey(("SXD", "STP"))
+    factories.tokens(survey, "STP")
+    survey.status, survey.opens_at = SurveyStatus.DRAFT, None
+    db.session.commit()
+    refused = _settings(client, survey, agencies=["SXD"])
+    assert refused.status_code == 422
+    db.session.refresh(survey)
+    assert [a.code for a in survey.agencies] == ["STP", "SXD"]
+
+
+def test_a_department_cannot_open_the_settings_of_a_survey_it_does_not_span(
+    client: FlaskClient,
+) -> None:
+    province = factories.province()
+    factories.user("dept@example.org", "designer", province["SXD"])
+    factories.login(client, "dept@example.org")
+    survey = factories.survey(("SXD", "STP"))
+    assert client.get(f"/surveys/{survey.id}/edit").status_code == 404

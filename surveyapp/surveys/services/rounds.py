@@ -10,16 +10,28 @@ no job to run. Dates are Vietnam local dates: a round opening on 1/3 takes answe
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+from sqlalchemy import select
 
 from surveyapp.extensions import DbSession
-from surveyapp.models import Survey, SurveyStatus
+from surveyapp.models import (
+    Agency,
+    Invitation,
+    RaterAssignment,
+    Response,
+    Survey,
+    SurveyMode,
+    SurveyStatus,
+)
 from surveyapp.models.audit import record
 from surveyapp.problems import InputRefused, Problem
+from surveyapp.surveys.services.surveys import settings_problems
 
 LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -149,3 +161,68 @@ def _dates(survey: Survey) -> dict[str, str | None]:
         "opens_at": survey.opens_at.isoformat() if survey.opens_at else None,
         "closes_at": survey.closes_at.isoformat() if survey.closes_at else None,
     }
+
+
+SETTING_NAMES = {
+    "agencies": _l("agencies"),
+    "mode": _l("how people answer"),
+    "anonymous": _l("anonymity"),
+}
+
+
+def edit(
+    session: DbSession,
+    survey: Survey,
+    actor_id: int | None,
+    now: datetime,
+    *,
+    title: str,
+    agencies: Sequence[Agency],
+    mode: SurveyMode,
+    anonymous: bool,
+) -> list[str]:
+    """Change a survey's settings; returns the names of those changed.
+
+    The title may change at any time. Agencies, mode and anonymity decide who is asked and
+    what a response can be linked to, so they change only while the round has not opened
+    and nobody has been invited, assigned or has answered.
+    """
+    problems = settings_problems(title, agencies)
+    title = title.strip()
+    changed = [
+        name
+        for name, now_value, new_value in (
+            ("title", survey.title, title),
+            ("agencies", {a.id for a in survey.agencies}, {a.id for a in agencies}),
+            ("mode", survey.mode, mode),
+            ("anonymous", survey.anonymous, anonymous),
+        )
+        if now_value != new_value
+    ]
+    settled = [name for name in changed if name != "title"]
+    if settled and not problems:
+        reason = _fixed_because(session, survey, now)
+        if reason is not None:
+            problems.append(Problem(SETTING_NAMES[settled[0]], reason))
+    if problems:
+        raise InputRefused(problems)
+    survey.title, survey.mode, survey.anonymous = title, mode, anonymous
+    survey.agencies = list(agencies)
+    if changed:
+        record(session, actor_id, "survey.edit", survey, changed=changed)
+    return changed
+
+
+def _fixed_because(session: DbSession, survey: Survey, now: datetime) -> LazyString | None:
+    """Why the survey's agencies, mode and anonymity can no longer change, if they can't."""
+    if state(survey, now) in (RoundState.OPEN, RoundState.CLOSED):
+        return _l("the round has opened: only the title can change")
+    for model, what in (
+        (Response, _l("people have answered")),
+        (Invitation, _l("invitations were made")),
+        (RaterAssignment, _l("officials were assigned")),
+    ):
+        found = session.scalar(select(model.id).where(model.survey_id == survey.id).limit(1))
+        if found is not None:
+            return _l("%(what)s: only the title can change", what=what)
+    return None

@@ -126,6 +126,18 @@ def _store_template(session: DbSession, key: str) -> Questionnaire:
 TITLE_MAX = 255  # the column's length
 
 
+def settings_problems(title: str, agencies: Sequence[Agency]) -> list[Problem]:
+    """What is wrong with a survey's title and agencies, on creation as on an edit."""
+    problems = []
+    if not title.strip():
+        problems.append(Problem(_l("title"), _l("a survey needs a title")))
+    elif len(title.strip()) > TITLE_MAX:
+        problems.append(Problem(_l("title"), _l("at most %(max)s characters", max=TITLE_MAX)))
+    if not agencies:
+        problems.append(Problem(_l("agencies"), _l("choose at least one agency")))
+    return problems
+
+
 def create_survey(
     session: DbSession,
     *,
@@ -140,13 +152,7 @@ def create_survey(
 ) -> Survey:
     """Create a survey and open it for answers (or keep it a draft, to open later or on a
     date: ``surveys.services.rounds``); its questionnaire version freezes."""
-    problems = []
-    if not title.strip():
-        problems.append(Problem(_l("title"), _l("a survey needs a title")))
-    elif len(title.strip()) > TITLE_MAX:
-        problems.append(Problem(_l("title"), _l("at most %(max)s characters", max=TITLE_MAX)))
-    if not agencies:
-        problems.append(Problem(_l("agencies"), _l("choose at least one agency")))
+    problems = settings_problems(title, agencies)
     if problems:
         raise InputRefused(problems)
     if version.status is VersionStatus.DRAFT:

@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from surveyapp.design.services import designer
 from surveyapp.extensions import db
 from surveyapp.fieldwork.services import assignments
-from surveyapp.forms.staff import InviteForm, NewSurveyForm, agency_choices
+from surveyapp.forms.staff import InviteForm, NewSurveyForm, SurveySettingsForm, agency_choices
 from surveyapp.i18n import current_language
 from surveyapp.models import Survey, SurveyMode, SurveyStatus
 from surveyapp.models._types import utcnow
@@ -41,10 +41,7 @@ def new() -> Any:
     lang = current_language()
     scope = designer.scope_for(db.session, current_user)
     form.questionnaire.choices = questionnaire_choices(scope, lang)
-    offered = list(db.session.scalars(current_scope().agency_query()))
-    form.agencies.choices = [SelectChoice(a.code, f"{a.code} — {a.name(lang)}") for a in offered]
-    if form.is_submitted() and set(form.agencies.data or []) - {a.code for a in offered}:
-        abort(404)  # an agency out of scope, as for an unknown one
+    _offer_agencies(form)
     if form.validate_on_submit():
         try:
             survey = surveys.create_survey(
@@ -70,6 +67,56 @@ def new() -> Any:
                 flash(_("Survey created and open for answers."), "success")
             return redirect(url_for(".detail", survey_id=survey.id), 303)
     return render_template("surveys/new.html", form=form)
+
+
+def _offer_agencies(form: SurveySettingsForm) -> None:
+    """The agencies in the user's scope as the form's choices; one posted from outside it
+    is a 404, as an unknown one would be."""
+    lang = current_language()
+    offered = list(db.session.scalars(current_scope().agency_query()))
+    form.agencies.choices = [SelectChoice(a.code, f"{a.code} — {a.name(lang)}") for a in offered]
+    if form.is_submitted() and set(form.agencies.data or []) - {a.code for a in offered}:
+        abort(404)
+
+
+@bp.route("/<int:survey_id>/edit", methods=["GET", "POST"])
+@requires("design")
+def edit(survey_id: int) -> Any:
+    survey = current_scope().whole(surveys.get_survey(db.session, survey_id))
+    form = SurveySettingsForm(
+        data=None
+        if request.method == "POST"
+        else {
+            "title": survey.title,
+            "agencies": [a.code for a in survey.agencies],
+            "mode": survey.mode.value,
+            "anonymous": survey.anonymous,
+        }
+    )
+    _offer_agencies(form)
+    if form.validate_on_submit():
+        try:
+            changed = rounds.edit(
+                db.session,
+                survey,
+                current_user.id,
+                utcnow(),
+                title=form.title.data or "",
+                agencies=agencies.by_codes(db.session, form.agencies.data or []),
+                mode=SurveyMode(form.mode.data),
+                anonymous=form.anonymous.data,
+            )
+        except InputRefused as refused:
+            db.session.rollback()
+            for problem in refused.problems:
+                flash(str(problem), "error")
+        else:
+            db.session.commit()
+            flash(_("Settings saved.") if changed else _("Nothing was changed."), "success")
+            return redirect(url_for(".detail", survey_id=survey.id), 303)
+    return render_template("surveys/edit.html", form=form, survey=survey), (
+        422 if form.is_submitted() else 200
+    )
 
 
 def questionnaire_choices(scope: designer.Scope, lang: str) -> dict[str, list[SelectChoice]]:
