@@ -300,7 +300,7 @@ def test_an_opened_round_changes_its_title_only(client: FlaskClient) -> None:
     assert _settings(client, survey, title="Tên mới").status_code == 303
     refused = _settings(client, survey, mode="open")
     assert refused.status_code == 422
-    assert "chỉ có thể đổi tên" in refused.text
+    assert "Hình thức trả lời không thể đổi nữa: đợt khảo sát đã mở." in refused.text
     db.session.refresh(survey)
     assert survey.title == "Tên mới" and survey.mode is SurveyMode.INVITED
 

@@ -164,9 +164,9 @@ def _dates(survey: Survey) -> dict[str, str | None]:
 
 
 SETTING_NAMES = {
-    "agencies": _l("agencies"),
-    "mode": _l("how people answer"),
-    "anonymous": _l("anonymity"),
+    "agencies": _l("The agencies"),
+    "mode": _l("How people answer"),
+    "anonymous": _l("Anonymity"),
 }
 
 
@@ -203,7 +203,12 @@ def edit(
     if settled and not problems:
         reason = _fixed_because(session, survey, now)
         if reason is not None:
-            problems.append(Problem(SETTING_NAMES[settled[0]], reason))
+            message = _l(
+                "%(setting)s can no longer change: %(reason)s. Only the title can.",
+                setting=SETTING_NAMES[settled[0]],
+                reason=reason,
+            )
+            problems.append(Problem("", message))
     if problems:
         raise InputRefused(problems)
     survey.title, survey.mode, survey.anonymous = title, mode, anonymous
@@ -216,7 +221,7 @@ def edit(
 def _fixed_because(session: DbSession, survey: Survey, now: datetime) -> LazyString | None:
     """Why the survey's agencies, mode and anonymity can no longer change, if they can't."""
     if state(survey, now) in (RoundState.OPEN, RoundState.CLOSED):
-        return _l("the round has opened: only the title can change")
+        return _l("the round has opened")
     for model, what in (
         (Response, _l("people have answered")),
         (Invitation, _l("invitations were made")),
@@ -224,5 +229,5 @@ def _fixed_because(session: DbSession, survey: Survey, now: datetime) -> LazyStr
     ):
         found = session.scalar(select(model.id).where(model.survey_id == survey.id).limit(1))
         if found is not None:
-            return _l("%(what)s: only the title can change", what=what)
+            return what
     return None
