@@ -63,6 +63,7 @@ class IdConverter(IntegerConverter):
 
 
 def _register_blueprints(app: Flask) -> None:
+    from surveyapp.accounts.views import admin as accounts_admin
     from surveyapp.accounts.views import auth
     from surveyapp.collect.views import officials, paper, respond
     from surveyapp.design.views import designer
@@ -71,7 +72,17 @@ def _register_blueprints(app: Flask) -> None:
     from surveyapp.results.views import api, downloads, results, weights
     from surveyapp.surveys.views import home, surveys
 
-    blueprints = (home, auth, surveys, designer, designer_versions, fieldwork, respond, results)
+    blueprints = (
+        home,
+        auth,
+        accounts_admin,
+        surveys,
+        designer,
+        designer_versions,
+        fieldwork,
+        respond,
+        results,
+    )
     for module in (*blueprints, officials, paper, outreach, posters, downloads, api, weights):
         app.register_blueprint(module.bp)
 
