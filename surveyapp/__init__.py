@@ -64,7 +64,7 @@ class IdConverter(IntegerConverter):
 
 def _register_blueprints(app: Flask) -> None:
     from surveyapp.accounts.views import admin as accounts_admin
-    from surveyapp.accounts.views import auth
+    from surveyapp.accounts.views import audit, auth
     from surveyapp.collect.views import officials, paper, respond
     from surveyapp.design.views import designer
     from surveyapp.design.views import versions as designer_versions
@@ -76,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
         home,
         auth,
         accounts_admin,
+        audit,
         surveys,
         designer,
         designer_versions,
