@@ -12,7 +12,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from surveyapp.accounts.services.users import create_user, password_problems
+from surveyapp.accounts.services.users import create_user, find_user, password_problems
 from surveyapp.extensions import DbSession
 from surveyapp.models import Agency, ApiToken, Role, User
 from surveyapp.models.audit import record
@@ -69,14 +69,23 @@ def update(
     return changed
 
 
-def set_active(session: DbSession, user: User, actor: User, active: bool) -> None:
-    """Disable (every session ends, every sign-in and token is refused) or re-enable."""
-    if user.id == actor.id and not active:
+def account(session: DbSession, email: str) -> User:
+    """The account with this e-mail (any case), else refused."""
+    user = find_user(session, email)
+    if user is None:
+        raise InputRefused([Problem(_l("e-mail"), _l("no account %(email)s", email=email))])
+    return user
+
+
+def set_active(session: DbSession, user: User, actor: User | None, active: bool) -> None:
+    """Disable (every session ends, every sign-in and token is refused) or re-enable.
+    ``actor`` None: the command line."""
+    if actor is not None and user.id == actor.id and not active:
         raise InputRefused([Problem(_l("account"), _l("you cannot disable your own account"))])
     user.active = active
     if not active:
         user.end_sessions()
-    record(session, actor.id, "user.enable" if active else "user.disable", user)
+    record(session, _id(actor), "user.enable" if active else "user.disable", user)
 
 
 def set_temporary_password(session: DbSession, user: User, actor: User, password: str) -> None:
@@ -110,11 +119,23 @@ def create_token(session: DbSession, user: User, actor: User, name: str) -> str:
     return secret
 
 
-def revoke_token(session: DbSession, token: ApiToken, actor: User, now: datetime) -> None:
+def revoke_token(session: DbSession, token: ApiToken, actor: User | None, now: datetime) -> None:
     if token.revoked_at is not None:
         raise InputRefused([Problem(_l("token"), _l("the token is already revoked"))])
     token.revoked_at = now
-    record(session, actor.id, "token.revoke", token.user, token=token.id, name=token.name)
+    record(session, _id(actor), "token.revoke", token.user, token=token.id, name=token.name)
+
+
+def revoke_all_tokens(session: DbSession, user: User, actor: User | None, now: datetime) -> int:
+    """Revoke every token of ``user`` still valid; how many there were."""
+    valid = [t for t in tokens(session, user) if t.revoked_at is None]
+    for token in valid:
+        revoke_token(session, token, actor, now)
+    return len(valid)
+
+
+def _id(actor: User | None) -> int | None:
+    return actor.id if actor is not None else None
 
 
 def _code(agency: Agency | None) -> str | None:

@@ -61,8 +61,9 @@ def events(
     return rows, rows[-1][0].id if more else None
 
 
-def all_rows(session: DbSession, reader: User, filters: Filters) -> Iterator[dict[str, Any]]:
-    """Every event the filters keep, newest first, as flat rows for CSV and JSON."""
+def all_rows(session: DbSession, reader: User | None, filters: Filters) -> Iterator[dict[str, Any]]:
+    """Every event the filters keep, newest first, as flat rows for CSV and JSON;
+    ``reader`` None: the command line, which reads everything."""
     for event, email in session.execute(_query(reader, filters).execution_options(yield_per=1000)):
         yield {
             "at": event.at.astimezone(LOCAL_TIME).isoformat(timespec="seconds"),
@@ -86,13 +87,13 @@ def start_of(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=LOCAL_TIME)
 
 
-def _query(reader: User, filters: Filters) -> Select[AuditEvent, str]:
+def _query(reader: User | None, filters: Filters) -> Select[AuditEvent, str]:
     query = (
         select(AuditEvent, User.email)
         .outerjoin(User, User.id == AuditEvent.actor_id)
         .order_by(AuditEvent.id.desc())
     )
-    if reader.role is not Role.ADMIN:
+    if reader is not None and reader.role is not Role.ADMIN:
         query = query.where(AuditEvent.survey_id.is_not(None))
     if filters.survey_id is not None:
         query = query.where(AuditEvent.survey_id == filters.survey_id)

@@ -103,16 +103,6 @@ def change_password(user: User, new: str) -> None:
     user.must_change_password = False
 
 
-def disable(session: DbSession, email: str) -> User:
-    """Refuse the account every sign-in from now on and end its sessions."""
-    user = find_user(session, email)
-    if user is None:
-        raise InputRefused([Problem(_l("e-mail"), _l("no account %(email)s", email=email))])
-    user.active = False
-    user.end_sessions()
-    return user
-
-
 @cache
 def _common_passwords() -> frozenset[str]:
     with gzip.open(COMMON_PASSWORDS, "rt", encoding="utf-8") as lines:

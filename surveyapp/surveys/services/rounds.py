@@ -127,7 +127,9 @@ def schedule(
         raise InputRefused([Problem(_l("dates"), _l("give an opening or a closing date"))])
     opens_at = start_of(opens) if opens else survey.opens_at
     closes_at = start_of(closes + timedelta(days=1)) if closes else survey.closes_at
-    if opens_at and closes_at and closes_at <= opens_at:
+    # A closing day already past closes the round, whenever it was recorded as opened.
+    closes_now = closes_at is not None and closes_at <= now and opens is None
+    if opens_at and closes_at and closes_at <= opens_at and not closes_now:
         raise InputRefused(
             [Problem(_l("closing date"), _l("the closing date comes before the opening date"))]
         )
