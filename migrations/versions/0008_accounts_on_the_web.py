@@ -1,5 +1,5 @@
 """accounts on the web: a temporary password to change at first sign-in; named,
-revocable API tokens; audit events found by survey
+revocable API tokens; audit events found by survey; contacts kept so many days after a round
 
 Revision ID: 0008
 Revises: 0007
@@ -17,6 +17,10 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('surveys', schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column('contact_retention_days', sa.Integer(), server_default='90', nullable=False)
+        )
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(
             sa.Column(
@@ -40,6 +44,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('surveys', schema=None) as batch_op:
+        batch_op.drop_column('contact_retention_days')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_events_survey_id')
         batch_op.drop_column('survey_id')

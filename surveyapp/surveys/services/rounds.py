@@ -68,10 +68,27 @@ class Round:
     state: RoundState
     opens: date | None
     closes: date | None
+    contacts_go: date | None  # the day frame contacts are deleted, once the round closed
+    retention_days: int
 
 
 def of(survey: Survey, now: datetime) -> Round:
-    return Round(state(survey, now), first_day(survey), last_day(survey))
+    due = contacts_due_at(survey, now)
+    return Round(
+        state(survey, now),
+        first_day(survey),
+        last_day(survey),
+        due.astimezone(LOCAL_TIME).date() if due else None,
+        survey.contact_retention_days,
+    )
+
+
+def contacts_due_at(survey: Survey, now: datetime) -> datetime | None:
+    """When the round's contact details are to be deleted: its retention period after it
+    closed; None while it has not closed."""
+    if state(survey, now) is not RoundState.CLOSED or survey.closes_at is None:
+        return None
+    return survey.closes_at + timedelta(days=survey.contact_retention_days)
 
 
 def open_now(session: DbSession, survey: Survey, actor_id: int | None, now: datetime) -> None:
@@ -182,10 +199,12 @@ def edit(
     agencies: Sequence[Agency],
     mode: SurveyMode,
     anonymous: bool,
+    contact_retention_days: int,
 ) -> list[str]:
     """Change a survey's settings; returns the names of those changed.
 
-    The title may change at any time. Agencies, mode and anonymity decide who is asked and
+    The title and the contacts' retention may change at any time. Agencies, mode and
+    anonymity decide who is asked and
     what a response can be linked to, so they change only while the round has not opened
     and nobody has been invited, assigned or has answered.
     """
@@ -198,10 +217,11 @@ def edit(
             ("agencies", {a.id for a in survey.agencies}, {a.id for a in agencies}),
             ("mode", survey.mode, mode),
             ("anonymous", survey.anonymous, anonymous),
+            ("contact_retention_days", survey.contact_retention_days, contact_retention_days),
         )
         if now_value != new_value
     ]
-    settled = [name for name in changed if name != "title"]
+    settled = [name for name in changed if name in SETTING_NAMES]
     if settled and not problems:
         reason = _fixed_because(session, survey, now)
         if reason is not None:
@@ -214,6 +234,7 @@ def edit(
     if problems:
         raise InputRefused(problems)
     survey.title, survey.mode, survey.anonymous = title, mode, anonymous
+    survey.contact_retention_days = contact_retention_days
     survey.agencies = list(agencies)
     if changed:
         record(session, actor_id, "survey.edit", survey, changed=changed)

@@ -149,6 +149,7 @@ def create_survey(
     actor_id: int | None = None,
     now: datetime,
     draft: bool = False,
+    contact_retention_days: int = 90,
 ) -> Survey:
     """Create a survey and open it for answers (or keep it a draft, to open later or on a
     date: ``surveys.services.rounds``); its questionnaire version freezes."""
@@ -168,6 +169,7 @@ def create_survey(
         opens_at=None if draft else now,
         agencies=list(agencies),
         created_by_id=actor_id,
+        contact_retention_days=contact_retention_days,
     )
     session.add(survey)
     session.flush()

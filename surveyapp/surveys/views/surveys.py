@@ -54,6 +54,7 @@ def new() -> Any:
                 actor_id=current_user.id,
                 now=utcnow(),
                 draft="draft" in request.form,
+                contact_retention_days=_or(form.contact_retention_days.data, 90),
             )
         except InputRefused as refused:
             db.session.rollback()
@@ -67,6 +68,10 @@ def new() -> Any:
                 flash(_("Survey created and open for answers."), "success")
             return redirect(url_for(".detail", survey_id=survey.id), 303)
     return render_template("surveys/new.html", form=form)
+
+
+def _or(value: int | None, otherwise: int) -> int:
+    return otherwise if value is None else value
 
 
 def _offer_agencies(form: SurveySettingsForm) -> None:
@@ -91,6 +96,7 @@ def edit(survey_id: int) -> Any:
             "agencies": [a.code for a in survey.agencies],
             "mode": survey.mode.value,
             "anonymous": survey.anonymous,
+            "contact_retention_days": survey.contact_retention_days,
         }
     )
     _offer_agencies(form)
@@ -105,6 +111,9 @@ def edit(survey_id: int) -> Any:
                 agencies=agencies.by_codes(db.session, form.agencies.data or []),
                 mode=SurveyMode(form.mode.data),
                 anonymous=form.anonymous.data,
+                contact_retention_days=_or(
+                    form.contact_retention_days.data, survey.contact_retention_days
+                ),
             )
         except InputRefused as refused:
             db.session.rollback()
