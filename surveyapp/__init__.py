@@ -63,16 +63,28 @@ class IdConverter(IntegerConverter):
 
 
 def _register_blueprints(app: Flask) -> None:
-    from surveyapp.accounts.views import auth
+    from surveyapp.accounts.views import admin as accounts_admin
+    from surveyapp.accounts.views import audit, auth
     from surveyapp.collect.views import officials, paper, respond
     from surveyapp.design.views import designer
     from surveyapp.design.views import versions as designer_versions
-    from surveyapp.fieldwork.views import fieldwork, outreach
+    from surveyapp.fieldwork.views import fieldwork, outreach, posters
     from surveyapp.results.views import api, downloads, results, weights
     from surveyapp.surveys.views import home, surveys
 
-    blueprints = (home, auth, surveys, designer, designer_versions, fieldwork, respond, results)
-    for module in (*blueprints, officials, paper, outreach, downloads, api, weights):
+    blueprints = (
+        home,
+        auth,
+        accounts_admin,
+        audit,
+        surveys,
+        designer,
+        designer_versions,
+        fieldwork,
+        respond,
+        results,
+    )
+    for module in (*blueprints, officials, paper, outreach, posters, downloads, api, weights):
         app.register_blueprint(module.bp)
 
 

@@ -199,9 +199,10 @@ def require_agency(session: DbSession, user: User, code: str) -> Agency:
 # --- API tokens -----------------------------------------------------------------------
 
 
-def issue_api_token(session: DbSession, user: User) -> str:
+def issue_api_token(session: DbSession, user: User, name: str = "") -> str:
+    """A new bearer token for ``user``: returned once, stored only as its hash."""
     token = "sa_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=hash_token(token)))
+    session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), name=name))
     return token
 
 
@@ -213,7 +214,7 @@ def user_from_bearer(session: DbSession) -> User | None:
     api_token = session.scalar(
         select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip()))
     )
-    if api_token is None or not api_token.user.active:
+    if api_token is None or api_token.revoked_at is not None or not api_token.user.active:
         return None
     api_token.last_used_at = utcnow()
     g.api_user = api_token.user

@@ -103,15 +103,30 @@ def contacts_group() -> None:
 
 
 @contacts_group.command("purge")
-@click.argument("survey_id", type=int)
-def contacts_purge(survey_id: int) -> None:
-    """Delete the survey's contact details after fieldwork (frame and sample stay)."""
+@click.argument("survey_id", type=int, required=False)
+@click.option("--due", is_flag=True, help="Every survey past its retention period (for cron).")
+def contacts_purge(survey_id: int | None, due: bool) -> None:
+    """Delete a survey's contact details after fieldwork (frame and sample stay), or with
+    --due those of every survey whose retention period after closing has run out."""
+    from surveyapp.fieldwork.services import retention
     from surveyapp.fieldwork.services.frames import imports as frames
 
-    survey = survey_or_exit(survey_id)
-    removed = frames.purge_contacts(db.session, survey)
-    db.session.commit()
-    click.echo(f"{removed} contact rows removed from survey {survey.id}", err=True)
+    if due and survey_id is None:
+        purged = retention.purge_due(db.session, utcnow())
+        db.session.commit()
+        for done in purged:
+            click.echo(
+                f"{done.removed} contact rows removed from survey {done.survey.id}", err=True
+            )
+        click.echo(f"{len(purged)} surveys past their retention period purged", err=True)
+    elif survey_id is not None and not due:
+        survey = survey_or_exit(survey_id)
+        removed = frames.purge_contacts(db.session, survey)
+        db.session.commit()
+        click.echo(f"{removed} contact rows removed from survey {survey.id}", err=True)
+    else:
+        click.echo("error: give a SURVEY_ID or --due, not both", err=True)
+        sys.exit(2)
 
 
 @click.group("sample", cls=AppGroup)

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 from flask.cli import AppGroup
 
-from surveyapp.cli._common import refusals
+from surveyapp.cli._common import refusals, survey_or_exit
 from surveyapp.extensions import db
 from surveyapp.models import SurveyMode
 from surveyapp.models._types import utcnow
 from surveyapp.problems import InputRefused
-from surveyapp.surveys.services import agencies, surveys
+from surveyapp.security import Scope
+from surveyapp.surveys.services import agencies, rounds, surveys
 
 
 @click.group("agencies", cls=AppGroup)
@@ -190,6 +192,58 @@ def survey_create(
     )
     db.session.commit()
     click.echo(survey.id)
+
+
+@survey_group.command("list")
+def survey_list() -> None:
+    """Print ID<TAB>STATUS<TAB>MODE<TAB>TITLE lines, newest first (STATUS now, dates read)."""
+    now = utcnow()
+    for survey in surveys.list_surveys(db.session, Scope(None)):
+        status = rounds.state(survey, now).status
+        click.echo(f"{survey.id}\t{status}\t{survey.mode.value}\t{survey.title}")
+
+
+@survey_group.command("open")
+@click.argument("survey_id", type=int)
+@refusals
+def survey_open(survey_id: int) -> None:
+    """Open (or reopen) SURVEY_ID for answers now."""
+    survey = survey_or_exit(survey_id)
+    rounds.open_now(db.session, survey, None, utcnow())
+    db.session.commit()
+    click.echo(f"survey {survey.id} is open", err=True)
+
+
+@survey_group.command("close")
+@click.argument("survey_id", type=int)
+@refusals
+def survey_close(survey_id: int) -> None:
+    """Close SURVEY_ID now: no channel takes another answer."""
+    survey = survey_or_exit(survey_id)
+    rounds.close_now(db.session, survey, None, utcnow())
+    db.session.commit()
+    click.echo(f"survey {survey.id} is closed", err=True)
+
+
+@survey_group.command("schedule")
+@click.argument("survey_id", type=int)
+@click.option("--opens", type=click.DateTime(["%Y-%m-%d"]), help="First day (Vietnam time).")
+@click.option("--closes", type=click.DateTime(["%Y-%m-%d"]), help="Last day (Vietnam time).")
+@refusals
+def survey_schedule(survey_id: int, opens: datetime | None, closes: datetime | None) -> None:
+    """Set SURVEY_ID's opening and closing days; a closing day already past closes it."""
+    survey = survey_or_exit(survey_id)
+    now = utcnow()
+    rounds.schedule(
+        db.session,
+        survey,
+        None,
+        now,
+        opens=opens.date() if opens else None,
+        closes=closes.date() if closes else None,
+    )
+    db.session.commit()
+    click.echo(f"survey {survey.id} is {rounds.state(survey, now).value}", err=True)
 
 
 COMMANDS = (agencies_group, templates_command, questionnaire_group, survey_group)

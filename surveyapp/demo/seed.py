@@ -18,9 +18,9 @@ from surveyapp.config import INSTANCE_DIR, env
 from surveyapp.demo.synthetic import AgencyProfile, generate, generate_frame
 from surveyapp.extensions import db
 from surveyapp.fieldwork.services import assignments, invitations
-from surveyapp.models import Agency, Survey, SurveyMode, SurveyStatus
+from surveyapp.models import Agency, Survey, SurveyMode
 from surveyapp.models._types import utcnow
-from surveyapp.surveys.services import agencies, surveys
+from surveyapp.surveys.services import agencies, rounds, surveys
 
 PROVINCE = ("AH", "", "Ủy ban nhân dân tỉnh An Hòa", "An Hoa Provincial People's Committee")
 AGENCIES = [
@@ -187,8 +187,7 @@ def seed(secret: str | None = None) -> Survey:
         seed=2025,
         service_fields=SERVICE_FIELDS,
     )
-    previous.status = SurveyStatus.CLOSED
-    previous.closes_at = last_year
+    rounds.close_now(session, previous, None, last_year + timedelta(days=45))
     survey = surveys.create_survey(
         session, version=version, title=SURVEY_TITLE, agencies=surveyed, now=now
     )

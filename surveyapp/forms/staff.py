@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from surveyapp.i18n import current_language
@@ -22,8 +22,9 @@ class CheckboxList(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class NewSurveyForm(FlaskForm):
-    questionnaire = SelectField(_l("Questionnaire"), validators=[DataRequired(REQUIRED)])
+class SurveySettingsForm(FlaskForm):
+    """A survey's own settings, when it is made and while it is a draft."""
+
     title = StringField(
         _l("Title"),
         validators=[
@@ -44,6 +45,18 @@ class NewSurveyForm(FlaskForm):
         ],
     )
     anonymous = BooleanField(_l("Anonymous: answers can't be linked to invitations"))
+    contact_retention_days = IntegerField(
+        _l("Keep contact details for this many days after the round closes"),
+        default=90,
+        validators=[  # left out: as it was (90 days for a new survey)
+            Optional(),
+            NumberRange(min=0, max=3650, message=_l("Enter a number from %(min)s to %(max)s.")),
+        ],
+    )
+
+
+class NewSurveyForm(SurveySettingsForm):
+    questionnaire = SelectField(_l("Questionnaire"), validators=[DataRequired(REQUIRED)])
 
 
 class InviteForm(FlaskForm):

@@ -22,16 +22,23 @@ class AuditEvent(Base):
     object_type: Mapped[str] = mapped_column(String(64))
     object_id: Mapped[str] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    # The survey the event concerns, when there is one: the audit page filters by it. No
+    # foreign key: the log outlives what it describes.
+    survey_id: Mapped[int | None] = mapped_column(index=True)
 
 
 def record(session: Any, actor_id: int | None, action: str, obj: Any, **details: Any) -> AuditEvent:
     """Add an audit event for ``obj`` (a model with an ``id``) to the caller's transaction."""
+    table = type(obj).__tablename__
     event = AuditEvent(
         actor_id=actor_id,
         action=action,
-        object_type=type(obj).__tablename__,
+        object_type=table,
         object_id=str(obj.id),
         details=details,
+        survey_id=obj.id
+        if table == "surveys"
+        else getattr(obj, "survey_id", details.get("survey")),
     )
     session.add(event)
     return event

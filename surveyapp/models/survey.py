@@ -60,6 +60,9 @@ class Survey(Base):
     # Rule R6: an agency whose late dossiers reach this share of those due fails the year.
     # Letter 2307/UBND-NC sets 5 %; each province sets its own.
     late_threshold: Mapped[float] = mapped_column(Float, default=0.05, server_default="0.05")
+    # Frame contacts (names, phones, e-mails) are deleted this many days after the round
+    # closes: ``surveyapp contacts purge --due``, run daily, does it.
+    contact_retention_days: Mapped[int] = mapped_column(default=90, server_default="90")
 
     version: Mapped[QuestionnaireVersion] = relationship()
     previous: Mapped[Survey | None] = relationship(remote_side=[id])

@@ -340,3 +340,14 @@ def test_dossier_code_is_only_asked_on_the_kiosk(client: FlaskClient) -> None:
     _post(client, f"/o/{survey.id}/SXD", "next", dossier_code="ABC-1")
     (response,) = db.session.scalars(select(Response)).all()
     assert response.dossier_code is None  # a web respondent can't set it by posting it
+
+
+def test_an_anonymous_kiosk_neither_asks_for_nor_keeps_a_dossier_code(app: Any) -> None:
+    survey = _open_survey(anonymous=True)
+    start, visit = _kiosk(survey)
+    tablet = app.test_client()
+    assert 'name="dossier_code"' not in tablet.get(start).text
+    assert _begin(tablet, start, dossier_code="000.00.12.H56-240115-0001").status_code == 303
+    answer_everything(tablet, visit)
+    (response,) = _submitted()
+    assert response.dossier_code is None  # it would lead to the frame row and its contacts

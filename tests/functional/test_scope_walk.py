@@ -51,6 +51,8 @@ OWN_URLS = {
     "outreach.letters_page": ["/surveys/{s}/letters", "/surveys/{s}/letters?lang=en"],
     "outreach.messages_csv": ["/surveys/{s}/outreach/messages.csv"],
     "outreach.monitoring_page": ["/surveys/{s}/monitoring", "/surveys/{s}/monitoring?lang=en"],
+    "posters.index": ["/surveys/{o}/posters", "/surveys/{o}/posters?lang=en"],
+    "posters.printable": ["/surveys/{o}/posters/print", "/surveys/{o}/posters/print?agency=SXD"],
     "officials.manage": ["/surveys/{p}/officials", "/surveys/{p}/officials?lang=en"],
     "paper.start": ["/surveys/{s}/paper", "/surveys/{o}/paper"],
     "paper.entry": ["/surveys/{s}/paper/SXD/{key}"],
@@ -59,6 +61,7 @@ OWN_URLS = {
     "api.responses": ["/api/v1/surveys/{s}/responses?page=1"],
     # Survey-wide pages: 404 for a user whose scope does not span the survey.
     "weights.page": [],
+    "surveys.edit": [],
     "fieldwork.overview": [],
     "fieldwork.frame_upload": [],
     "fieldwork.frame_example_csv": [],
@@ -73,6 +76,7 @@ OWN_URLS = {
 }
 SURVEY_WIDE = [
     "/surveys/{s}/weights",
+    "/surveys/{s}/edit",
     "/surveys/{s}/fieldwork",
     "/surveys/{s}/frame/upload",
     "/surveys/{s}/frame/example.csv",

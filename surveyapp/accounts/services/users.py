@@ -14,10 +14,12 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from surveyapp.extensions import DbSession
-from surveyapp.models import Agency, Role, User
+from surveyapp.models import Agency, AuditEvent, Role, User
+from surveyapp.models.audit import record
 from surveyapp.problems import InputRefused, Problem
 
 MIN_PASSWORD = 8
+EMAIL_MAX = 255  # User.email
 # Django's list of 20,000 common passwords, lowercased (BSD licence: common-passwords.LICENSE).
 COMMON_PASSWORDS = Path(__file__).with_name("common-passwords.txt.gz")
 
@@ -68,6 +70,21 @@ def authenticate(session: DbSession, email: str, password: str) -> User | None:
     return user if matches and user is not None and user.active else None
 
 
+def record_sign_in(session: DbSession, email: str, user: User | None, address: str) -> None:
+    """Audit a sign-in, or a refused one (``user`` None) with the e-mail as typed."""
+    if user is not None:
+        record(session, user.id, "auth.login", user, address=address)
+        return
+    session.add(
+        AuditEvent(
+            action="auth.login_failed",
+            object_type="users",
+            object_id="",
+            details={"email": email.strip()[:EMAIL_MAX], "address": address},
+        )
+    )
+
+
 def password_problems(password: str) -> list[LazyString]:
     """What makes a password unacceptable (NIST SP 800-63B): short, or commonly used."""
     if len(password) < MIN_PASSWORD:
@@ -83,16 +100,7 @@ def change_password(user: User, new: str) -> None:
     if problems:
         raise InputRefused([Problem(_l("new password"), message) for message in problems])
     user.set_password(new)
-
-
-def disable(session: DbSession, email: str) -> User:
-    """Refuse the account every sign-in from now on and end its sessions."""
-    user = find_user(session, email)
-    if user is None:
-        raise InputRefused([Problem(_l("e-mail"), _l("no account %(email)s", email=email))])
-    user.active = False
-    user.end_sessions()
-    return user
+    user.must_change_password = False
 
 
 @cache

@@ -27,6 +27,7 @@ from surveyapp.accounts.forms import ChangePasswordForm
 from surveyapp.accounts.services import users
 from surveyapp.errors import retry_after
 from surveyapp.extensions import db, limiter
+from surveyapp.models.audit import record
 
 bp = Blueprint("auth", __name__)
 
@@ -64,11 +65,15 @@ def login_post() -> Any:
     if _account_failures_exceeded():
         sleep(SLOWDOWN_SECONDS)
     user = users.authenticate(db.session, email, request.form.get("password", ""))
+    users.record_sign_in(db.session, email, user, get_remote_address())
+    db.session.commit()
     if user is None:
         _count_account_failure()
         error = _("The e-mail or password is incorrect.")
         return render_template("auth/login.html", email=email, error=error), 200
     login_user(user)
+    if user.must_change_password:
+        return redirect(url_for(".change_password"), 303)
     return redirect(_safe_next(request.args.get("next")), 303)
 
 
@@ -95,6 +100,26 @@ def logout() -> Any:
     return redirect(url_for("auth.login"), 303)
 
 
+# Pages an account with a temporary password may still reach: changing it, signing out.
+UNTIL_CHANGED = frozenset({"auth.change_password", "auth.logout", "auth.login", "static"})
+# Respondents' pages and the API never load the signed-in user: it would cost them a query.
+WITHOUT_STAFF = frozenset({"respond", "api"})
+
+
+@bp.before_app_request
+def _temporary_password_first() -> Any:
+    """Until a temporary password is replaced, every staff page asks for a new one."""
+    if (
+        request.blueprint not in WITHOUT_STAFF
+        and current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint not in UNTIL_CHANGED
+    ):
+        flash(_("Please choose your own password before going on."), "warning")
+        return redirect(url_for("auth.change_password"), 303)
+    return None
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password() -> Any:
@@ -102,6 +127,7 @@ def change_password() -> Any:
     if form.validate_on_submit():
         user = current_user._get_current_object()
         users.change_password(user, form.new_password.data or "")
+        record(db.session, user.id, "user.password_change", user)
         db.session.commit()
         login_user(user)  # this session takes the new version; every other one has ended
         flash(_("Your password is changed. You are signed out everywhere else."), "success")

@@ -109,7 +109,9 @@ def _post(visit: Visit, place: Place) -> Any:
     answered: tuple[str, dict[str, Any]] | None = None
     changes: dict[str, Any] = {}
     checked = action not in ("back", "stay")  # leaving is never refused; a draft is kept
-    if page == WELCOME and place.kiosk and action != "back":
+    # An anonymous survey keeps no dossier code: it would join the answers to the frame's
+    # record of the dossier, and so to the citizen's contact details (docs/anonymity.md).
+    if page == WELCOME and place.kiosk and not visit.survey.anonymous and action != "back":
         try:
             changes["dossier_code"] = answering.clean_dossier_code(
                 request.form.get("dossier_code", "")

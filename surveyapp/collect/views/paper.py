@@ -51,9 +51,8 @@ def entry(survey_id: int, agency_code: str, key: str) -> Any:
         template="paper/page.html",
         next_entry=_new_entry_url(survey, agency),
     )
-    if not survey.is_open(utcnow()):
-        flash(_("This survey is not taking answers at the moment."), "error")
-        return redirect(url_for(".start", survey_id=survey.id), 303)
+    if not survey.is_open(utcnow()):  # nothing typed is saved, a half-keyed form included
+        return render_template("paper/closed.html", survey=survey)
     try:
         visit = visits.open_paper_entry(
             db.session, survey, agency, key, current_app.config["SECRET_KEY"], current_user.id

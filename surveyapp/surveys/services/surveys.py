@@ -126,6 +126,18 @@ def _store_template(session: DbSession, key: str) -> Questionnaire:
 TITLE_MAX = 255  # the column's length
 
 
+def settings_problems(title: str, agencies: Sequence[Agency]) -> list[Problem]:
+    """What is wrong with a survey's title and agencies, on creation as on an edit."""
+    problems = []
+    if not title.strip():
+        problems.append(Problem(_l("title"), _l("a survey needs a title")))
+    elif len(title.strip()) > TITLE_MAX:
+        problems.append(Problem(_l("title"), _l("at most %(max)s characters", max=TITLE_MAX)))
+    if not agencies:
+        problems.append(Problem(_l("agencies"), _l("choose at least one agency")))
+    return problems
+
+
 def create_survey(
     session: DbSession,
     *,
@@ -136,15 +148,12 @@ def create_survey(
     anonymous: bool = False,
     actor_id: int | None = None,
     now: datetime,
+    draft: bool = False,
+    contact_retention_days: int = 90,
 ) -> Survey:
-    """Create a survey and open it for answers; its questionnaire version freezes."""
-    problems = []
-    if not title.strip():
-        problems.append(Problem(_l("title"), _l("a survey needs a title")))
-    elif len(title.strip()) > TITLE_MAX:
-        problems.append(Problem(_l("title"), _l("at most %(max)s characters", max=TITLE_MAX)))
-    if not agencies:
-        problems.append(Problem(_l("agencies"), _l("choose at least one agency")))
+    """Create a survey and open it for answers (or keep it a draft, to open later or on a
+    date: ``surveys.services.rounds``); its questionnaire version freezes."""
+    problems = settings_problems(title, agencies)
     if problems:
         raise InputRefused(problems)
     if version.status is VersionStatus.DRAFT:
@@ -156,10 +165,11 @@ def create_survey(
         questionnaire_version_id=version.id,
         mode=mode,
         anonymous=anonymous,
-        status=SurveyStatus.OPEN,
-        opens_at=now,
+        status=SurveyStatus.DRAFT if draft else SurveyStatus.OPEN,
+        opens_at=None if draft else now,
         agencies=list(agencies),
         created_by_id=actor_id,
+        contact_retention_days=contact_retention_days,
     )
     session.add(survey)
     session.flush()

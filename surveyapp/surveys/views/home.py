@@ -9,15 +9,20 @@ from flask_login import current_user, login_required
 
 from surveyapp.extensions import db
 from surveyapp.models import Role
+from surveyapp.models._types import utcnow
 from surveyapp.security import can, current_scope
-from surveyapp.surveys.services import surveys
+from surveyapp.surveys.services import rounds, surveys
 
 bp = Blueprint("home", __name__)
 
 
 @bp.app_context_processor
 def _permissions() -> dict[str, Any]:
-    return {"can": can, "features": surveys.features}
+    return {
+        "can": can,
+        "features": surveys.features,
+        "round_of": lambda survey: rounds.of(survey, utcnow()),
+    }
 
 
 @bp.get("/")

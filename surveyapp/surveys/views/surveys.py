@@ -4,25 +4,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from surveyapp.design.services import designer
 from surveyapp.extensions import db
 from surveyapp.fieldwork.services import assignments
-from surveyapp.forms.staff import InviteForm, NewSurveyForm, agency_choices
+from surveyapp.forms.staff import InviteForm, NewSurveyForm, SurveySettingsForm, agency_choices
 from surveyapp.i18n import current_language
-from surveyapp.models import SurveyMode
+from surveyapp.models import Survey, SurveyMode, SurveyStatus
 from surveyapp.models._types import utcnow
 from surveyapp.problems import InputRefused
 from surveyapp.questionnaire.templates import list_templates
 from surveyapp.results.services.dashboard import period
 from surveyapp.security import current_scope, requires, visible_survey
-from surveyapp.surveys.services import agencies, surveys
+from surveyapp.surveys.forms import RoundDatesForm
+from surveyapp.surveys.services import agencies, rounds, surveys
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
+# What the survey page says after a change of the round, by where the round now stands.
+ROUND_MESSAGES = {
+    rounds.RoundState.DRAFT: _l("Saved. The survey is a draft: it takes no answers yet."),
+    rounds.RoundState.SCHEDULED: _l("Saved. The survey opens by itself on its opening date."),
+    rounds.RoundState.OPEN: _l("The survey is open for answers."),
+    rounds.RoundState.CLOSED: _l("The survey is closed: it takes no more answers."),
+}
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -32,10 +41,7 @@ def new() -> Any:
     lang = current_language()
     scope = designer.scope_for(db.session, current_user)
     form.questionnaire.choices = questionnaire_choices(scope, lang)
-    offered = list(db.session.scalars(current_scope().agency_query()))
-    form.agencies.choices = [SelectChoice(a.code, f"{a.code} — {a.name(lang)}") for a in offered]
-    if form.is_submitted() and set(form.agencies.data or []) - {a.code for a in offered}:
-        abort(404)  # an agency out of scope, as for an unknown one
+    _offer_agencies(form)
     if form.validate_on_submit():
         try:
             survey = surveys.create_survey(
@@ -47,6 +53,8 @@ def new() -> Any:
                 anonymous=form.anonymous.data,
                 actor_id=current_user.id,
                 now=utcnow(),
+                draft="draft" in request.form,
+                contact_retention_days=_or(form.contact_retention_days.data, 90),
             )
         except InputRefused as refused:
             db.session.rollback()
@@ -54,9 +62,70 @@ def new() -> Any:
                 flash(str(problem), "error")
         else:
             db.session.commit()
-            flash(_("Survey created and open for answers."), "success")
+            if survey.status is SurveyStatus.DRAFT:
+                flash(_("Survey saved as a draft: open it, or give it its dates."), "success")
+            else:
+                flash(_("Survey created and open for answers."), "success")
             return redirect(url_for(".detail", survey_id=survey.id), 303)
     return render_template("surveys/new.html", form=form)
+
+
+def _or(value: int | None, otherwise: int) -> int:
+    return otherwise if value is None else value
+
+
+def _offer_agencies(form: SurveySettingsForm) -> None:
+    """The agencies in the user's scope as the form's choices; one posted from outside it
+    is a 404, as an unknown one would be."""
+    lang = current_language()
+    offered = list(db.session.scalars(current_scope().agency_query()))
+    form.agencies.choices = [SelectChoice(a.code, f"{a.code} — {a.name(lang)}") for a in offered]
+    if form.is_submitted() and set(form.agencies.data or []) - {a.code for a in offered}:
+        abort(404)
+
+
+@bp.route("/<int:survey_id>/edit", methods=["GET", "POST"])
+@requires("design")
+def edit(survey_id: int) -> Any:
+    survey = current_scope().whole(surveys.get_survey(db.session, survey_id))
+    form = SurveySettingsForm(
+        data=None
+        if request.method == "POST"
+        else {
+            "title": survey.title,
+            "agencies": [a.code for a in survey.agencies],
+            "mode": survey.mode.value,
+            "anonymous": survey.anonymous,
+            "contact_retention_days": survey.contact_retention_days,
+        }
+    )
+    _offer_agencies(form)
+    if form.validate_on_submit():
+        try:
+            changed = rounds.edit(
+                db.session,
+                survey,
+                current_user.id,
+                utcnow(),
+                title=form.title.data or "",
+                agencies=agencies.by_codes(db.session, form.agencies.data or []),
+                mode=SurveyMode(form.mode.data),
+                anonymous=form.anonymous.data,
+                contact_retention_days=_or(
+                    form.contact_retention_days.data, survey.contact_retention_days
+                ),
+            )
+        except InputRefused as refused:
+            db.session.rollback()
+            for problem in refused.problems:
+                flash(str(problem), "error")
+        else:
+            db.session.commit()
+            flash(_("Settings saved.") if changed else _("Nothing was changed."), "success")
+            return redirect(url_for(".detail", survey_id=survey.id), 303)
+    return render_template("surveys/edit.html", form=form, survey=survey), (
+        422 if form.is_submitted() else 200
+    )
 
 
 def questionnaire_choices(scope: designer.Scope, lang: str) -> dict[str, list[SelectChoice]]:
@@ -85,8 +154,11 @@ def questionnaire_choices(scope: designer.Scope, lang: str) -> dict[str, list[Se
 @bp.get("/<int:survey_id>")
 @requires("analyse")
 def detail(survey_id: int) -> Any:
+    return _detail(visible_survey(survey_id))
+
+
+def _detail(survey: Survey, dates_form: RoundDatesForm | None = None) -> str:
     scope = current_scope()
-    survey = visible_survey(survey_id)
     invite_form = InviteForm()
     invite_form.agency.choices = agency_choices(survey)
     return render_template(
@@ -96,6 +168,64 @@ def detail(survey_id: int) -> Any:
         spans=scope.spans(survey),
         submitted=surveys.count_submitted(db.session, survey, scope),
         invite_form=invite_form,
+        dates_form=dates_form or _dates_form(survey),
         previous_choices=[s for s in period.candidates(db.session, survey) if scope.spans(s)],
         progress=assignments.progress_counts(db.session, survey, scope),
     )
+
+
+def sentence(text: object) -> str:
+    """A service's message (lower case, for "where: what") as a sentence of its own."""
+    words = str(text)
+    return f"{words[:1].upper()}{words[1:]}."
+
+
+def _dates_form(survey: Survey) -> RoundDatesForm:
+    """The round's dates as the form shows them: Vietnam local days."""
+    form = RoundDatesForm(formdata=None)
+    first, last = rounds.first_day(survey), rounds.last_day(survey)
+    form.opens.data = first.isoformat() if first else ""
+    form.closes.data = last.isoformat() if last else ""
+    return form
+
+
+@bp.post("/<int:survey_id>/round")
+@requires("field")
+def change_round(survey_id: int) -> Any:
+    """Open, close or reopen the round now, or set its dates (the survey page's buttons)."""
+    survey = current_scope().whole(surveys.get_survey(db.session, survey_id))
+    action = request.form.get("action", "")
+    form = RoundDatesForm()
+    if action == "schedule" and not form.validate():
+        flash(_("The dates were not saved: see the messages beside them."), "error")
+        return _detail(survey, dates_form=form), 422
+    now = utcnow()
+    try:
+        if action == "open":
+            rounds.open_now(db.session, survey, current_user.id, now)
+        elif action == "close":
+            rounds.close_now(db.session, survey, current_user.id, now)
+        elif action == "unschedule":
+            rounds.unschedule(db.session, survey, current_user.id, now)
+        elif action == "schedule":
+            rounds.schedule(
+                db.session,
+                survey,
+                current_user.id,
+                now,
+                opens=form.opens.day,
+                closes=form.closes.day,
+            )
+        else:
+            abort(400)
+    except InputRefused as refused:
+        db.session.rollback()
+        if action == "schedule":  # beside the dates, as typed
+            form.closes.errors = [sentence(p.message) for p in refused.problems]
+            return _detail(survey, dates_form=form), 422
+        for problem in refused.problems:
+            flash(str(problem), "error")
+        return redirect(url_for(".detail", survey_id=survey.id, _anchor="round"), 303)
+    db.session.commit()
+    flash(ROUND_MESSAGES[rounds.state(survey, now)], "success")
+    return redirect(url_for(".detail", survey_id=survey.id), 303)
