@@ -25,7 +25,7 @@ from surveyapp.extensions import DbSession
 from surveyapp.models import Answer, QuestionnaireVersion, Response, ResponseStatus, Survey
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.results.services.arrays import NUMERIC_TYPES, ResponseArrays
-from surveyapp.results.services.final_weights import final_weights
+from surveyapp.results.services.weighting import final_weights
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

@@ -13,7 +13,7 @@ from surveyapp.extensions import csrf, db
 from surveyapp.models import Agency, Survey
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.results.services import results
-from surveyapp.results.services.final_weights import final_weight_lookup
+from surveyapp.results.services.weighting import final_weight_lookup
 from surveyapp.security import Scope, can, user_from_bearer
 from surveyapp.surveys.services import surveys
 

@@ -38,7 +38,7 @@ from surveyapp.results.services.downloads.build import (
     download_name,
     write_export,
 )
-from surveyapp.results.services.final_weights import final_weight_lookup
+from surveyapp.results.services.weighting import final_weight_lookup
 from surveyapp.results.views.results import requested_scope
 from surveyapp.security import require_agency, requires, visible_survey
 

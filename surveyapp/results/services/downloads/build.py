@@ -23,7 +23,7 @@ from surveyapp.models import Agency, Survey
 from surveyapp.models._types import utcnow
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.results.services.downloads.workbook import analysis_sheets
-from surveyapp.results.services.final_weights import final_weight_lookup
+from surveyapp.results.services.weighting import final_weight_lookup
 
 FORMATS = ("xlsx", "csv", "sav", "dta")
 MIMETYPES = {
