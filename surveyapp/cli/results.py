@@ -129,7 +129,7 @@ def export(
     survey_id: int, fmt: str, labels: bool, lang: str, agency_code: str | None, output: Path
 ) -> None:
     """Completed responses, one row each (sav/dta with variable and value labels)."""
-    from surveyapp.results.services.downloads.build import ExportError, ExportSpec, write_export
+    from surveyapp.exports.build import ExportError, ExportSpec, write_export
 
     survey = survey_or_exit(survey_id)
     scope = agencies.by_codes(db.session, [agency_code])[0] if agency_code else None
@@ -151,7 +151,7 @@ def worker(burst: bool) -> None:
     from redis import Redis
     from rq import Queue, SimpleWorker
 
-    from surveyapp.results.services.downloads.jobs import QUEUE
+    from surveyapp.results.services.export_jobs import QUEUE
 
     url = current_app.config.get("REDIS_URL")
     if not url:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from flask_babel import force_locale, gettext
 from sqlalchemy import Row, Select, func, select
@@ -13,6 +13,7 @@ from sqlalchemy import Row, Select, func, select
 from surveyapp.extensions import DbSession
 from surveyapp.models import Agency, Answer, Channel, Response, ResponseStatus, Survey
 from surveyapp.questionnaire.document import Questionnaire
+from surveyapp.results.services.weighting import final_weight_lookup
 
 # The per-response columns before the answers.
 Head = tuple[int, str, str | None, Channel, datetime | None, float]
@@ -57,17 +58,10 @@ def count_responses(session: DbSession, survey: Survey, agency: Agency | None = 
     return int(session.scalar(query) or 0)
 
 
-class WeightLookup(Protocol):
-    """Response id → the weight scoring uses (the results domain computes it)."""
-
-    def get(self, response_id: int, default: float) -> float: ...
-
-
 def response_rows(
     session: DbSession,
     survey: Survey,
     *,
-    weights: WeightLookup | None,
     labels: bool,
     lang: str = "vi",
     agency: Agency | None = None,
@@ -77,13 +71,12 @@ def response_rows(
     """Rows of submitted responses in id order, streamed in batches (bounded memory).
 
     A multi item's cell is its codes (or labels) joined by "; ", or with
-    ``spread_multi`` the tuple of ticked codes. ``weights``: the final weights, None when
-    they are the base weights as drawn.
+    ``spread_multi`` the tuple of ticked codes.
     """
     questionnaire = Questionnaire(survey.version.document)
     cols = columns(questionnaire, lang)
     query = _heads(survey, agency)
-    final = weights
+    final = final_weight_lookup(session, survey)
     last_id = 0
     while True:
         heads = session.execute(query.where(Response.id > last_id).limit(batch)).all()
@@ -101,7 +94,6 @@ def response_page(
     *,
     page: int,
     per_page: int,
-    weights: WeightLookup | None,
     agency: Agency | None = None,
 ) -> list[list[Cell]]:
     """One page of rows (codes), for the API."""
@@ -109,7 +101,7 @@ def response_page(
     cols = columns(questionnaire, "vi")
     query = _heads(survey, agency).offset((page - 1) * per_page).limit(per_page)
     heads = session.execute(query).all()
-    final = weights
+    final = final_weight_lookup(session, survey)
     if final is not None:
         heads = [(*h[:5], final.get(h[0], h[5])) for h in heads]  # type: ignore[misc]
     return list(_rows(session, questionnaire, cols, heads, False, "vi", False))  # type: ignore[arg-type]

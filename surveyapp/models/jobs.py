@@ -52,6 +52,6 @@ class ExportJob(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The worker's last sign of life (start, each progress report): a running job silent
-    # for long has lost its worker (results/services/downloads/jobs.py, STALE_AFTER).
+    # for long has lost its worker (results/services/export_jobs.py, STALE_AFTER).
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

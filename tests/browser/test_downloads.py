@@ -125,7 +125,7 @@ def test_with_scripts_the_job_page_updates_in_place(
 ) -> None:
     """No reload: the progress section is fetched and swapped, so a screen reader keeps
     its place and hears the change (the section is a live region)."""
-    from surveyapp.results.services.downloads import jobs as export_jobs
+    from surveyapp.results.services import export_jobs
 
     monkeypatch.setitem(app.config, "EXPORT_ASYNC_ROWS", 2)
     monkeypatch.setitem(app.config, "EXPORT_DIR", str(tmp_path / "exports"))

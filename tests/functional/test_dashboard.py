@@ -15,13 +15,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from surveyapp import pdf as report_pdf
 from surveyapp.demo.synthetic import AgencyProfile, generate
 from surveyapp.extensions import db
 from surveyapp.models import AuditEvent, FrameUnit, Response, Survey, SurveyStatus
 from surveyapp.models._types import utcnow
-from surveyapp.results.services import results
-from surveyapp.results.services.dashboard import service as dashboard
+from surveyapp.results.services import dashboard, report_pdf, results
 from surveyapp.results.views.results import result_cache
 from surveyapp.scoring import Framework, score
 from tests import factories

@@ -12,13 +12,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from surveyapp.exports.build import ExportError, ExportSpec
 from surveyapp.extensions import db
 from surveyapp.models import Survey, User
 from surveyapp.models._types import utcnow
 from surveyapp.models.audit import AuditEvent
 from surveyapp.models.jobs import ExportJob, JobStatus
-from surveyapp.results.services.downloads import jobs as export_jobs
-from surveyapp.results.services.downloads.build import ExportError, ExportSpec
+from surveyapp.results.services import export_jobs
 from tests import factories
 from tests.conftest import REDIS_URL
 from tests.export_data import three_responses

@@ -11,13 +11,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from surveyapp.exports.build import ExportSpec
 from surveyapp.extensions import db
 from surveyapp.models import Survey, User
 from surveyapp.models._types import utcnow
 from surveyapp.models.jobs import ExportJob, JobStatus
-from surveyapp.results.services.downloads import jobs as export_jobs
-from surveyapp.results.services.downloads.build import ExportSpec
-from surveyapp.results.services.downloads.jobs import STALE_AFTER
+from surveyapp.results.services import export_jobs
+from surveyapp.results.services.export_jobs import STALE_AFTER
 from tests import factories
 from tests.conftest import REDIS_URL
 from tests.functional.test_export_jobs import _wait, survey  # noqa: F401 (fixture)

@@ -15,7 +15,7 @@ from surveyapp.extensions import db
 from surveyapp.fieldwork.services.frames import jobs as frame_jobs
 from surveyapp.models import Survey
 from surveyapp.models.jobs import ExportJob, JobStatus
-from surveyapp.results.services.downloads import jobs as export_jobs
+from surveyapp.results.services import export_jobs
 from tests import factories
 from tests.functional.test_fieldwork_pages import GUESSED, ROWS, csv_bytes, frame_count, upload
 

@@ -12,12 +12,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from surveyapp.demo.synthetic import AgencyProfile, generate
+from surveyapp.exports.build import ExportSpec
 from surveyapp.extensions import db
 from surveyapp.models import Agency, Survey, User
 from surveyapp.models._types import utcnow
 from surveyapp.models.jobs import ExportJob
-from surveyapp.results.services.downloads import jobs as export_jobs
-from surveyapp.results.services.downloads.build import ExportSpec
+from surveyapp.results.services import export_jobs
 from surveyapp.results.views.results import result_cache
 from surveyapp.security import issue_api_token
 from tests import factories

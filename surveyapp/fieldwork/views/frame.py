@@ -49,7 +49,7 @@ from surveyapp.models import AuditEvent, Survey
 from surveyapp.models._types import utcnow
 from surveyapp.models.jobs import FRAME_IMPORT, JobStatus
 from surveyapp.problems import InputRefused, Problem
-from surveyapp.results.services.downloads import jobs as export_jobs
+from surveyapp.results.services import export_jobs
 from surveyapp.security import accepts_upload, requires
 
 FIELD_LABELS = {

@@ -24,7 +24,7 @@ from sqlalchemy import case, func, select
 from surveyapp.extensions import DbSession
 from surveyapp.models import Answer, QuestionnaireVersion, Response, ResponseStatus, Survey
 from surveyapp.questionnaire.document import Questionnaire
-from surveyapp.results.services.arrays import NUMERIC_TYPES, ResponseArrays
+from surveyapp.results.services.results import NUMERIC_TYPES, ResponseArrays
 from surveyapp.results.services.weighting import final_weights
 
 FloatArray = npt.NDArray[np.float64]

@@ -22,15 +22,7 @@ from flask import (
 from flask_login import current_user
 
 from surveyapp.exports import csvfile
-from surveyapp.exports.table import columns, count_responses, response_rows
-from surveyapp.extensions import db
-from surveyapp.i18n import current_language
-from surveyapp.models import Survey
-from surveyapp.models._types import utcnow
-from surveyapp.models.jobs import ExportJob, JobStatus
-from surveyapp.questionnaire.document import Questionnaire
-from surveyapp.results.services.downloads import jobs as export_jobs
-from surveyapp.results.services.downloads.build import (
+from surveyapp.exports.build import (
     FORMATS,
     MIMETYPES,
     ExportError,
@@ -38,7 +30,14 @@ from surveyapp.results.services.downloads.build import (
     download_name,
     write_export,
 )
-from surveyapp.results.services.weighting import final_weight_lookup
+from surveyapp.exports.table import columns, count_responses, response_rows
+from surveyapp.extensions import db
+from surveyapp.i18n import current_language
+from surveyapp.models import Survey
+from surveyapp.models._types import utcnow
+from surveyapp.models.jobs import ExportJob, JobStatus
+from surveyapp.questionnaire.document import Questionnaire
+from surveyapp.results.services import export_jobs
 from surveyapp.results.views.results import requested_scope
 from surveyapp.security import require_agency, requires, visible_survey
 
@@ -162,10 +161,7 @@ def _own_job(survey_id: int, job_id: int) -> tuple[Survey, ExportJob]:
 
 def _stream_csv(survey: Survey, spec: ExportSpec) -> Response:
     cols = columns(Questionnaire(survey.version.document), spec.lang)
-    weights = final_weight_lookup(db.session, survey)
-    rows = response_rows(
-        db.session, survey, weights=weights, labels=spec.labels, lang=spec.lang, agency=spec.scope
-    )
+    rows = response_rows(db.session, survey, labels=spec.labels, lang=spec.lang, agency=spec.scope)
     return Response(
         stream_with_context(csvfile.stream_responses(cols, rows, spec.labels)),
         mimetype=MIMETYPES["csv"],

@@ -19,18 +19,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from surveyapp import charts
-from surveyapp import pdf as report_pdf_service
 from surveyapp.extensions import db
 from surveyapp.fieldwork.services.monitoring import AaporCategory
 from surveyapp.i18n import current_language, date_text, percent
 from surveyapp.models import Agency, Survey
 from surveyapp.problems import InputRefused
-from surveyapp.results.services import agency_report
+from surveyapp.results.services import agency_report, dashboard, period
+from surveyapp.results.services import filters as dashboard_filters
+from surveyapp.results.services import report_pdf as report_pdf_service
 from surveyapp.results.services.cache import ResultCache, freshness
-from surveyapp.results.services.dashboard import filters as dashboard_filters
-from surveyapp.results.services.dashboard import period, presenter
-from surveyapp.results.services.dashboard import service as dashboard
-from surveyapp.results.services.dashboard.filters import Filters
+from surveyapp.results.services.filters import Filters
 from surveyapp.security import current_scope, require_agency, requires, scope_root, visible_survey
 from surveyapp.surveys.services import surveys
 
@@ -256,7 +254,7 @@ def _render(survey: Survey, focus: Agency | None) -> Any:
         agency_choices=choices,
         bar_chart=charts.bar_chart,
         nice_max=charts.nice_max,
-        bars=presenter,
+        bars=dashboard,
         percent_fmt=percent,
         axis_fmt=lambda value: percent(value, 0),
         weights_url=_weights_url(survey),

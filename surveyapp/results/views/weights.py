@@ -19,8 +19,7 @@ from surveyapp.i18n import current_language, percent
 from surveyapp.models import Survey
 from surveyapp.problems import InputRefused, Problem
 from surveyapp.results.forms import LateThresholdForm, WeightsForm
-from surveyapp.results.services import triangulation, weighting, weighting_targets
-from surveyapp.results.services.dashboard import service as dashboard
+from surveyapp.results.services import dashboard, triangulation, weighting, weighting_targets
 from surveyapp.security import Scope, current_scope, require_agency, requires, visible_survey
 from surveyapp.surveys.services import surveys
 

@@ -1,6 +1,6 @@
 """Frame imports too large for one web request, run as background jobs.
 
-The job machinery is the exports' (results/services/downloads/jobs.py: the worker, progress on the
+The job machinery is the exports' (results/services/export_jobs.py: the worker, progress on the
 job row, interrupted jobs); a job of kind ``FRAME_IMPORT`` first checks every row,
 committing the rows read as it goes, and only then imports, in one transaction: a refused
 file ends as a report of its problems by row, and nothing is half-written.

@@ -26,7 +26,7 @@ from surveyapp.extensions import DbSession
 from surveyapp.models import Channel, FrameUnit, Response, ResponseStatus, SampledUnit, Survey
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.results.services import results
-from surveyapp.results.services.arrays import ResponseArrays
+from surveyapp.results.services.results import ResponseArrays
 
 CHANNELS = tuple(c.value for c in Channel)
 # Section ids the built-in questionnaires give the part about the respondent.
@@ -232,7 +232,7 @@ def load(
     session: DbSession, survey: Survey, timezone: str, stamp: str
 ) -> tuple[ResponseArrays, RowFacts]:
     """The survey's arrays and row facts, reused while ``stamp`` (a freshness stamp of
-    its responses, see ``cache.freshness``) is unchanged."""
+    its responses, see ``result_cache.freshness``) is unchanged."""
     key = (survey.id, stamp, timezone)
     with _LOADED_LOCK:
         if key in _LOADED:

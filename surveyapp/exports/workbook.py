@@ -18,12 +18,11 @@ from surveyapp.extensions import DbSession
 from surveyapp.models import Agency, Survey
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.results.services import results
-from surveyapp.results.services.arrays import ResponseArrays
 from surveyapp.results.services.weighting import WeightingStatus, WeightsUsed
 from surveyapp.scoring.design import SMALL_N, SUPPRESS_N
 
 if TYPE_CHECKING:
-    from surveyapp.results.services.downloads.build import ExportSpec
+    from surveyapp.exports.build import ExportSpec
 
 PERCENTS = {2: "percent", 3: "percent", 4: "percent", 5: "percent"}  # value, se, ci_low, ci_high
 
@@ -81,7 +80,7 @@ def analysis_sheets(
     return Workbook(before, after)
 
 
-def _n(arrays: ResponseArrays, domain: Any) -> int:
+def _n(arrays: results.ResponseArrays, domain: Any) -> int:
     return arrays.n if domain is None else int(np.sum(domain))
 
 
@@ -147,7 +146,7 @@ def _codebook(q: Questionnaire, lang: str) -> Table:
     return Table("codebook", heads, rows)
 
 
-def _weights(session: DbSession, arrays: ResponseArrays, domain: Any) -> Table:
+def _weights(session: DbSession, arrays: results.ResponseArrays, domain: Any) -> Table:
     """Weights by agency and stratum, and Kish's design effect of weighting overall."""
     keep = np.ones(arrays.n, dtype=bool) if domain is None else np.asarray(domain)
     codes = {i: c for i, c in session.execute(select(Agency.id, Agency.code))}

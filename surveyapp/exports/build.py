@@ -18,12 +18,11 @@ from flask_babel import force_locale, gettext
 from surveyapp.exports import csvfile, stats, xlsx
 from surveyapp.exports.table import columns, count_responses, response_rows
 from surveyapp.exports.variables import variables
+from surveyapp.exports.workbook import analysis_sheets
 from surveyapp.extensions import DbSession
 from surveyapp.models import Agency, Survey
 from surveyapp.models._types import utcnow
 from surveyapp.questionnaire.document import Questionnaire
-from surveyapp.results.services.downloads.workbook import analysis_sheets
-from surveyapp.results.services.weighting import final_weight_lookup
 
 FORMATS = ("xlsx", "csv", "sav", "dta")
 MIMETYPES = {
@@ -100,7 +99,6 @@ def _write(
     rows: Any = response_rows(
         session,
         survey,
-        weights=final_weight_lookup(session, survey),
         labels=spec.labels and not spread,
         lang=spec.lang,
         agency=spec.scope,

@@ -23,18 +23,13 @@ from pathlib import Path
 from flask import Flask, current_app
 from sqlalchemy import select
 
+from surveyapp.exports.build import ExportError, ExportSpec, download_name, write_export
 from surveyapp.extensions import DbSession, db
 from surveyapp.fieldwork.services.frames import jobs as frame_jobs
 from surveyapp.models import Agency, Survey, User
 from surveyapp.models._types import utcnow
 from surveyapp.models.audit import record
 from surveyapp.models.jobs import EXPORT, FRAME_IMPORT, ExportJob, JobStatus
-from surveyapp.results.services.downloads.build import (
-    ExportError,
-    ExportSpec,
-    download_name,
-    write_export,
-)
 
 log = logging.getLogger(__name__)
 QUEUE = "surveyapp-exports"

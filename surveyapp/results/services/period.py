@@ -19,9 +19,9 @@ from surveyapp.models import Agency, Survey, audit
 from surveyapp.problems import InputRefused, Problem
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.results.services import cache as result_cache
+from surveyapp.results.services import filters as dashboard_filters
 from surveyapp.results.services import results
-from surveyapp.results.services.dashboard import filters as dashboard_filters
-from surveyapp.results.services.dashboard.filters import Filters
+from surveyapp.results.services.filters import Filters
 from surveyapp.results.services.weighting import WeightsUsed
 from surveyapp.scoring import Difference, Estimate, Framework, IndexResult, score, score_by
 from surveyapp.scoring.compare import independent_difference

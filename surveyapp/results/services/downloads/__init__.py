@@ -1,1 +1,0 @@
-"""Downloads of responses: what a file holds (build), the XLSX analysis sheets, background jobs."""
