@@ -149,7 +149,9 @@ def result_cache() -> ResultCache:
     return cache
 
 
-def dashboard_for(survey: Survey, focus: Agency | None, filters: Filters, lang: str) -> Any:
+def dashboard_for(
+    survey: Survey, focus: Agency | None, filters: Filters, lang: str
+) -> dashboard.Dashboard:
     """The dashboard of ``focus`` as the current user may see it (:func:`dashboard.page`)."""
     asked = DashboardRequest(
         focus=focus,

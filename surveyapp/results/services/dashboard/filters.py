@@ -259,7 +259,7 @@ def load(
     session: DbSession, survey: Survey, timezone: str, stamp: str
 ) -> tuple[ResponseArrays, RowFacts]:
     """The survey's arrays and row facts, reused while ``stamp`` (a freshness stamp of
-    its responses, see ``result_cache.freshness``) is unchanged."""
+    its responses, see ``cache.freshness``) is unchanged."""
     key = (survey.id, stamp, timezone)
     with _LOADED_LOCK:
         if key in _LOADED:
