@@ -129,7 +129,8 @@ def export(
     survey_id: int, fmt: str, labels: bool, lang: str, agency_code: str | None, output: Path
 ) -> None:
     """Completed responses, one row each (sav/dta with variable and value labels)."""
-    from surveyapp.exports.build import ExportError, ExportSpec, write_export
+    from surveyapp.exports.build import ExportError, ExportSpec
+    from surveyapp.results.services.export_jobs import write_export
 
     survey = survey_or_exit(survey_id)
     scope = agencies.by_codes(db.session, [agency_code])[0] if agency_code else None

@@ -16,9 +16,9 @@ from typing import Any
 from flask_babel import force_locale, gettext
 
 from surveyapp.exports import csvfile, stats, xlsx
-from surveyapp.exports.table import columns, count_responses, response_rows
+from surveyapp.exports.table import WeightLookup, columns, count_responses, response_rows
 from surveyapp.exports.variables import variables
-from surveyapp.exports.workbook import analysis_sheets
+from surveyapp.exports.workbook import Analysis, analysis_sheets
 from surveyapp.extensions import DbSession
 from surveyapp.models import Agency, Survey
 from surveyapp.models._types import utcnow
@@ -58,8 +58,14 @@ def write_export(
     spec: ExportSpec,
     out: str | Path,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    weights: WeightLookup | None,
+    analysis: Callable[[], Analysis],
 ) -> int:
     """Write the export to the file ``out``; returns the number of responses written.
+
+    The results domain hands in the final weights (None: the drawn ones are final) and,
+    for XLSX's analysis sheets, how to compute the figures of the export's scope.
 
     The file appears whole or not at all (written beside it, then renamed).
     ``progress(done, total)`` hears the rows written so far every 2,000 rows.
@@ -67,7 +73,7 @@ def write_export(
     target = Path(out)
     partial = target.with_name(target.name + ".part")
     try:
-        written = _write(session, survey, spec, partial, progress)
+        written = _write(session, survey, spec, partial, progress, weights, analysis)
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
@@ -80,6 +86,8 @@ def _write(
     spec: ExportSpec,
     out: Path,
     progress: Callable[[int, int], None] | None,
+    weights: WeightLookup | None,
+    analysis: Callable[[], Analysis],
 ) -> int:
     if spec.fmt not in FORMATS:
         raise ExportError(f"unknown format {spec.fmt!r}")
@@ -103,6 +111,7 @@ def _write(
         lang=spec.lang,
         agency=spec.scope,
         spread_multi=spread,
+        weights=weights,
     )
     if spec.fmt == "csv":
         counter = _Counter(step)
@@ -120,7 +129,7 @@ def _write(
             file_label=survey.title,
             progress=step,
         )
-    extra = analysis_sheets(session, survey, questionnaire, spec, _now())
+    extra = analysis_sheets(session, survey, questionnaire, spec, _now(), analysis())
     return xlsx.write_workbook(str(out), cols, rows, extra, step, spec.labels)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from flask_babel import force_locale, gettext
 from sqlalchemy import Row, Select, func, select
@@ -13,7 +13,6 @@ from sqlalchemy import Row, Select, func, select
 from surveyapp.extensions import DbSession
 from surveyapp.models import Agency, Answer, Channel, Response, ResponseStatus, Survey
 from surveyapp.questionnaire.document import Questionnaire
-from surveyapp.results.services.weighting import final_weight_lookup
 
 # The per-response columns before the answers.
 Head = tuple[int, str, str | None, Channel, datetime | None, float]
@@ -21,6 +20,13 @@ META_COLUMNS = ("response_id", "agency", "stratum", "channel", "submitted_at", "
 Cell = str | int | float | date | datetime | None
 # A multi item's ticked codes stay a tuple when the writer spreads them (sav, dta).
 RawCell = Cell | tuple[int, ...]
+
+
+class WeightLookup(Protocol):
+    """Response id → the final weight scoring uses; the results domain hands one in when
+    the survey's weighting settings change the drawn weights."""
+
+    def get(self, response_id: int, default: float) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,7 @@ def response_rows(
     agency: Agency | None = None,
     batch: int = 2000,
     spread_multi: bool = False,
+    weights: WeightLookup | None = None,
 ) -> Iterator[list[Cell]] | Iterator[list[RawCell]]:
     """Rows of submitted responses in id order, streamed in batches (bounded memory).
 
@@ -76,14 +83,13 @@ def response_rows(
     questionnaire = Questionnaire(survey.version.document)
     cols = columns(questionnaire, lang)
     query = _heads(survey, agency)
-    final = final_weight_lookup(session, survey)
     last_id = 0
     while True:
         heads = session.execute(query.where(Response.id > last_id).limit(batch)).all()
         if not heads:
             return
-        if final is not None:  # the weights scoring uses, not the drawn ones
-            heads = [(*h[:5], final.get(h[0], h[5])) for h in heads]  # type: ignore[misc]
+        if weights is not None:  # the weights scoring uses, not the drawn ones
+            heads = [(*h[:5], weights.get(h[0], h[5])) for h in heads]  # type: ignore[misc]
         yield from _rows(session, questionnaire, cols, heads, labels, lang, spread_multi)
         last_id = heads[-1][0]
 
@@ -95,15 +101,15 @@ def response_page(
     page: int,
     per_page: int,
     agency: Agency | None = None,
+    weights: WeightLookup | None = None,
 ) -> list[list[Cell]]:
     """One page of rows (codes), for the API."""
     questionnaire = Questionnaire(survey.version.document)
     cols = columns(questionnaire, "vi")
     query = _heads(survey, agency).offset((page - 1) * per_page).limit(per_page)
     heads = session.execute(query).all()
-    final = final_weight_lookup(session, survey)
-    if final is not None:
-        heads = [(*h[:5], final.get(h[0], h[5])) for h in heads]  # type: ignore[misc]
+    if weights is not None:
+        heads = [(*h[:5], weights.get(h[0], h[5])) for h in heads]  # type: ignore[misc]
     return list(_rows(session, questionnaire, cols, heads, False, "vi", False))  # type: ignore[arg-type]
 
 

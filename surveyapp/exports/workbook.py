@@ -4,10 +4,13 @@ codebook, weights and methodology notes, in the export's language and scope."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
+import numpy.typing as npt
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
@@ -17,8 +20,7 @@ from surveyapp.exports.xlsx import Styled, Table, Workbook
 from surveyapp.extensions import DbSession
 from surveyapp.models import Agency, Survey
 from surveyapp.questionnaire.document import Questionnaire
-from surveyapp.results.services import results
-from surveyapp.results.services.weighting import WeightingStatus, WeightsUsed
+from surveyapp.scoring import IndexResult
 from surveyapp.scoring.design import SMALL_N, SUPPRESS_N
 
 if TYPE_CHECKING:
@@ -27,13 +29,46 @@ if TYPE_CHECKING:
 PERCENTS = {2: "percent", 3: "percent", 4: "percent", 5: "percent"}  # value, se, ci_low, ci_high
 
 
+class WeightsUsed(Protocol):
+    """Which weights the figures use: ``status`` is "none" (the drawn ones), "applied"
+    (the survey's weighting settings) or "not_applied" (saved settings left out)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def setting_name(self) -> object: ...
+    @property
+    def problems(self) -> Sequence[object]: ...
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The weighted figures of the export's scope, computed by the results domain.
+
+    ``agency_ids``, ``strata`` and ``weights`` hold the responses in scope, row by row.
+    """
+
+    result: IndexResult
+    by_agency: Mapping[Agency, IndexResult]
+    agency_ids: npt.NDArray[np.int64]
+    strata: npt.NDArray[np.str_]
+    weights: npt.NDArray[np.float64]
+    weights_used: WeightsUsed
+
+    @property
+    def n(self) -> int:
+        return len(self.agency_ids)
+
+
 def analysis_sheets(
-    session: DbSession, survey: Survey, q: Questionnaire, spec: ExportSpec, now: datetime
+    session: DbSession,
+    survey: Survey,
+    q: Questionnaire,
+    spec: ExportSpec,
+    now: datetime,
+    analysis: Analysis,
 ) -> Workbook:
-    arrays = results.load_arrays(session, survey)
-    domain = results.subtree_mask(session, arrays, spec.scope) if spec.scope else None
-    result = results.indices(survey, arrays, domain)
-    by_agency = results.indices_by_agency(session, survey, arrays, spec.scope)
+    result, by_agency, used = analysis.result, analysis.by_agency, analysis.weights_used
     estimates = index_rows(q, result, spec.lang)
     with force_locale(spec.lang):
         heads = [
@@ -52,8 +87,7 @@ def analysis_sheets(
             ("criteria", "criterion", None),
             ("indicators", "indicator", None),
         ]
-        n = _n(arrays, domain)
-        before = [_summary(survey, q, spec, result.overall, n, now, arrays.weights_used)]
+        before = [_summary(survey, q, spec, result.overall, analysis.n, now, used)]
         for sheet, level, chart in levels:
             rows = [row[1:] for row in estimates if row[0] == level]
             if rows:
@@ -74,14 +108,10 @@ def analysis_sheets(
         before.append(agencies)
         after = [
             _codebook(q, spec.lang),
-            _weights(session, arrays, domain),
-            _methodology(q, spec, now, arrays.weights_used),
+            _weights(session, analysis),
+            _methodology(q, spec, now, used),
         ]
     return Workbook(before, after)
-
-
-def _n(arrays: results.ResponseArrays, domain: Any) -> int:
-    return arrays.n if domain is None else int(np.sum(domain))
 
 
 def _figures(estimate: Any) -> list[Any]:
@@ -146,19 +176,18 @@ def _codebook(q: Questionnaire, lang: str) -> Table:
     return Table("codebook", heads, rows)
 
 
-def _weights(session: DbSession, arrays: results.ResponseArrays, domain: Any) -> Table:
+def _weights(session: DbSession, analysis: Analysis) -> Table:
     """Weights by agency and stratum, and Kish's design effect of weighting overall."""
-    keep = np.ones(arrays.n, dtype=bool) if domain is None else np.asarray(domain)
     codes = {i: c for i, c in session.execute(select(Agency.id, Agency.code))}
     groups: dict[tuple[str, str], list[float]] = defaultdict(list)
     for agency_id, stratum, weight in zip(
-        arrays.agency_ids[keep], arrays.strata[keep], arrays.weights[keep], strict=True
+        analysis.agency_ids, analysis.strata, analysis.weights, strict=True
     ):
         groups[(codes.get(int(agency_id), "?"), str(stratum))].append(float(weight))
     rows: list[list[Any]] = [
         _weight_row(code, stratum, w) for (code, stratum), w in sorted(groups.items())
     ]
-    every = [float(w) for w in arrays.weights[keep]]
+    every = [float(w) for w in analysis.weights]
     if every:
         rows.append(_weight_row(gettext("All"), "", every))
     heads = [
@@ -183,9 +212,9 @@ def _weight_row(code: str, stratum: str, weights: list[float]) -> list[Any]:
 
 
 def _weights_in_short(used: WeightsUsed) -> str:
-    if used.status is WeightingStatus.APPLIED:
+    if used.status == "applied":
         return gettext("final weights (the survey's weighting settings)")
-    if used.status is WeightingStatus.NOT_APPLIED:
+    if used.status == "not_applied":
         return gettext(
             "base weights: the saved weighting settings no longer fit the responses "
             "(see the methodology sheet)"
@@ -194,7 +223,7 @@ def _weights_in_short(used: WeightsUsed) -> str:
 
 
 def _weights_notes(used: WeightsUsed, spec: ExportSpec) -> list[str]:
-    if used.status is WeightingStatus.APPLIED:
+    if used.status == "applied":
         return [
             gettext(
                 "Weights: the final weights made by the survey's weighting settings "
@@ -202,7 +231,7 @@ def _weights_notes(used: WeightsUsed, spec: ExportSpec) -> list[str]:
                 "of the sample draw."
             )
         ]
-    if used.status is WeightingStatus.NONE:
+    if used.status == "none":
         return [gettext("Weights: the base weights of the sample draw (N/n in each stratum).")]
     notes = [
         gettext(

@@ -28,7 +28,8 @@ from surveyapp.models import (
 from surveyapp.models._types import utcnow
 from surveyapp.questionnaire.document import Questionnaire as Document
 from surveyapp.results.services import loading, results
-from surveyapp.results.services.loading import LoadedArrays, load_response_arrays
+from surveyapp.results.services.arrays import LoadedArrays
+from surveyapp.results.services.loading import load_response_arrays
 from tests import factories
 
 NUMERIC = ("likert", "single", "number")

@@ -13,7 +13,8 @@ from openpyxl import load_workbook
 
 from surveyapp.extensions import db
 from surveyapp.models import Survey
-from surveyapp.results.services import period, results, weighting, weighting_targets
+from surveyapp.results.services import results, weighting, weighting_targets
+from surveyapp.results.services.dashboard import period
 from surveyapp.results.services.weighting import WeightingStatus
 from surveyapp.surveys.services import agencies
 from tests import factories

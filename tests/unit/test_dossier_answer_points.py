@@ -9,7 +9,7 @@ import numpy as np
 
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.questionnaire.templates import load_template
-from surveyapp.results.services.loading import LoadedArrays, answer_points
+from surveyapp.results.services.arrays import LoadedArrays, answer_points
 from surveyapp.scoring import Framework, SurveyDesign, band_shares, dossier_points
 
 NAN = math.nan

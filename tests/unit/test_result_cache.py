@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from surveyapp.results.services.cache import ResultCache
+from surveyapp.results.services.dashboard.cache import ResultCache
 from surveyapp.scoring import Estimate
 
 REDIS = "redis://127.0.0.1:6379/15"

@@ -22,8 +22,9 @@ from surveyapp.extensions import DbSession
 from surveyapp.models import Agency, Response, ResponseStatus, Survey
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.results.services import results
-from surveyapp.results.services.dashboard import Dashboard, Figure
-from surveyapp.results.services.loading import answer_points, load_response_arrays
+from surveyapp.results.services.arrays import answer_points
+from surveyapp.results.services.dashboard.model import Dashboard, Figure
+from surveyapp.results.services.loading import load_response_arrays
 from surveyapp.scoring import Estimate, Framework, band_shares, dossier_points
 
 RATE_POINTS = 6.0  # QĐ 766: the satisfaction-rate criterion's points

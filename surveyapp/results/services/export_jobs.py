@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,13 +24,17 @@ from pathlib import Path
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from surveyapp.exports.build import ExportError, ExportSpec, download_name, write_export
+from surveyapp.exports import build as export_files
+from surveyapp.exports.build import ExportError, ExportSpec, download_name
+from surveyapp.exports.workbook import Analysis
 from surveyapp.extensions import DbSession, db
 from surveyapp.fieldwork.services.frames import jobs as frame_jobs
 from surveyapp.models import Agency, Survey, User
 from surveyapp.models._types import utcnow
 from surveyapp.models.audit import record
 from surveyapp.models.jobs import EXPORT, FRAME_IMPORT, ExportJob, JobStatus
+from surveyapp.results.services import results
+from surveyapp.results.services.weighting import final_weight_lookup
 
 log = logging.getLogger(__name__)
 QUEUE = "surveyapp-exports"
@@ -41,6 +46,41 @@ STALE_AFTER = timedelta(minutes=15)
 INTERRUPTED = "interrupted"  # ExportJob.error of a job whose worker was lost
 # RQ's word for a job that will not run (again): its worker failed or was stopped.
 RQ_GONE = ("failed", "stopped", "canceled")
+
+
+def write_export(
+    session: DbSession,
+    survey: Survey,
+    spec: ExportSpec,
+    out: str | Path,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Write an export file (``exports.build.write_export``) with the results' own
+    figures: the final weights on every row and, for XLSX, the indices of its scope."""
+    return export_files.write_export(
+        session,
+        survey,
+        spec,
+        out,
+        progress,
+        weights=final_weight_lookup(session, survey),
+        analysis=lambda: scope_analysis(session, survey, spec.scope),
+    )
+
+
+def scope_analysis(session: DbSession, survey: Survey, scope: Agency | None) -> Analysis:
+    """The weighted indices of ``scope`` (None = every agency) and its responses' weights."""
+    arrays = results.load_arrays(session, survey)
+    domain = results.subtree_mask(session, arrays, scope) if scope else None
+    keep = slice(None) if domain is None else domain
+    return Analysis(
+        result=results.indices(survey, arrays, domain),
+        by_agency=results.indices_by_agency(session, survey, arrays, scope),
+        agency_ids=arrays.agency_ids[keep],
+        strata=arrays.strata[keep],
+        weights=arrays.weights[keep],
+        weights_used=arrays.weights_used,
+    )
 
 
 def request_export(

@@ -12,7 +12,7 @@ The statements run on the session's own connection, inside its transaction.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import chain, islice
 from typing import Any
 
@@ -24,7 +24,7 @@ from sqlalchemy import case, func, select
 from surveyapp.extensions import DbSession
 from surveyapp.models import Answer, QuestionnaireVersion, Response, ResponseStatus, Survey
 from surveyapp.questionnaire.document import Questionnaire
-from surveyapp.results.services.results import NUMERIC_TYPES, ResponseArrays
+from surveyapp.results.services.arrays import NUMERIC_TYPES, LoadedArrays
 from surveyapp.results.services.weighting import final_weights
 
 FloatArray = npt.NDArray[np.float64]
@@ -68,41 +68,6 @@ COPY (
     WHERE r.survey_id = %s AND r.status = %s AND a.position = 0 AND a.value_num IS NOT NULL
 ) TO STDOUT (FORMAT BINARY)
 """
-
-
-@dataclass(frozen=True)
-class LoadedArrays(ResponseArrays):
-    """``ResponseArrays`` plus where the questionnaire changed between versions.
-
-    ``versions``: questionnaire version number of each row. ``not_asked``: item id →
-    version numbers (among those with submitted responses) whose questionnaire does not
-    ask it as a number; those rows are NaN for that item. ``weights`` are the final
-    weights (``Survey.weighting`` applied), ``base_weights`` the drawn ones.
-    """
-
-    base_weights: FloatArray = field(default_factory=lambda: np.empty(0, dtype=np.float64))
-    versions: IntArray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
-    not_asked: dict[str, list[int]] = field(default_factory=dict)
-    questionnaires: dict[int, Questionnaire] = field(default_factory=dict)  # by version number
-
-
-def answer_points(arrays: LoadedArrays, items: Sequence[str]) -> dict[str, FloatArray]:
-    """Each row's answer to ``items`` as its option's points in the row's version.
-
-    NaN where the answer is NaN (unanswered, not asked, missing-coded) or its option
-    carries no points (validation refuses that on a counted item).
-    """
-    single = len(arrays.questionnaires) == 1
-    found: dict[str, FloatArray] = {}
-    for item in items:
-        codes = arrays.answers[item]
-        points = np.full(codes.shape, np.nan)
-        for number, questionnaire in arrays.questionnaires.items():
-            mine = codes if single else np.where(arrays.versions == number, codes, np.nan)
-            for code, value in questionnaire.option_points(item).items():
-                points[mine == code] = value
-        found[item] = points
-    return found
 
 
 @dataclass(frozen=True)

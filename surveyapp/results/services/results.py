@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -11,40 +10,14 @@ from sqlalchemy import select
 
 from surveyapp.extensions import DbSession
 from surveyapp.models import Agency, Survey
-from surveyapp.results.services.weighting import WeightsUsed
-from surveyapp.scoring import Framework, IndexResult, SurveyDesign, score, score_by
+from surveyapp.results.services.arrays import ResponseArrays
+from surveyapp.results.services.loading import load_response_arrays
+from surveyapp.scoring import Framework, IndexResult, score, score_by
 from surveyapp.security import Scope
-
-NUMERIC_TYPES = ("likert", "single", "number")
-
-
-@dataclass(frozen=True)
-class ResponseArrays:
-    """Submitted responses as columns: one row per response, NaN where not answered.
-
-    ``weights_used`` says whether ``weights`` are the final weights of the survey's
-    settings or the base weights (none saved, or saved ones that no longer fit).
-    """
-
-    response_ids: npt.NDArray[np.int64]
-    agency_ids: npt.NDArray[np.int64]
-    weights: npt.NDArray[np.float64]
-    strata: npt.NDArray[np.str_]
-    answers: dict[str, npt.NDArray[np.float64]]
-    weights_used: WeightsUsed = field(default_factory=WeightsUsed)
-
-    @property
-    def n(self) -> int:
-        return len(self.response_ids)
-
-    def design(self) -> SurveyDesign:
-        return SurveyDesign(self.weights, strata=self.strata)
 
 
 def load_arrays(session: DbSession, survey: Survey) -> ResponseArrays:
     """Numeric answers of every submitted response; "missing" option codes become NaN."""
-    from surveyapp.results.services.loading import load_response_arrays  # loading imports us
-
     return load_response_arrays(session, survey)
 
 

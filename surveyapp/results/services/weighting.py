@@ -28,19 +28,19 @@ from sqlalchemy import func, select
 from surveyapp.extensions import DbSession
 from surveyapp.models import (
     Agency,
-    Answer,
     Disposition,
-    FrameUnit,
     Invitation,
     Response,
     ResponseStatus,
-    SampledUnit,
     Survey,
     audit,
 )
 from surveyapp.problems import InputRefused, Problem
-from surveyapp.questionnaire.document import Questionnaire
-from surveyapp.results.services.weighting_targets import Target, category_code
+from surveyapp.results.services.weighting_targets import (
+    Target,
+    coverage_problems,
+    respondent_categories,
+)
 from surveyapp.scoring.weighting import (
     WeightSummary,
     nonresponse_adjustment,
@@ -53,12 +53,6 @@ log = logging.getLogger(__name__)
 
 FloatArray = npt.NDArray[np.float64]
 CLASSES = ("stratum", "agency")
-# Frame variables a respondent carries through its invitation's sampled frame unit.
-FRAME_VARIABLES = {
-    "district": FrameUnit.district,
-    "service_field": FrameUnit.service_field,
-    "channel": FrameUnit.channel,
-}
 
 
 class SettingsRefused(InputRefused):
@@ -225,8 +219,11 @@ def compute(
     iterations = None
     margins = settings.margins()
     if margins and len(weights):
-        columns = [_values(session, survey, people, variable) for variable in margins]
-        problems = _coverage(margins, columns)
+        columns = [
+            respondent_categories(session, survey, people.ids, people.agency_ids, variable)
+            for variable in margins
+        ]
+        problems = coverage_problems(margins, columns)
         if problems:
             raise SettingsRefused("raking", problems)
         labels = [np.array(["" if v is None else v for v in column]) for column in columns]
@@ -292,81 +289,6 @@ def _nonresponse_message(
         "(responses without an invitation?)",
         classes=", ".join(c or "–" for c in heavy),
     )
-
-
-def _values(
-    session: DbSession, survey: Survey, people: Respondents, variable: str
-) -> list[str | None]:
-    """Each respondent's category of a raking variable (None = none known)."""
-    by_id: dict[int, str] = {}
-    submitted = (Response.survey_id == survey.id, Response.status == ResponseStatus.SUBMITTED)
-    if variable == "agency":
-        codes = dict(session.execute(select(Agency.id, Agency.code)).all())
-        return [codes.get(int(i)) for i in people.agency_ids]
-    if variable in FRAME_VARIABLES:
-        column = FRAME_VARIABLES[variable]
-        # A respondent's record: its invitation's sampled unit, else the dossier code
-        # it gave at the counter.
-        sampled = (
-            select(Response.id, column)
-            .join(SampledUnit, SampledUnit.invitation_id == Response.invitation_id)
-            .join(FrameUnit, FrameUnit.id == SampledUnit.frame_unit_id)
-            .where(*submitted)
-        )
-        coded = (
-            select(Response.id, column)
-            .join(
-                FrameUnit,
-                (FrameUnit.survey_id == Response.survey_id)
-                & (FrameUnit.dossier_code == Response.dossier_code),
-            )
-            .where(*submitted)
-        )
-        for query in (coded, sampled):  # the sampled unit wins when both exist
-            rows = session.execute(query).all()
-            by_id.update({rid: str(getattr(v, "value", v)) for rid, v in rows if v is not None})
-    else:
-        missing = Questionnaire(survey.version.document).missing_codes(variable)
-        answers = session.execute(
-            select(Answer.response_id, Answer.value_num)
-            .join(Response, Response.id == Answer.response_id)
-            .where(*submitted, Answer.item_id == variable, Answer.position == 0)
-        ).all()
-        by_id = {rid: category_code(v) for rid, v in answers if v is not None and v not in missing}
-    return [by_id.get(int(i)) for i in people.ids]
-
-
-def _coverage(
-    margins: dict[str, dict[str, float]], columns: list[list[str | None]]
-) -> list[Problem]:
-    problems: list[Problem] = []
-    for (variable, totals), column in zip(margins.items(), columns, strict=True):
-        where = _l("targets for %(variable)s", variable=variable)
-        blank = sum(v is None for v in column)
-        if blank:
-            message = _l(
-                "%(count)s respondents have no value for %(variable)s: raking needs every "
-                "respondent in one category",
-                count=blank,
-                variable=variable,
-            )
-            problems.append(Problem(where, message))
-        present = {v for v in column if v is not None}
-        for category in totals:
-            if category not in present:
-                message = _l(
-                    'no respondent is in category "%(category)s": its total cannot be reached',
-                    category=category,
-                )
-                problems.append(Problem(where, message))
-        uncovered = sorted(present - set(totals))
-        if uncovered:
-            message = _l(
-                "respondents are in categories without a total: %(categories)s",
-                categories=", ".join(uncovered),
-            )
-            problems.append(Problem(where, message))
-    return problems
 
 
 # --- settings and the scoring hook ------------------------------------------------------

@@ -2,7 +2,8 @@
 
 A target is ``variable,category,total``: the variable is a single-choice question of
 the survey's questionnaire (category = option code or label) or a frame variable
-(``agency``, ``district``, ``service_field``, ``channel``).
+(``agency``, ``district``, ``service_field``, ``channel``). Raking reads each
+respondent's category of those variables here too (:func:`respondent_categories`).
 """
 
 from __future__ import annotations
@@ -13,14 +14,31 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from surveyapp.extensions import DbSession
-from surveyapp.models import Survey
+from surveyapp.models import (
+    Agency,
+    Answer,
+    FrameUnit,
+    Response,
+    ResponseStatus,
+    SampledUnit,
+    Survey,
+)
 from surveyapp.problems import InputRefused, Problem
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.uploads import UploadRefused, csv_records
 
+# Frame variables a respondent carries through its invitation's sampled frame unit.
+FRAME_VARIABLES = {
+    "district": FrameUnit.district,
+    "service_field": FrameUnit.service_field,
+    "channel": FrameUnit.channel,
+}
 TARGET_COLUMNS = ("variable", "category", "total")
 # Margins whose totals differ by more than this share cannot all be met.
 TOTALS_SLACK = 0.01
@@ -189,3 +207,86 @@ def _by_number(text: str, by_text: dict[str, str]) -> str | None:
 
 def category_code(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+# --- the respondents' categories, for raking ----------------------------------------
+
+
+def respondent_categories(
+    session: DbSession,
+    survey: Survey,
+    ids: npt.NDArray[np.int64],
+    agency_ids: npt.NDArray[np.int64],
+    variable: str,
+) -> list[str | None]:
+    """Each respondent's category of a raking variable (None = none known)."""
+    by_id: dict[int, str] = {}
+    submitted = (Response.survey_id == survey.id, Response.status == ResponseStatus.SUBMITTED)
+    if variable == "agency":
+        codes = dict(session.execute(select(Agency.id, Agency.code)).all())
+        return [codes.get(int(i)) for i in agency_ids]
+    if variable in FRAME_VARIABLES:
+        column = FRAME_VARIABLES[variable]
+        # A respondent's record: its invitation's sampled unit, else the dossier code
+        # it gave at the counter.
+        sampled = (
+            select(Response.id, column)
+            .join(SampledUnit, SampledUnit.invitation_id == Response.invitation_id)
+            .join(FrameUnit, FrameUnit.id == SampledUnit.frame_unit_id)
+            .where(*submitted)
+        )
+        coded = (
+            select(Response.id, column)
+            .join(
+                FrameUnit,
+                (FrameUnit.survey_id == Response.survey_id)
+                & (FrameUnit.dossier_code == Response.dossier_code),
+            )
+            .where(*submitted)
+        )
+        for query in (coded, sampled):  # the sampled unit wins when both exist
+            rows = session.execute(query).all()
+            by_id.update({rid: str(getattr(v, "value", v)) for rid, v in rows if v is not None})
+    else:
+        missing = Questionnaire(survey.version.document).missing_codes(variable)
+        answers = session.execute(
+            select(Answer.response_id, Answer.value_num)
+            .join(Response, Response.id == Answer.response_id)
+            .where(*submitted, Answer.item_id == variable, Answer.position == 0)
+        ).all()
+        by_id = {rid: category_code(v) for rid, v in answers if v is not None and v not in missing}
+    return [by_id.get(int(i)) for i in ids]
+
+
+def coverage_problems(
+    margins: dict[str, dict[str, float]], columns: list[list[str | None]]
+) -> list[Problem]:
+    """What keeps raking from reaching ``margins`` with each variable's ``columns``."""
+    problems: list[Problem] = []
+    for (variable, totals), column in zip(margins.items(), columns, strict=True):
+        where = _l("targets for %(variable)s", variable=variable)
+        blank = sum(v is None for v in column)
+        if blank:
+            message = _l(
+                "%(count)s respondents have no value for %(variable)s: raking needs every "
+                "respondent in one category",
+                count=blank,
+                variable=variable,
+            )
+            problems.append(Problem(where, message))
+        present = {v for v in column if v is not None}
+        for category in totals:
+            if category not in present:
+                message = _l(
+                    'no respondent is in category "%(category)s": its total cannot be reached',
+                    category=category,
+                )
+                problems.append(Problem(where, message))
+        uncovered = sorted(present - set(totals))
+        if uncovered:
+            message = _l(
+                "respondents are in categories without a total: %(categories)s",
+                categories=", ".join(uncovered),
+            )
+            problems.append(Problem(where, message))
+    return problems

@@ -13,6 +13,7 @@ from surveyapp.extensions import csrf, db
 from surveyapp.models import Agency, Survey
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.results.services import results
+from surveyapp.results.services.weighting import final_weight_lookup
 from surveyapp.security import Scope, can, user_from_bearer
 from surveyapp.surveys.services import surveys
 
@@ -92,7 +93,14 @@ def responses(survey_id: int) -> Any:
         _refuse(_("page must be a whole number from 1 to %(last)s", last=LAST_PAGE))
     scope = _agency(survey)
     cols = columns(Questionnaire(survey.version.document), "vi")
-    rows = response_page(db.session, survey, page=int(page), per_page=PER_PAGE, agency=scope)
+    rows = response_page(
+        db.session,
+        survey,
+        page=int(page),
+        per_page=PER_PAGE,
+        agency=scope,
+        weights=final_weight_lookup(db.session, survey),
+    )
     return jsonify(
         survey=survey.id,
         page=int(page),

@@ -28,7 +28,6 @@ from surveyapp.exports.build import (
     ExportError,
     ExportSpec,
     download_name,
-    write_export,
 )
 from surveyapp.exports.table import columns, count_responses, response_rows
 from surveyapp.extensions import db
@@ -38,6 +37,7 @@ from surveyapp.models._types import utcnow
 from surveyapp.models.jobs import ExportJob, JobStatus
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.results.services import export_jobs
+from surveyapp.results.services.weighting import final_weight_lookup
 from surveyapp.results.views.results import requested_scope
 from surveyapp.security import require_agency, requires, visible_survey
 
@@ -68,7 +68,7 @@ def export(survey_id: int, fmt: str) -> Any:
     handle, path = tempfile.mkstemp(suffix="." + fmt)
     os.close(handle)
     try:
-        write_export(db.session, found, spec, path)
+        export_jobs.write_export(db.session, found, spec, path)
         data = open(path, "rb")  # noqa: SIM115  (send_file closes it)
     except ExportError as error:
         return render_template("downloads/refused.html", survey=found, message=str(error)), 409
@@ -161,7 +161,14 @@ def _own_job(survey_id: int, job_id: int) -> tuple[Survey, ExportJob]:
 
 def _stream_csv(survey: Survey, spec: ExportSpec) -> Response:
     cols = columns(Questionnaire(survey.version.document), spec.lang)
-    rows = response_rows(db.session, survey, labels=spec.labels, lang=spec.lang, agency=spec.scope)
+    rows = response_rows(
+        db.session,
+        survey,
+        labels=spec.labels,
+        lang=spec.lang,
+        agency=spec.scope,
+        weights=final_weight_lookup(db.session, survey),
+    )
     return Response(
         stream_with_context(csvfile.stream_responses(cols, rows, spec.labels)),
         mimetype=MIMETYPES["csv"],

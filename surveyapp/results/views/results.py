@@ -24,11 +24,12 @@ from surveyapp.fieldwork.services.monitoring import AaporCategory
 from surveyapp.i18n import current_language, date_text, percent
 from surveyapp.models import Agency, Survey
 from surveyapp.problems import InputRefused
-from surveyapp.results.services import agency_report, dashboard, period
-from surveyapp.results.services import filters as dashboard_filters
+from surveyapp.results.services import agency_report, dashboard
 from surveyapp.results.services import report_pdf as report_pdf_service
-from surveyapp.results.services.cache import ResultCache, freshness
-from surveyapp.results.services.filters import Filters
+from surveyapp.results.services.dashboard import filters as dashboard_filters
+from surveyapp.results.services.dashboard import period, presenter
+from surveyapp.results.services.dashboard.cache import ResultCache
+from surveyapp.results.services.dashboard.filters import DashboardRequest, Filters
 from surveyapp.security import current_scope, require_agency, requires, scope_root, visible_survey
 from surveyapp.surveys.services import surveys
 
@@ -151,33 +152,15 @@ def result_cache() -> ResultCache:
 def dashboard_for(
     survey: Survey, focus: Agency | None, filters: Filters, lang: str
 ) -> dashboard.Dashboard:
-    """The dashboard model, from the cache when the data has not changed since."""
-    user_root = scope_root(current_user)
-    timezone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
-    key = ":".join(
-        [
-            "dashboard",
-            str(survey.id),
-            freshness(db.session, survey),
-            str(focus.id if focus else "-"),
-            str(user_root.id if user_root else "-"),
-            lang,
-            timezone,
-            filters.key(),
-        ]
+    """The dashboard of ``focus`` as the current user may see it (:func:`dashboard.page`)."""
+    asked = DashboardRequest(
+        focus=focus,
+        viewer=scope_root(current_user),
+        filters=filters,
+        lang=lang,
+        timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"],
     )
-    return result_cache().get_or_compute(
-        key,
-        lambda: dashboard.build(
-            db.session,
-            survey,
-            focus=focus,
-            user_root=user_root,
-            filters=filters,
-            lang=lang,
-            timezone=timezone,
-        ),
-    )
+    return dashboard.page(db.session, survey, asked, result_cache())
 
 
 def _refusal(refused: dashboard_filters.Refused) -> str:
@@ -254,7 +237,7 @@ def _render(survey: Survey, focus: Agency | None) -> Any:
         agency_choices=choices,
         bar_chart=charts.bar_chart,
         nice_max=charts.nice_max,
-        bars=dashboard,
+        bars=presenter,
         percent_fmt=percent,
         axis_fmt=lambda value: percent(value, 0),
         weights_url=_weights_url(survey),

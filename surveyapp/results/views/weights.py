@@ -19,7 +19,8 @@ from surveyapp.i18n import current_language, percent
 from surveyapp.models import Survey
 from surveyapp.problems import InputRefused, Problem
 from surveyapp.results.forms import LateThresholdForm, WeightsForm
-from surveyapp.results.services import dashboard, triangulation, weighting, weighting_targets
+from surveyapp.results.services import triangulation, weighting, weighting_targets
+from surveyapp.results.services.dashboard.presenter import weighting_note
 from surveyapp.security import Scope, current_scope, require_agency, requires, visible_survey
 from surveyapp.surveys.services import surveys
 
@@ -150,7 +151,7 @@ def records(survey_id: int) -> Any:
         survey=survey,
         focus=focus,
         table=table,
-        weighting_note=dashboard.weighting_note(table.weights_used, lang, with_reasons=province),
+        weighting_note=weighting_note(table.weights_used, lang, with_reasons=province),
         weights_url=url_for(".page", survey_id=survey.id) if province else None,
         charts=_records_charts(table, lang),
         flagged_names="; ".join(r.agency.name(lang) for r in table.flagged),

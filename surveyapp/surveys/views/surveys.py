@@ -19,7 +19,7 @@ from surveyapp.models import Survey, SurveyMode, SurveyStatus
 from surveyapp.models._types import utcnow
 from surveyapp.problems import InputRefused
 from surveyapp.questionnaire.templates import list_templates
-from surveyapp.results.services import period
+from surveyapp.results.services.dashboard import period
 from surveyapp.security import current_scope, requires, visible_survey
 from surveyapp.surveys.forms import RoundDatesForm
 from surveyapp.surveys.services import agencies, rounds, surveys

@@ -16,6 +16,7 @@ import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
@@ -88,30 +89,43 @@ class ResultCache:
             self._local.clear()
 
 
-def freshness(session: DbSession, survey: Survey, *, rounds: int = 2) -> str:
-    """A stamp that changes whenever the survey's scores could: its submitted responses
-    (count, latest change: new answers, reweighting), questionnaire version, weighting
-    settings and (``rounds`` = 2) its previous round and that round's responses."""
-    parts: list[Any] = []
-    current: Survey | None = survey
-    for _ in range(rounds):
-        if current is None:
-            break
-        count, latest = session.execute(
-            select(func.count(), func.max(Response.updated_at)).where(
-                Response.survey_id == current.id, Response.status == ResponseStatus.SUBMITTED
-            )
-        ).one()
-        parts += [
-            current.id,
-            current.created_at,
-            current.questionnaire_version_id,
-            current.previous_survey_id,
-            current.weighting,
-            count,
-            latest.isoformat() if latest else None,
-            [a.id for a in current.agencies],
-        ]
-        current = current.previous
+@dataclass(frozen=True)
+class Freshness:
+    """Stamps of a survey's round and of its previous one (None: no previous round)."""
+
+    current: str
+    previous: str | None
+
+    @property
+    def key(self) -> str:
+        return f"{self.current}-{self.previous or '-'}"
+
+
+def freshness(session: DbSession, survey: Survey) -> Freshness:
+    """Stamps that change whenever the survey's scores could: per round, its submitted
+    responses (count, latest change: new answers, reweighting), questionnaire version,
+    weighting settings, previous-round link and surveyed agencies."""
+    previous = survey.previous
+    return Freshness(
+        _stamp(session, survey), _stamp(session, previous) if previous is not None else None
+    )
+
+
+def _stamp(session: DbSession, survey: Survey) -> str:
+    count, latest = session.execute(
+        select(func.count(), func.max(Response.updated_at)).where(
+            Response.survey_id == survey.id, Response.status == ResponseStatus.SUBMITTED
+        )
+    ).one()
+    parts: list[Any] = [
+        survey.id,
+        survey.created_at,
+        survey.questionnaire_version_id,
+        survey.previous_survey_id,
+        survey.weighting,
+        count,
+        latest.isoformat() if latest else None,
+        [a.id for a in survey.agencies],
+    ]
     raw = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(raw.encode()).hexdigest()[:16]

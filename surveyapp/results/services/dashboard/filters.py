@@ -23,10 +23,18 @@ import numpy.typing as npt
 from sqlalchemy import and_, select
 
 from surveyapp.extensions import DbSession
-from surveyapp.models import Channel, FrameUnit, Response, ResponseStatus, SampledUnit, Survey
+from surveyapp.models import (
+    Agency,
+    Channel,
+    FrameUnit,
+    Response,
+    ResponseStatus,
+    SampledUnit,
+    Survey,
+)
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.results.services import results
-from surveyapp.results.services.results import ResponseArrays
+from surveyapp.results.services.arrays import ResponseArrays
 
 CHANNELS = tuple(c.value for c in Channel)
 # Section ids the built-in questionnaires give the part about the respondent.
@@ -91,6 +99,25 @@ class Filters:
     def without_period(self) -> Filters:
         """The same filters for another period: dates belong to this survey alone."""
         return Filters(self.channel, self.service_field, None, None, self.traits)
+
+
+@dataclass(frozen=True)
+class DashboardRequest:
+    """One dashboard asked for: whose figures (``focus``, None = every agency), seen by
+    a user scoped to ``viewer`` (None = the province), for the responses ``filters``
+    keep, in ``lang``, dates counted as days in ``timezone``."""
+
+    focus: Agency | None
+    viewer: Agency | None
+    filters: Filters
+    lang: str
+    timezone: str
+
+    def key(self) -> str:
+        """Everything but the data a built page depends on (see ``cache.freshness``)."""
+        focus = str(self.focus.id) if self.focus else "-"
+        viewer = str(self.viewer.id) if self.viewer else "-"
+        return ":".join([focus, viewer, self.lang, self.timezone, self.filters.key()])
 
 
 def choices(session: DbSession, survey: Survey, lang: str) -> FilterChoices:
@@ -232,7 +259,7 @@ def load(
     session: DbSession, survey: Survey, timezone: str, stamp: str
 ) -> tuple[ResponseArrays, RowFacts]:
     """The survey's arrays and row facts, reused while ``stamp`` (a freshness stamp of
-    its responses, see ``result_cache.freshness``) is unchanged."""
+    its responses, see ``cache.freshness``) is unchanged."""
     key = (survey.id, stamp, timezone)
     with _LOADED_LOCK:
         if key in _LOADED:

@@ -18,10 +18,9 @@ from surveyapp.extensions import DbSession
 from surveyapp.models import Agency, Survey, audit
 from surveyapp.problems import InputRefused, Problem
 from surveyapp.questionnaire.document import Questionnaire
-from surveyapp.results.services import cache as result_cache
-from surveyapp.results.services import filters as dashboard_filters
 from surveyapp.results.services import results
-from surveyapp.results.services.filters import Filters
+from surveyapp.results.services.dashboard import filters as dashboard_filters
+from surveyapp.results.services.dashboard.filters import Filters
 from surveyapp.results.services.weighting import WeightsUsed
 from surveyapp.scoring import Difference, Estimate, Framework, IndexResult, score, score_by
 from surveyapp.scoring.compare import independent_difference
@@ -114,14 +113,14 @@ def scores(
     agencies: list[Agency],
     filters: Filters,
     timezone: str,
+    stamp: str | None,
 ) -> PeriodScores | None:
-    """The previous round of ``survey`` scored for ``focus`` and each of ``agencies``."""
+    """The previous round of ``survey`` scored for ``focus`` and each of ``agencies``;
+    ``stamp`` is its freshness, taken with this round's (``cache.freshness``)."""
     previous = survey.previous
-    if previous is None:
+    if previous is None or stamp is None:
         return None
-    arrays, facts = dashboard_filters.load(
-        session, previous, timezone, result_cache.freshness(session, previous, rounds=1)
-    )
+    arrays, facts = dashboard_filters.load(session, previous, timezone, stamp)
     keep = dashboard_filters.mask(filters.without_period(), arrays, facts)
     domain = keep.copy()
     if focus is not None:
