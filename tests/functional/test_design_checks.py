@@ -14,7 +14,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from surveyapp.design.services import designer
+from surveyapp.design.services import creation, designer
+from surveyapp.design.services.draft import edit_checks, move_item
 from surveyapp.extensions import db
 from surveyapp.models import AuditEvent, QuestionnaireVersion
 from surveyapp.models._types import utcnow
@@ -27,7 +28,7 @@ IN_PERSON = {"vi": "Nộp trực tiếp thì phải đến ít nhất 1 lần.",
 @pytest.fixture()
 def draft(app: Flask) -> QuestionnaireVersion:
     with app.test_request_context("/?lang=en"):
-        version = designer.create_from_template(
+        version = creation.create_from_template(
             db.session, designer.Scope(None), "sipas-2017", actor_id=None, now=utcnow()
         )
     db.session.commit()
@@ -36,7 +37,7 @@ def draft(app: Flask) -> QuestionnaireVersion:
 
 def _edit(app: Flask, version: QuestionnaireVersion, operation: str, **fields: Any) -> Any:
     with app.test_request_context("/?lang=en"):
-        result = designer.edit_checks(db.session, version, None, operation, "trips", **fields)
+        result = edit_checks(db.session, version, None, operation, "trips", **fields)
     db.session.commit()
     return result
 
@@ -44,7 +45,7 @@ def _edit(app: Flask, version: QuestionnaireVersion, operation: str, **fields: A
 def _refused(app: Flask, version: QuestionnaireVersion, operation: str, **fields: Any) -> str:
     before = copy.deepcopy(version.document)
     with app.test_request_context("/?lang=en"), pytest.raises(InputRefused) as refused:
-        designer.edit_checks(db.session, version, None, operation, "trips", **fields)
+        edit_checks(db.session, version, None, operation, "trips", **fields)
     db.session.rollback()
     assert version.document == before  # nothing half-saved
     return " | ".join(p.message for p in refused.value.problems)
@@ -138,7 +139,7 @@ def test_moving_a_question_above_what_its_check_reads_is_refused(
     _edit(app, draft, "add", message_vi="Sai", message_en="Wrong", **on_channel)
     before = copy.deepcopy(draft.document)
     with app.test_request_context("/?lang=en"), pytest.raises(InputRefused) as refused:
-        designer.move_item(db.session, draft, None, "trips", "up")
+        move_item(db.session, draft, None, "trips", "up")
     db.session.rollback()
     assert draft.document == before
     (problem,) = refused.value.problems

@@ -14,8 +14,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from surveyapp.design.services import designer
-from surveyapp.design.services.edits import OptionInput
+from surveyapp.design.services import creation, designer
+from surveyapp.design.services.draft import edit_framework, set_scale
+from surveyapp.design.services.edits.structure import OptionInput
 from surveyapp.extensions import db
 from surveyapp.models import AuditEvent, QuestionnaireVersion
 from surveyapp.models._types import utcnow
@@ -28,10 +29,10 @@ INDICES = [f"tt01_i{n}" for n in range(1, 10)]
 @pytest.fixture()
 def draft(app: Flask) -> QuestionnaireVersion:
     with app.test_request_context("/?lang=en"):
-        version = designer.create_from_template(
+        version = creation.create_from_template(
             db.session, designer.Scope(None), "tt01-dossier", actor_id=None, now=utcnow()
         )
-        designer.edit_framework(db.session, version, None, "clear_points")
+        edit_framework(db.session, version, None, "clear_points")
     db.session.commit()
     return version
 
@@ -42,14 +43,14 @@ def _items(version: QuestionnaireVersion) -> list[str]:
 
 def _points(app: Flask, version: QuestionnaireVersion, **fields: Any) -> None:
     with app.test_request_context("/?lang=en"):
-        designer.edit_framework(db.session, version, None, "set_points", **fields)
+        edit_framework(db.session, version, None, "set_points", **fields)
     db.session.commit()
 
 
 def _refused(app: Flask, version: QuestionnaireVersion, **fields: Any) -> list[str]:
     before = copy.deepcopy(version.document)
     with app.test_request_context("/?lang=en"), pytest.raises(InputRefused) as refused:
-        designer.edit_framework(db.session, version, None, "set_points", **fields)
+        edit_framework(db.session, version, None, "set_points", **fields)
     db.session.rollback()
     assert version.document == before
     return [p.message for p in refused.value.problems]
@@ -100,7 +101,7 @@ def test_the_questions_that_count_and_the_bands_are_saved_in_questionnaire_order
         "bands": [{"min": 15.5, "label": {"vi": "Đạt", "en": "Pass"}}],
     }
     with app.test_request_context("/?lang=en"):
-        designer.edit_framework(db.session, draft, None, "clear_points")
+        edit_framework(db.session, draft, None, "clear_points")
     assert "points" not in draft.document["framework"]
 
 
@@ -141,17 +142,13 @@ def test_points_per_answer_are_kept_on_the_scale_and_checked(
         OptionInput("9", "Không áp dụng", "Not applicable", missing=True),
     ]
     with app.test_request_context("/?lang=en"):
-        designer.set_scale(
-            db.session, draft, None, "tt01_time", name_vi="", name_en="", options=rows
-        )
+        set_scale(db.session, draft, None, "tt01_time", name_vi="", name_en="", options=rows)
         options = draft.document["scales"]["tt01_time"]["options"]
         assert [o.get("points") for o in options] == [2, 1.5, None, None]
         assert options[3]["missing"] is True
         bad = [OptionInput("2", "Sớm", points="-1"), OptionInput("1", "Đúng", points="x")]
         with pytest.raises(InputRefused) as refused:
-            designer.set_scale(
-                db.session, draft, None, "tt01_time", name_vi="", name_en="", options=bad
-            )
+            set_scale(db.session, draft, None, "tt01_time", name_vi="", name_en="", options=bad)
     assert [p.message for p in refused.value.problems] == [
         "Row 1: points are a number of at least 0.",
         "Row 2: points are a number of at least 0.",

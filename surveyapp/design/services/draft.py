@@ -1,11 +1,11 @@
 """Edits of a draft questionnaire: the designer's one way of changing a document.
 
-Every change goes through ``_edit``: copy the draft's document, apply one edit from
-``design_edits`` / ``design_logic`` / ``design_checks`` / ``design_framework``, validate,
-save and audit-log. An edit that would add a new error (a rule naming a later item, a
-criterion on a deleted question…) is refused with that error; gaps a designer fills next
-(a section without questions yet) are allowed and wait in the validation panel, which
-publishing must clear. ``services.designer`` offers these beside loading and versions.
+Every change goes through ``edit``: copy the draft's document, apply one plain edit
+(``services.edits``), validate, save and audit-log. An edit that would add a new error
+(a rule naming a later item, a criterion on a deleted question…) is refused with that
+error; gaps a designer fills next (a section without questions yet) are allowed and wait
+in the validation panel, which publishing must clear. Here: the details, sections,
+questions, scales, answer checks and framework; skip logic is in ``skip_logic``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from typing import Any
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from surveyapp.design.services import checks, edits, framework, logic
+from surveyapp.design.services.edits import checks, framework, structure
+from surveyapp.design.services.edits.common import refuse
 from surveyapp.extensions import DbSession
 from surveyapp.models import QuestionnaireVersion
 from surveyapp.models.audit import record
@@ -35,7 +36,7 @@ def lang() -> str:
 
 def refuse_frozen(version: QuestionnaireVersion) -> None:
     if version.frozen:
-        raise edits.refuse(
+        raise refuse(
             "version",
             _(
                 "Version %(n)s is published and can no longer change. "
@@ -69,7 +70,7 @@ def _introduced(before: dict[str, Any], after: dict[str, Any]) -> list[Problem]:
     return new
 
 
-def _edit(
+def edit(
     session: DbSession,
     version: QuestionnaireVersion,
     actor_id: int | None,
@@ -101,7 +102,7 @@ def _edit(
 def set_metadata(
     session: DbSession, version: QuestionnaireVersion, actor_id: int | None, **fields: str
 ) -> None:
-    _edit(session, version, actor_id, "metadata", lambda d: edits.set_metadata(d, **fields))
+    edit(session, version, actor_id, "metadata", lambda d: structure.set_metadata(d, **fields))
 
 
 def add_section(
@@ -113,12 +114,12 @@ def add_section(
     title_en: str,
 ) -> str:
     return str(
-        _edit(
+        edit(
             session,
             version,
             actor_id,
             "section.add",
-            lambda d: edits.add_section(d, title_vi=title_vi, title_en=title_en),
+            lambda d: structure.add_section(d, title_vi=title_vi, title_en=title_en),
         )
     )
 
@@ -132,12 +133,12 @@ def update_section(
     title_vi: str,
     title_en: str,
 ) -> None:
-    _edit(
+    edit(
         session,
         version,
         actor_id,
         "section.update",
-        lambda d: edits.update_section(d, section_id, title_vi=title_vi, title_en=title_en),
+        lambda d: structure.update_section(d, section_id, title_vi=title_vi, title_en=title_en),
         section=section_id,
     )
 
@@ -149,12 +150,12 @@ def move_section(
     section_id: str,
     direction: str,
 ) -> None:
-    _edit(
+    edit(
         session,
         version,
         actor_id,
         "section.move",
-        lambda d: edits.move_section(d, section_id, direction),
+        lambda d: structure.move_section(d, section_id, direction),
         section=section_id,
         direction=direction,
     )
@@ -163,12 +164,12 @@ def move_section(
 def delete_section(
     session: DbSession, version: QuestionnaireVersion, actor_id: int | None, section_id: str
 ) -> None:
-    _edit(
+    edit(
         session,
         version,
         actor_id,
         "section.delete",
-        lambda d: edits.delete_section(d, section_id),
+        lambda d: structure.delete_section(d, section_id),
         section=section_id,
     )
 
@@ -178,15 +179,15 @@ def add_item(
     version: QuestionnaireVersion,
     actor_id: int | None,
     section_id: str,
-    data: edits.ItemInput,
+    data: structure.ItemInput,
 ) -> str:
     return str(
-        _edit(
+        edit(
             session,
             version,
             actor_id,
             "item.add",
-            lambda d: edits.add_item(d, section_id, data),
+            lambda d: structure.add_item(d, section_id, data),
             section=section_id,
             type=data.type,
         )
@@ -198,15 +199,15 @@ def update_item(
     version: QuestionnaireVersion,
     actor_id: int | None,
     item_id: str,
-    data: edits.ItemInput,
+    data: structure.ItemInput,
 ) -> str:
     return str(
-        _edit(
+        edit(
             session,
             version,
             actor_id,
             "item.update",
-            lambda d: edits.update_item(d, item_id, data),
+            lambda d: structure.update_item(d, item_id, data),
             item=item_id,
         )
     )
@@ -219,12 +220,12 @@ def move_item(
     item_id: str,
     direction: str,
 ) -> None:
-    _edit(
+    edit(
         session,
         version,
         actor_id,
         "item.move",
-        lambda d: edits.move_item(d, item_id, direction),
+        lambda d: structure.move_item(d, item_id, direction),
         item=item_id,
         direction=direction,
     )
@@ -233,12 +234,12 @@ def move_item(
 def delete_item(
     session: DbSession, version: QuestionnaireVersion, actor_id: int | None, item_id: str
 ) -> None:
-    _edit(
+    edit(
         session,
         version,
         actor_id,
         "item.delete",
-        lambda d: edits.delete_item(d, item_id),
+        lambda d: structure.delete_item(d, item_id),
         item=item_id,
     )
 
@@ -251,12 +252,12 @@ def set_scale(
     **fields: Any,
 ) -> str:
     return str(
-        _edit(
+        edit(
             session,
             version,
             actor_id,
             "scale.set",
-            lambda d: edits.set_scale(d, scale_id, **fields),
+            lambda d: structure.set_scale(d, scale_id, **fields),
             scale=scale_id,
         )
     )
@@ -265,99 +266,17 @@ def set_scale(
 def delete_scale(
     session: DbSession, version: QuestionnaireVersion, actor_id: int | None, scale_id: str
 ) -> None:
-    _edit(
+    edit(
         session,
         version,
         actor_id,
         "scale.delete",
-        lambda d: edits.delete_scale(d, scale_id),
+        lambda d: structure.delete_scale(d, scale_id),
         scale=scale_id,
     )
 
 
-# --- skip logic and answer checks: rules built by design_logic ----------------------------
-
-
-def add_condition(
-    session: DbSession,
-    version: QuestionnaireVersion,
-    actor_id: int | None,
-    kind: str,
-    target_id: str,
-    *,
-    item: str,
-    op: str,
-    values: list[str],
-    combine: str = "all",
-) -> None:
-    """Add "show when <item> <op> <value>" to an item's or section's rule."""
-    _edit(
-        session,
-        version,
-        actor_id,
-        "logic.add",
-        lambda d: logic.add_condition(
-            d, kind, target_id, item=item, op=op, values=values, combine=combine
-        ),
-        target=f"{kind}:{target_id}",
-        item=item,
-        op=op,
-    )
-
-
-def remove_condition(
-    session: DbSession,
-    version: QuestionnaireVersion,
-    actor_id: int | None,
-    kind: str,
-    target_id: str,
-    index: int,
-) -> None:
-    _edit(
-        session,
-        version,
-        actor_id,
-        "logic.remove",
-        lambda d: logic.remove_condition(d, kind, target_id, index),
-        target=f"{kind}:{target_id}",
-        index=index,
-    )
-
-
-def set_combine(
-    session: DbSession,
-    version: QuestionnaireVersion,
-    actor_id: int | None,
-    kind: str,
-    target_id: str,
-    combine: str,
-) -> None:
-    _edit(
-        session,
-        version,
-        actor_id,
-        "logic.combine",
-        lambda d: logic.set_combine(d, kind, target_id, combine),
-        target=f"{kind}:{target_id}",
-        combine=combine,
-    )
-
-
-def clear_rule(
-    session: DbSession,
-    version: QuestionnaireVersion,
-    actor_id: int | None,
-    kind: str,
-    target_id: str,
-) -> None:
-    _edit(
-        session,
-        version,
-        actor_id,
-        "logic.clear",
-        lambda d: logic.target(d, kind, target_id).pop("show_when", None),
-        target=f"{kind}:{target_id}",
-    )
+# --- answer checks and the framework: edits called by name ------------------------------
 
 
 def edit_checks(
@@ -368,13 +287,10 @@ def edit_checks(
     item_id: str,
     **fields: Any,
 ) -> Any:
-    """One edit of an item's answer checks by name (``design_checks.OPERATIONS``)."""
+    """One edit of an item's answer checks by name (``edits.checks.OPERATIONS``)."""
     return _named(
         session, version, actor_id, "checks", checks.OPERATIONS, operation, item_id, **fields
     )
-
-
-# --- framework ---------------------------------------------------------------------------
 
 
 def edit_framework(
@@ -384,7 +300,7 @@ def edit_framework(
     operation: str,
     **fields: Any,
 ) -> Any:
-    """One framework edit by name (``design_framework.OPERATIONS``), e.g. ``add_element``."""
+    """One framework edit by name (``edits.framework.OPERATIONS``), e.g. ``add_element``."""
     operations = framework.OPERATIONS
     return _named(session, version, actor_id, "framework", operations, operation, **fields)
 
@@ -401,11 +317,11 @@ def _named(
 ) -> Any:
     change = operations.get(operation)
     if change is None:
-        raise edits.refuse("operation", _("Unknown change."))
+        raise refuse("operation", _("Unknown change."))
     logged = {k: v for k, v in fields.items() if isinstance(v, str | int | float)}
     if args:
         logged["item"] = args[0]
-    return _edit(
+    return edit(
         session,
         version,
         actor_id,

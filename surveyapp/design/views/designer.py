@@ -1,34 +1,33 @@
-"""The questionnaire designer: list, create, and edit a draft's details and sections.
+"""The ``designer`` blueprint and what every designer page shares.
 
-Every change is one POST handled by one function of ``services.designer``; a refused change
-shows its problems beside the form and keeps what was typed. This module holds the
-blueprint and what every designer page shares; questions, their checks and the answer
-scales are in ``designer_items``, skip logic in ``designer_logic`` (same blueprint);
-versions, preview, framework and publishing in ``designer_versions``.
+Every change is one POST handled by one service call (``services.draft`` and its
+neighbours); a refused change shows its problems beside the form and keeps what was typed.
+The blueprint's routes are in ``questionnaires`` (the list, the editor, details and
+sections), ``items`` (questions, their checks, answer scales) and ``logic`` (skip logic),
+registered when the ``views`` package imports them; versions, preview, framework and
+publishing are the ``designer_versions`` blueprint (``versions``).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from surveyapp.design.services import designer
-from surveyapp.design.services import logic as design_logic
-from surveyapp.design.services.edits import NotInDocument
+from surveyapp.design.services.edits import rules
+from surveyapp.design.services.edits.common import NotInDocument
 from surveyapp.extensions import db
 from surveyapp.i18n import current_language
 from surveyapp.models import QuestionnaireVersion
-from surveyapp.models._types import utcnow
 from surveyapp.problems import InputRefused, Problem
 from surveyapp.questionnaire.document import Questionnaire as Document
-from surveyapp.questionnaire.templates import list_templates
-from surveyapp.security import requires
 
 bp = Blueprint("designer", __name__, url_prefix="/designer")
 
@@ -41,9 +40,6 @@ TYPE_NAMES = {
     "date": _l("Date"),
     "info": _l("Information text (no answer)"),
 }
-
-
-# --- shared by the designer's views ---------------------------------------------------------
 
 
 def scope() -> designer.Scope:
@@ -157,108 +153,11 @@ def errors_by_field(problems: list[Problem]) -> dict[str, list[str]]:
     return found
 
 
-# --- the list, creating and copying ---------------------------------------------------------
-
-
-BLANK_FIELDS = ("key", "title_vi", "title_en", "languages", "audience")
-
-
-@bp.get("/")
-@requires("design")
-def index() -> Any:
-    return index_page({"languages": "vi,en", "audience": "citizen"}, [])
-
-
-def index_page(blank: dict[str, str], problems: list[Problem]) -> str:
-    """The list, with the forms to start one; ``blank`` is what the blank form shows."""
-    lang = current_language()
-    rows = [
-        (q, designer.latest(q), designer.owner_name(db.session, q, lang) or _("Shared"))
-        for q in designer.list_questionnaires(db.session, scope())
-        if q.versions
-    ]
-    return render_template(
-        "designer/index.html",
-        rows=rows,
-        templates=list_templates(),
-        blank=blank,
-        errors=errors_by_field(problems),
-    )
-
-
-@bp.post("/blank")
-@requires("design")
-def create_blank() -> Any:
-    values = {f: request.form.get(f, "") for f in BLANK_FIELDS}
-    version, problems = run(
-        lambda: designer.create_blank(
-            db.session, scope(), **values, actor_id=current_user.id, now=utcnow()
-        )
-    )
-    if problems:
-        return index_page(values, problems)
-    flash(_("Your blank questionnaire is ready: add its first question."), "success")
-    return redirect(
-        url_for(".new_item", key=version.questionnaire.key, number=1, section_id="s1"), 303
-    )
-
-
-@bp.post("/create")
-@requires("design")
-def create() -> Any:
-    template = request.form.get("template", "")
-    version, problems = run(
-        lambda: designer.create_from_template(
-            db.session, scope(), template, actor_id=current_user.id, now=utcnow()
-        )
-    )
-    if problems:
-        flash_problems(problems)
-        return redirect(url_for(".index"), 303)
-    flash(_("Your copy is ready to edit."), "success")
-    return redirect(editor_url(version), 303)
-
-
-@bp.post("/<key>/<int:number>/copy")
-@requires("design")
-def copy(key: str, number: int) -> Any:
-    source = load(key, number)
-    version, _problems = run(
-        lambda: designer.copy_questionnaire(
-            db.session, scope(), source, actor_id=current_user.id, now=utcnow()
-        )
-    )
-    flash(_("Your copy is ready to edit."), "success")
-    return redirect(editor_url(version), 303)
-
-
-@bp.get("/<key>/")
-@requires("design")
-def latest(key: str) -> Any:
-    return redirect(editor_url(load(key)), 303)
-
-
-# --- the editor -------------------------------------------------------------------------------
-
-
-@bp.get("/<key>/<int:number>/")
-@requires("design")
-def edit(key: str, number: int) -> Any:
-    version = load(key, number)
-    lang = current_language()
-    return page(
-        "designer/edit.html",
-        version,
-        problems=designer.problems(version, lang),
-        describe=lambda rule: describe_rule(version, rule),
-    )
-
-
 def describe_rule(version: QuestionnaireVersion, rule: dict[str, Any] | None) -> str:
     """A rule as a sentence ("q1 is Yes and q2 is at least 3")."""
     if not rule:
         return ""
-    read = design_logic.read(rule)
+    read = rules.read(rule)
     if not read.editable:
         return _("a combined rule")
     parts = [describe_condition(version, c) for c in read.conditions]
@@ -266,7 +165,7 @@ def describe_rule(version: QuestionnaireVersion, rule: dict[str, Any] | None) ->
     return f" {joiner} ".join(parts)
 
 
-def describe_condition(version: QuestionnaireVersion, condition: design_logic.Condition) -> str:
+def describe_condition(version: QuestionnaireVersion, condition: rules.Condition) -> str:
     """One condition in words, option codes shown as their labels."""
     q = Document(version.document)
     lang = current_language()
@@ -276,87 +175,8 @@ def describe_condition(version: QuestionnaireVersion, condition: design_logic.Co
         value = ", ".join(q.option_label(condition.item, c, lang) for c in codes)
     elif isinstance(value, list):
         value = ", ".join(map(str, value))
-    text = f"{condition.item} {design_logic.OPERATORS[condition.op]}"
+    text = f"{condition.item} {rules.OPERATORS[condition.op]}"
     return text if value is None else f"{text} {value}"
-
-
-@bp.route("/<key>/<int:number>/details", methods=["GET", "POST"])
-@requires("design")
-def metadata(key: str, number: int) -> Any:
-    version = load(key, number, edit=request.method == "POST")
-    problems: list[Problem] = []
-    fields = ("title_vi", "title_en", "description_vi", "description_en", "estimated_minutes")
-    if request.method == "POST":
-        values = {f: request.form.get(f, "") for f in fields}
-        _result, problems = run(
-            lambda: designer.set_metadata(db.session, version, current_user.id, **values)
-        )
-        if not problems:
-            flash(_("Saved."), "success")
-            return redirect(editor_url(version), 303)
-    else:
-        doc = version.document
-        values = {
-            "title_vi": doc.get("title", {}).get("vi", ""),
-            "title_en": doc.get("title", {}).get("en", ""),
-            "description_vi": doc.get("description", {}).get("vi", ""),
-            "description_en": doc.get("description", {}).get("en", ""),
-            "estimated_minutes": str(doc.get("estimated_minutes", "")),
-        }
-    return page("designer/metadata.html", version, values=values, errors=errors_by_field(problems))
-
-
-# --- sections ---------------------------------------------------------------------------------
-
-
-@bp.post("/<key>/<int:number>/sections")
-@requires("design")
-def add_section(key: str, number: int) -> Any:
-    version = load(key, number, edit=True)
-    section_id, problems = run(
-        lambda: designer.add_section(
-            db.session,
-            version,
-            current_user.id,
-            title_vi=request.form.get("title_vi", ""),
-            title_en=request.form.get("title_en", ""),
-        )
-    )
-    if problems:
-        flash_problems(problems)
-        return redirect(editor_url(version, "add-section"), 303)
-    flash(_("Section added. Now add its first question."), "success")
-    return redirect(url_for(".new_item", key=key, number=number, section_id=section_id), 303)
-
-
-@bp.route("/<key>/<int:number>/sections/<section_id>", methods=["GET", "POST"])
-@requires("design")
-def section(key: str, number: int, section_id: str) -> Any:
-    version = load(key, number, edit=request.method == "POST")
-    problems: list[Problem] = []
-    if request.method == "POST":
-        values = {f: request.form.get(f, "") for f in ("title_vi", "title_en")}
-        _result, problems = run(
-            lambda: designer.update_section(
-                db.session, version, current_user.id, section_id, **values
-            )
-        )
-        if not problems:
-            flash(_("Saved."), "success")
-            return redirect(editor_url(version, f"section-{section_id}"), 303)
-    else:
-        current = section_of(version, section_id)
-        values = {
-            "title_vi": current["title"].get("vi", ""),
-            "title_en": current["title"].get("en", ""),
-        }
-    return page(
-        "designer/section.html",
-        version,
-        section=section_of(version, section_id),
-        values=values,
-        errors=errors_by_field(problems),
-    )
 
 
 def section_of(version: QuestionnaireVersion, section_id: str) -> dict[str, Any]:
@@ -366,31 +186,30 @@ def section_of(version: QuestionnaireVersion, section_id: str) -> dict[str, Any]
     abort(404)
 
 
-@bp.post("/<key>/<int:number>/sections/<section_id>/move")
-@requires("design")
-def move_section(key: str, number: int, section_id: str) -> Any:
-    version = load(key, number, edit=True)
-    direction = request.form.get("direction", "")
-    _result, problems = run(
-        lambda: designer.move_section(db.session, version, current_user.id, section_id, direction)
+@dataclass(frozen=True)
+class Builder:
+    """What the condition builder offers (``_macros.html`` renders it): the items a rule
+    may name and, once one is chosen, its operators and answers."""
+
+    sources: list[dict[str, Any]]
+    source: dict[str, Any] | None
+    operators: list[str]
+    operator_names: dict[str, Any]
+    source_options: list[dict[str, Any]]
+
+
+def builder(version: QuestionnaireVersion, kind: str, target_id: str, chosen: str) -> Builder:
+    sources = rules.earlier_items(version.document, kind, target_id)
+    source = next((i for i in sources if i["id"] == chosen), None)
+    return Builder(
+        sources=sources,
+        source=source,
+        operators=rules.operators_for(source) if source else [],
+        operator_names=rules.OPERATORS,
+        source_options=rules.options_of(version.document, source) if source else [],
     )
-    flash_problems(problems)
-    return redirect(editor_url(version, f"section-{section_id}"), 303)
 
 
-@bp.post("/<key>/<int:number>/sections/<section_id>/delete")
-@requires("design")
-def delete_section(key: str, number: int, section_id: str) -> Any:
-    version = load(key, number, edit=True)
-    _result, problems = run(
-        lambda: designer.delete_section(db.session, version, current_user.id, section_id)
-    )
-    flash_problems(problems)
-    if not problems:
-        flash(_("Section deleted."), "success")
-    return redirect(editor_url(version), 303)
-
-
-# The other pages register their routes on ``bp`` when imported: questions and scales in
-# ``designer_items``, skip logic in ``designer_logic``.
-from surveyapp.design.views import items, logic  # noqa: E402, F401
+def to_int(text: str) -> int:
+    """A form's index as a number; -1 (never an index) when it is not one."""
+    return int(text) if text.strip().lstrip("-").isdigit() else -1

@@ -1,6 +1,6 @@
 """The designer's questions, with their answer checks, and the answer scales they share.
 
-Routes of the ``designer`` blueprint (``design/views/designer.py``), kept apart to stay readable.
+Routes of the ``designer`` blueprint (``views.designer``).
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from surveyapp.design.services import designer
-from surveyapp.design.services import logic as design_logic
-from surveyapp.design.services.edits import ITEM_TYPES, ItemInput, OptionInput
+from surveyapp.design.services import draft
+from surveyapp.design.services.edits import rules
+from surveyapp.design.services.edits.structure import ITEM_TYPES, ItemInput, OptionInput
 from surveyapp.design.views.designer import (
     bp,
+    builder,
     describe_condition,
     describe_rule,
     editor_url,
@@ -25,8 +26,8 @@ from surveyapp.design.views.designer import (
     page,
     run,
     section_of,
+    to_int,
 )
-from surveyapp.design.views.logic import builder, to_int
 from surveyapp.extensions import db
 from surveyapp.models import QuestionnaireVersion
 from surveyapp.problems import Problem
@@ -128,7 +129,7 @@ def new_item(key: str, number: int, section_id: str) -> Any:
     if request.method == "POST":
         values = item_input(request.form)
         item_id, problems = run(
-            lambda: designer.add_item(db.session, version, current_user.id, section_id, values)
+            lambda: draft.add_item(db.session, version, current_user.id, section_id, values)
         )
         if not problems:
             flash(_("Question added."), "success")
@@ -158,7 +159,7 @@ def item(key: str, number: int, item_id: str) -> Any:
     if request.method == "POST":
         values = item_input(request.form)
         saved_id, problems = run(
-            lambda: designer.update_item(db.session, version, current_user.id, item_id, values)
+            lambda: draft.update_item(db.session, version, current_user.id, item_id, values)
         )
         if not problems:
             flash(_("Saved."), "success")
@@ -188,7 +189,7 @@ def _question(
         "checks": [
             {
                 "rule": check.get("rule"),
-                "logic": design_logic.read(check.get("rule")),
+                "logic": rules.read(check.get("rule")),
                 "text": describe_rule(version, check.get("rule")),
                 "message": check.get("message", {}),
             }
@@ -235,7 +236,7 @@ def checks(key: str, number: int, item_id: str) -> Any:
     if operation == "remove_condition":
         fields["index"] = to_int(request.form.get("index", ""))
     _result, problems = run(
-        lambda: designer.edit_checks(
+        lambda: draft.edit_checks(
             db.session, version, current_user.id, operation, item_id, **fields
         )
     )
@@ -262,7 +263,7 @@ def move_item(key: str, number: int, item_id: str) -> Any:
     version = load(key, number, edit=True)
     direction = request.form.get("direction", "")
     _result, problems = run(
-        lambda: designer.move_item(db.session, version, current_user.id, item_id, direction)
+        lambda: draft.move_item(db.session, version, current_user.id, item_id, direction)
     )
     flash_problems(problems)
     return redirect(editor_url(version, f"item-{item_id}"), 303)
@@ -273,7 +274,7 @@ def move_item(key: str, number: int, item_id: str) -> Any:
 def delete_item(key: str, number: int, item_id: str) -> Any:
     version = load(key, number, edit=True)
     _result, problems = run(
-        lambda: designer.delete_item(db.session, version, current_user.id, item_id)
+        lambda: draft.delete_item(db.session, version, current_user.id, item_id)
     )
     flash_problems(problems)
     if not problems:
@@ -296,7 +297,7 @@ def scale(key: str, number: int, scale_id: str | None) -> Any:
     if request.method == "POST":
         if request.form.get("action") == "delete" and scale_id is not None:
             _result, problems = run(
-                lambda: designer.delete_scale(db.session, version, current_user.id, scale_id)
+                lambda: draft.delete_scale(db.session, version, current_user.id, scale_id)
             )
             if not problems:
                 flash(_("Scale deleted."), "success")
@@ -305,7 +306,7 @@ def scale(key: str, number: int, scale_id: str | None) -> Any:
             values = item_input(request.form)
             name_vi, name_en = request.form.get("name_vi", ""), request.form.get("name_en", "")
             saved, problems = run(
-                lambda: designer.set_scale(
+                lambda: draft.set_scale(
                     db.session,
                     version,
                     current_user.id,

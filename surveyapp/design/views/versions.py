@@ -24,7 +24,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from surveyapp.design.services import designer
+from surveyapp.design.services import creation, designer, draft
 from surveyapp.design.services import preview as design_preview
 from surveyapp.design.views.designer import (
     editor_url,
@@ -100,9 +100,7 @@ def framework(key: str, number: int) -> Any:
                 if name.startswith("target_")
             }
         _result, problems = run(
-            lambda: designer.edit_framework(
-                db.session, version, current_user.id, operation, **fields
-            )
+            lambda: draft.edit_framework(db.session, version, current_user.id, operation, **fields)
         )
         if not problems:
             flash(_("Saved."), "success")
@@ -353,7 +351,7 @@ def import_questionnaire() -> Any:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / f"upload{suffix}"
             upload.save(path)
-            version, problems = designer.import_file(
+            version, problems = creation.import_file(
                 db.session,
                 scope(),
                 path,

@@ -17,7 +17,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from surveyapp.design.services.edits import NotInDocument, find_item, find_section, item_ids
+from surveyapp.design.services.edits.common import NotInDocument, find_item, find_section, item_ids
 from surveyapp.problems import InputRefused, Problem
 from surveyapp.questionnaire.document import CHOICE_TYPES
 

@@ -1,7 +1,7 @@
 """Edits of a draft's scoring framework: groups, elements, criteria, indicators, targets
-(and, from ``design_points``, a points questionnaire's scheme).
+(and, from ``points``, a points questionnaire's scheme).
 
-Plain functions over the document dict, as ``design_edits``; the designer's service calls
+Plain functions over the document dict, as ``structure``; ``services.draft`` calls
 them by name through ``OPERATIONS``. Weights left blank are 1; targets are typed as
 percentages (85) and stored as proportions (0.85), as the format keeps them.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from surveyapp.design.services.edits import (
+from surveyapp.design.services.edits.common import (
     DIRECTIONS,
     TITLE_MAX,
     NotInDocument,
@@ -24,7 +24,7 @@ from surveyapp.design.services.edits import (
     number,
     refuse,
 )
-from surveyapp.design.services.points import clear_points, set_points
+from surveyapp.design.services.edits.points import clear_points, set_points
 from surveyapp.problems import InputRefused, Problem
 
 

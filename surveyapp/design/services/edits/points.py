@@ -3,8 +3,8 @@
 ``framework.points = {"items": [...], "bands": [{"min": 16, "label": {...}}, ...]}`` gives
 each respondent a total of the points of their answers and the first band, from the top,
 whose ``min`` (inclusive) it reaches (TT01: excellent from 16 of 18). The points of each
-answer are set on its scale (``design_edits.set_scale``). Plain functions over the
-document, called by name through ``design_framework.OPERATIONS``.
+answer are set on its scale (``structure.set_scale``). Plain functions over the
+document, called by name through ``framework.OPERATIONS``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from surveyapp.design.services.edits import find_item, label, number
+from surveyapp.design.services.edits.common import find_item, label, number
 from surveyapp.problems import InputRefused, Problem
 
 POINTS_TYPES = ("likert", "single")  # one answer, so one number of points

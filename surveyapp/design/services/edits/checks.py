@@ -2,7 +2,7 @@
 
 A check is ``{"rule": <rule>, "message": {"vi": ..., "en": ...}}``; the respondent pages
 refuse an answer whose check's rule does not hold and show the message. The rule is built
-with the skip-logic builder (``design_logic``, kind ``check``): conditions on this item's
+with the skip-logic builder (``rules``, kind ``check``): conditions on this item's
 answer and earlier ones. Plain functions over the document, called by name through
 ``OPERATIONS`` as the framework's edits are.
 """
@@ -14,8 +14,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from surveyapp.design.services import logic
-from surveyapp.design.services.edits import find_item, label, refuse
+from surveyapp.design.services.edits import rules
+from surveyapp.design.services.edits.common import find_item, label, refuse
 from surveyapp.problems import InputRefused, Problem
 
 
@@ -57,7 +57,7 @@ def add(
     except InputRefused as refused:
         problems += refused.problems
     try:
-        condition = logic.parse_condition(doc, "check", item_id, item, op, values)
+        condition = rules.parse_condition(doc, "check", item_id, item, op, values)
     except InputRefused as refused:
         problems += refused.problems
     if problems:
@@ -76,28 +76,28 @@ def add_condition(
     values: list[str],
     combine: str = "all",
 ) -> None:
-    logic.add_condition(
+    rules.add_condition(
         doc, "check", item_id, item=item, op=op, values=values, combine=combine, check=check
     )
 
 
 def remove_condition(doc: dict[str, Any], item_id: str, *, check: int, index: int) -> None:
-    logic.remove_condition(doc, "check", item_id, index, check=check)
+    rules.remove_condition(doc, "check", item_id, index, check=check)
 
 
 def combine(doc: dict[str, Any], item_id: str, *, check: int, combine: str) -> None:
-    logic.set_combine(doc, "check", item_id, combine, check=check)
+    rules.set_combine(doc, "check", item_id, combine, check=check)
 
 
 def message(
     doc: dict[str, Any], item_id: str, *, check: int, message_vi: str, message_en: str
 ) -> None:
-    owner, _key = logic.slot(doc, "check", item_id, check)
+    owner, _key = rules.slot(doc, "check", item_id, check)
     owner["message"] = _message(message_vi, message_en)
 
 
 def delete(doc: dict[str, Any], item_id: str, *, check: int) -> None:
-    logic.slot(doc, "check", item_id, check)  # refused when it is gone already
+    rules.slot(doc, "check", item_id, check)  # refused when it is gone already
     item = find_item(doc, item_id)[2]
     del item["checks"][check]
     if not item["checks"]:
