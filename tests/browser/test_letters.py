@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +69,7 @@ def test_print_letters_then_a_phone_scans_the_qr_code_and_answers(
     expect(staff.locator(".letters-toolbar")).to_be_hidden()
     screenshot(staff, "letters-print")
     pdf = staff.pdf(prefer_css_page_size=True)
-    assert _pages(pdf) == 6
+    assert _pages(pdf) == 6, _sheets(pdf, tmp_path / "letters.pdf")
     staff.emulate_media(media="screen")
 
     # A phone camera reads the first letter's QR code ...
@@ -96,6 +98,16 @@ def test_print_letters_then_a_phone_scans_the_qr_code_and_answers(
     sxd = [i for i in db.session.scalars(select(Invitation)) if i.agency.code == "SXD"]
     dispositions = {i.disposition for i in sxd}
     assert dispositions == {Disposition.SENT, Disposition.OPENED}
+
+
+def _sheets(pdf: bytes, path: Path) -> str:
+    """What each printed sheet starts with, to see which letter ran over."""
+    path.write_bytes(pdf)
+    if not shutil.which("pdftotext"):
+        return f"the PDF is {path}"
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True)
+    sheets = text.stdout.split("\f")
+    return f"{path}: " + " | ".join(" ".join(s.split())[:80] or "(blank)" for s in sheets)
 
 
 def _pages(pdf: bytes) -> int:
