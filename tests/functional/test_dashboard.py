@@ -15,11 +15,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
+from surveyapp import pdf as pdf_files
 from surveyapp.demo.synthetic import AgencyProfile, generate
 from surveyapp.extensions import db
 from surveyapp.models import AuditEvent, FrameUnit, Response, Survey, SurveyStatus
 from surveyapp.models._types import utcnow
-from surveyapp.results.services import dashboard, report_pdf, results
+from surveyapp.results.services import dashboard, results
 from surveyapp.results.views.results import result_cache
 from surveyapp.scoring import Framework, score
 from tests import factories
@@ -266,7 +267,7 @@ def test_agency_report_pdf_is_a4_with_vietnamese_text(
     client: FlaskClient, survey: Survey, tmp_path: Path
 ) -> None:
     """Read back with poppler's pdftotext/pdfinfo (skipped where those are missing)."""
-    if not report_pdf.available() or not shutil.which("pdftotext"):
+    if not pdf_files.available() or not shutil.which("pdftotext"):
         pytest.skip("needs WeasyPrint (the pdf extra) and poppler-utils")
     factories.user()
     factories.login(client)

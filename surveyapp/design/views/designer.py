@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, flash, render_template, url_for
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -27,6 +26,7 @@ from surveyapp.extensions import db
 from surveyapp.i18n import current_language
 from surveyapp.models import QuestionnaireVersion
 from surveyapp.problems import InputRefused, Problem
+from surveyapp.questionnaire import wording
 from surveyapp.questionnaire.document import Questionnaire as Document
 
 bp = Blueprint("designer", __name__, url_prefix="/designer")
@@ -154,29 +154,13 @@ def errors_by_field(problems: list[Problem]) -> dict[str, list[str]]:
 
 
 def describe_rule(version: QuestionnaireVersion, rule: dict[str, Any] | None) -> str:
-    """A rule as a sentence ("q1 is Yes and q2 is at least 3")."""
-    if not rule:
-        return ""
-    read = rules.read(rule)
-    if not read.editable:
-        return _("a combined rule")
-    parts = [describe_condition(version, c) for c in read.conditions]
-    joiner = _("and") if read.combine == "all" else _("or")
-    return f" {joiner} ".join(parts)
+    """A rule as a sentence, items called by their ids ("q1 is 1 “Yes” and q2 is at least 3")."""
+    return wording.describe(Document(version.document), rule, current_language(), name=str)
 
 
 def describe_condition(version: QuestionnaireVersion, condition: rules.Condition) -> str:
-    """One condition in words, option codes shown as their labels."""
-    q = Document(version.document)
-    lang = current_language()
-    value = condition.value
-    if condition.item in {i["id"] for i in q.items} and q.options(condition.item):
-        codes = value if isinstance(value, list) else [value]
-        value = ", ".join(q.option_label(condition.item, c, lang) for c in codes)
-    elif isinstance(value, list):
-        value = ", ".join(map(str, value))
-    text = f"{condition.item} {rules.OPERATORS[condition.op]}"
-    return text if value is None else f"{text} {value}"
+    """One condition of the builder in words."""
+    return describe_rule(version, condition.rule())
 
 
 def section_of(version: QuestionnaireVersion, section_id: str) -> dict[str, Any]:
@@ -205,7 +189,7 @@ def builder(version: QuestionnaireVersion, kind: str, target_id: str, chosen: st
         sources=sources,
         source=source,
         operators=rules.operators_for(source) if source else [],
-        operator_names=rules.OPERATORS,
+        operator_names=wording.OPERATORS,
         source_options=rules.options_of(version.document, source) if source else [],
     )
 

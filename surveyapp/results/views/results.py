@@ -19,13 +19,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from surveyapp import charts
+from surveyapp import pdf as pdf_files
 from surveyapp.extensions import db
 from surveyapp.fieldwork.services.monitoring import AaporCategory
 from surveyapp.i18n import current_language, date_text, percent
 from surveyapp.models import Agency, Survey
 from surveyapp.problems import InputRefused
 from surveyapp.results.services import agency_report, dashboard
-from surveyapp.results.services import report_pdf as report_pdf_service
 from surveyapp.results.services.dashboard import filters as dashboard_filters
 from surveyapp.results.services.dashboard import period, presenter
 from surveyapp.results.services.dashboard.cache import ResultCache
@@ -70,9 +70,9 @@ def report_pdf(survey_id: int, code: str) -> Any:
     """The same report as a PDF file, when WeasyPrint is installed (else 404)."""
     found = visible_survey(survey_id)
     html = _report_page(found, code, pdf=True)
-    if not report_pdf_service.available():
+    if not pdf_files.available():
         abort(404)
-    pdf = report_pdf_service.render(
+    pdf = pdf_files.render(
         html, base_url=request.url_root, static_folder=current_app.static_folder or ""
     )
     name = f"report-{found.id}-{code}.pdf"
@@ -98,7 +98,7 @@ def _report_page(found: Survey, code: str, *, pdf: bool = False) -> str:
         rate_points_max=agency_report.RATE_POINTS,
         format_date=date_text,
         pdf=pdf,
-        pdf_available=report_pdf_service.available(),
+        pdf_available=pdf_files.available(),
         weights_url=_weights_url(found),
     )
 

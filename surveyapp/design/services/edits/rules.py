@@ -22,25 +22,13 @@ from surveyapp.problems import InputRefused, Problem
 from surveyapp.questionnaire.document import CHOICE_TYPES
 
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
-# Operator → wording, in the order the builder offers them.
-OPERATORS = {
-    "eq": _l("is"),
-    "ne": _l("is not"),
-    "in": _l("is one of"),
-    "lt": _l("is less than"),
-    "le": _l("is at most"),
-    "gt": _l("is greater than"),
-    "ge": _l("is at least"),
-    "answered": _l("is answered"),
-    "unanswered": _l("is not answered"),
-}
 COMBINE = {"all": "and", "any": "or"}
 
 
 @dataclass(frozen=True)
 class Condition:
     item: str
-    op: str  # a key of OPERATORS
+    op: str  # a key of wording.OPERATORS
     value: Any = None  # a code, number, text or date; a list for "in"; None for (un)answered
 
     def rule(self) -> dict[str, Any]:

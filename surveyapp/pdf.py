@@ -1,9 +1,10 @@
-"""The agency report as a PDF, rendered on the server by WeasyPrint.
+"""Printed pages as PDF files (the agency report, the blank questionnaire), rendered on
+the server by WeasyPrint.
 
 WeasyPrint is installed with the app but needs Pango from the operating system; without
 it the page offers the browser's print to PDF.
 The renderer may only read the app's own static files: any other URL in the page
-(an external image, a file: path) is refused, so a report can never fetch from the
+(an external image, a file: path) is refused, so a PDF can never fetch from the
 network or the disk.
 """
 
@@ -40,10 +41,10 @@ def render(html: str, *, base_url: str, static_folder: str) -> bytes:
         def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
             path = urlsplit(url).path
             if not path.startswith(STATIC_PREFIX):
-                raise ValueError(f"report PDF: refusing to fetch {url}")
+                raise ValueError(f"PDF: refusing to fetch {url}")
             target = (root / path[len(STATIC_PREFIX) :]).resolve()
             if root not in target.parents or not target.is_file():
-                raise ValueError(f"report PDF: no static file {path}")
+                raise ValueError(f"PDF: no static file {path}")
             kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
             return URLFetcherResponse(url, target.read_bytes(), {"Content-Type": kind})
 
