@@ -53,6 +53,11 @@ OWN_URLS = {
     "outreach.monitoring_page": ["/surveys/{s}/monitoring", "/surveys/{s}/monitoring?lang=en"],
     "posters.index": ["/surveys/{o}/posters", "/surveys/{o}/posters?lang=en"],
     "posters.printable": ["/surveys/{o}/posters/print", "/surveys/{o}/posters/print?agency=SXD"],
+    "posters.blank_questionnaire": [
+        "/surveys/{s}/questionnaire/print",
+        "/surveys/{o}/questionnaire/print?agency=SXD",
+    ],
+    "posters.blank_questionnaire_pdf": [],  # the page above, printed (needs WeasyPrint)
     "officials.manage": ["/surveys/{p}/officials", "/surveys/{p}/officials?lang=en"],
     "paper.start": ["/surveys/{s}/paper", "/surveys/{o}/paper"],
     "paper.entry": ["/surveys/{s}/paper/SXD/{key}"],

@@ -1,8 +1,10 @@
-"""Counter posters of an open survey: each agency's open link and kiosk link with a QR code,
-and an A4 poster to print for the counter.
+"""Printables for the field: counter posters of an open survey (each agency's open link
+and kiosk link with a QR code, an A4 poster for the counter) and the blank questionnaire
+to hand out on paper and key in later.
 
-Posters speak to citizens, so they are in Vietnamese whatever the staff member reads; the
-browser prints them (one agency per sheet), as it prints the invitation letters.
+They speak to citizens, so they are in Vietnamese whatever the staff member reads. The
+browser prints posters (one agency per sheet), as it prints the invitation letters; the
+questionnaire is also a PDF file, rendered as the agency report is.
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import force_locale
 
+from surveyapp import pdf as pdf_files
+from surveyapp.fieldwork.services import paper_form
 from surveyapp.models import Agency, Survey
 from surveyapp.models._types import utcnow
 from surveyapp.qr import qr_svg
@@ -70,6 +74,53 @@ def printable(survey_id: int) -> Any:
             short=short,
             qr=qr_svg,
             poster_lang=POSTER_LANGUAGE,
+        )
+
+
+@bp.get("/<int:survey_id>/questionnaire/print")
+@requires("field")
+def blank_questionnaire(survey_id: int) -> Any:
+    """The blank paper questionnaire to print; ``?agency=CODE`` puts the agency's name on it."""
+    return _blank_questionnaire(survey_id, pdf=False)
+
+
+@bp.get("/<int:survey_id>/questionnaire.pdf")
+@requires("field")
+def blank_questionnaire_pdf(survey_id: int) -> Any:
+    """The same questionnaire as an A4 PDF file (404 where WeasyPrint cannot run)."""
+    if not pdf_files.available():
+        abort(404)
+    html = _blank_questionnaire(survey_id, pdf=True)
+    pdf = pdf_files.render(
+        html, base_url=request.url_root, static_folder=current_app.static_folder or ""
+    )
+    name = f"questionnaire-{survey_id}.pdf"
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _blank_questionnaire(survey_id: int, *, pdf: bool) -> str:
+    survey = visible_survey(survey_id)
+    if not surveys.features(survey).citizens:
+        abort(404)  # officials rate after signing in; there is no paper form of that
+    code = request.args.get("agency")
+    agency = current_scope().survey_agency(survey, code) if code else None
+    document = surveys.document_of(survey.version)
+    with force_locale(POSTER_LANGUAGE):
+        return render_template(
+            "posters/questionnaire.html",
+            survey=survey,
+            agency=agency,
+            title=document.title(POSTER_LANGUAGE),
+            description=document.text(document.doc.get("description"), POSTER_LANGUAGE),
+            minutes=document.doc.get("estimated_minutes"),
+            parts=paper_form.layout(document, POSTER_LANGUAGE),
+            paper_lang=POSTER_LANGUAGE,
+            pdf=pdf,
+            pdf_available=pdf_files.available(),
         )
 
 
