@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
@@ -14,6 +15,7 @@ from flask_login import current_user, login_required
 
 from surveyapp.accounts.services import admin, audit
 from surveyapp.extensions import db
+from surveyapp.i18n import datetime_text
 from surveyapp.security import current_scope
 from surveyapp.surveys.forms import parse_day
 from surveyapp.surveys.services import surveys
@@ -43,6 +45,7 @@ def index() -> Any:
         problems=problems,
         kinds=audit.KINDS,
         kind_of=audit.kind_of,
+        detail_text=detail_text,
         survey_choices=surveys.list_surveys(db.session, current_scope()),
         people=admin.list_users(db.session) if current_user.role.value == "admin" else [],
         query={k: v for k, v in request.args.items() if k != "before" and v},
@@ -130,3 +133,15 @@ def _filters() -> tuple[audit.Filters, list[str]]:
         until=until,
     )
     return filters, problems
+
+
+def detail_text(value: Any) -> str:
+    """An event's detail as a person reads it: a stored moment (ISO, UTC) in Vietnam time."""
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and "T" in value:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if moment.tzinfo is not None:
+            return datetime_text(moment)
+    return str(value)
