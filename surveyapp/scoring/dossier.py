@@ -37,7 +37,7 @@ def dossier_points(scheme: PointsScheme, answers: Mapping[str, Any]) -> DossierS
 
     ``answers`` maps each points item to the points every respondent's answer scores,
     NaN when unanswered or not applicable: the caller maps answer codes to their
-    options' points (``services.loading.answer_points`` does), as it maps missing codes
+    options' points (``results.services.arrays.answer_points`` does), as it maps missing codes
     to NaN for ``score``.
     """
     cols = []
