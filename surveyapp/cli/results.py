@@ -123,10 +123,18 @@ def _stat(value: float) -> str:
 @click.option("--labels", is_flag=True, help="Option labels instead of codes (xlsx, csv).")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", help="Label language.")
 @click.option("--agency", "agency_code", help="Only this agency and the units under it.")
+@click.option("--include-voided", is_flag=True,
+              help="Voided responses too, with a status column (submitted or voided).")  # fmt: skip
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @refusals
 def export(
-    survey_id: int, fmt: str, labels: bool, lang: str, agency_code: str | None, output: Path
+    survey_id: int,
+    fmt: str,
+    labels: bool,
+    lang: str,
+    agency_code: str | None,
+    include_voided: bool,
+    output: Path,
 ) -> None:
     """Completed responses, one row each (sav/dta with variable and value labels)."""
     from surveyapp.exports.build import ExportError, ExportSpec
@@ -134,7 +142,7 @@ def export(
 
     survey = survey_or_exit(survey_id)
     scope = agencies.by_codes(db.session, [agency_code])[0] if agency_code else None
-    spec = ExportSpec(fmt, labels=labels, lang=lang, scope=scope)
+    spec = ExportSpec(fmt, labels=labels, lang=lang, scope=scope, include_voided=include_voided)
     try:
         written = write_export(db.session, survey, spec, output)
     except ExportError as error:

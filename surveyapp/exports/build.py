@@ -39,12 +39,14 @@ class ExportError(Exception):
 
 @dataclass(frozen=True)
 class ExportSpec:
-    """What to export: the format, codes or labels, the language, the agency scope."""
+    """What to export: the format, codes or labels, the language, the agency scope, and
+    whether voided responses come too (then with a ``status`` column)."""
 
     fmt: str
     labels: bool = False
     lang: str = "vi"
     scope: Agency | None = None
+    include_voided: bool = False
 
 
 def download_name(survey: Survey, spec: ExportSpec) -> str:
@@ -92,8 +94,8 @@ def _write(
     if spec.fmt not in FORMATS:
         raise ExportError(f"unknown format {spec.fmt!r}")
     questionnaire = Questionnaire(survey.version.document)
-    cols = columns(questionnaire, spec.lang)
-    total = count_responses(session, survey, spec.scope)
+    cols = columns(questionnaire, spec.lang, include_voided=spec.include_voided)
+    total = count_responses(session, survey, spec.scope, include_voided=spec.include_voided)
     if spec.fmt == "xlsx" and total >= xlsx.EXCEL_MAX_ROWS:
         with force_locale(spec.lang):
             raise ExportError(
@@ -112,6 +114,7 @@ def _write(
         agency=spec.scope,
         spread_multi=spread,
         weights=weights,
+        include_voided=spec.include_voided,
     )
     if spec.fmt == "csv":
         counter = _Counter(step)

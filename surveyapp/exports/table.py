@@ -11,12 +11,14 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import Row, Select, func, select
 
 from surveyapp.extensions import DbSession
-from surveyapp.models import Agency, Answer, Channel, Response, ResponseStatus, Survey
+from surveyapp.models import Agency, Answer, Channel, Response, Survey, counted
 from surveyapp.questionnaire.document import Questionnaire
 
 # The per-response columns before the answers.
 Head = tuple[int, str, str | None, Channel, datetime | None, float]
 META_COLUMNS = ("response_id", "agency", "stratum", "channel", "submitted_at", "weight")
+# After them when voided responses are exported too: "submitted" or "voided".
+STATUS_COLUMN = "status"
 Cell = str | int | float | date | datetime | None
 # A multi item's ticked codes stay a tuple when the writer spreads them (sav, dta).
 RawCell = Cell | tuple[int, ...]
@@ -45,12 +47,16 @@ def meta_labels(lang: str) -> dict[str, str]:
             "channel": gettext("Channel"),
             "submitted_at": gettext("Submitted at (UTC)"),
             "weight": gettext("Weight"),
+            STATUS_COLUMN: gettext("Status (submitted or voided)"),
         }
 
 
-def columns(questionnaire: Questionnaire, lang: str) -> list[Column]:
+def columns(
+    questionnaire: Questionnaire, lang: str, *, include_voided: bool = False
+) -> list[Column]:
     labels = meta_labels(lang)
-    cols = [Column(name, labels[name]) for name in META_COLUMNS]
+    names = (*META_COLUMNS, STATUS_COLUMN) if include_voided else META_COLUMNS
+    cols = [Column(name, labels[name]) for name in names]
     cols += [
         Column(item["id"], questionnaire.label(item, lang), item)
         for item in questionnaire.answerable_items
@@ -58,9 +64,15 @@ def columns(questionnaire: Questionnaire, lang: str) -> list[Column]:
     return cols
 
 
-def count_responses(session: DbSession, survey: Survey, agency: Agency | None = None) -> int:
+def count_responses(
+    session: DbSession,
+    survey: Survey,
+    agency: Agency | None = None,
+    *,
+    include_voided: bool = False,
+) -> int:
     """Submitted responses an export of this scope will hold."""
-    query = _heads(survey, agency).with_only_columns(func.count()).order_by(None)
+    query = _heads(survey, agency, include_voided).with_only_columns(func.count()).order_by(None)
     return int(session.scalar(query) or 0)
 
 
@@ -74,22 +86,24 @@ def response_rows(
     batch: int = 2000,
     spread_multi: bool = False,
     weights: WeightLookup | None = None,
+    include_voided: bool = False,
 ) -> Iterator[list[Cell]] | Iterator[list[RawCell]]:
     """Rows of submitted responses in id order, streamed in batches (bounded memory).
 
     A multi item's cell is its codes (or labels) joined by "; ", or with
-    ``spread_multi`` the tuple of ticked codes.
+    ``spread_multi`` the tuple of ticked codes. ``include_voided`` adds the voided
+    responses and the ``status`` column (``columns(..., include_voided=True)``).
     """
     questionnaire = Questionnaire(survey.version.document)
-    cols = columns(questionnaire, lang)
-    query = _heads(survey, agency)
+    cols = columns(questionnaire, lang, include_voided=include_voided)
+    query = _heads(survey, agency, include_voided)
     last_id = 0
     while True:
         heads = session.execute(query.where(Response.id > last_id).limit(batch)).all()
         if not heads:
             return
         if weights is not None:  # the weights scoring uses, not the drawn ones
-            heads = [(*h[:5], weights.get(h[0], h[5])) for h in heads]  # type: ignore[misc]
+            heads = [(*h[:5], weights.get(h[0], h[5]), *h[6:]) for h in heads]  # type: ignore[misc]
         yield from _rows(session, questionnaire, cols, heads, labels, lang, spread_multi)
         last_id = heads[-1][0]
 
@@ -109,24 +123,25 @@ def response_page(
     query = _heads(survey, agency).offset((page - 1) * per_page).limit(per_page)
     heads = session.execute(query).all()
     if weights is not None:
-        heads = [(*h[:5], weights.get(h[0], h[5])) for h in heads]  # type: ignore[misc]
+        heads = [(*h[:5], weights.get(h[0], h[5]), *h[6:]) for h in heads]  # type: ignore[misc]
     return list(_rows(session, questionnaire, cols, heads, False, "vi", False))  # type: ignore[arg-type]
 
 
-def _heads(
-    survey: Survey, agency: Agency | None
-) -> Select[int, str, str | None, Channel, datetime | None, float]:
-    query = (
-        select(
-            Response.id,
-            Agency.code,
-            Response.stratum,
-            Response.channel,
-            Response.submitted_at,
-            Response.weight,
-        )
+def _heads(survey: Survey, agency: Agency | None, include_voided: bool = False) -> Select[Any]:
+    heads: list[Any] = [
+        Response.id,
+        Agency.code,
+        Response.stratum,
+        Response.channel,
+        Response.submitted_at,
+        Response.weight,
+    ]
+    if include_voided:
+        heads.append(Response.status)
+    query: Select[Any] = (
+        select(*heads)
         .join(Agency, Agency.id == Response.agency_id)
-        .where(Response.survey_id == survey.id, Response.status == ResponseStatus.SUBMITTED)
+        .where(counted(survey.id, include_voided=include_voided))
         .order_by(Response.id)
     )
     if agency is not None:
@@ -138,16 +153,17 @@ def _rows(
     session: DbSession,
     questionnaire: Questionnaire,
     cols: list[Column],
-    heads: Sequence[Row[int, str, str | None, Channel, datetime | None, float]],
+    heads: Sequence[Row[Any]] | Sequence[tuple[Any, ...]],
     labels: bool,
     lang: str,
     spread_multi: bool,
 ) -> Iterator[list[RawCell]]:
     item_index = {c.name: i for i, c in enumerate(cols) if c.item is not None}
     rows: dict[int, list[RawCell]] = {}
-    blanks = [None] * (len(cols) - len(META_COLUMNS))
-    for rid, code, stratum, channel, submitted, weight in heads:
-        rows[rid] = [rid, code, stratum, channel.value, submitted, weight, *blanks]
+    blanks = [None] * (len(cols) - len(heads[0]) if heads else 0)
+    for rid, code, stratum, channel, submitted, weight, *status in heads:
+        statuses = [s.value for s in status]  # the status column, when asked for
+        rows[rid] = [rid, code, stratum, channel.value, submitted, weight, *statuses, *blanks]
     answers = session.execute(
         select(
             Answer.response_id,

@@ -9,7 +9,14 @@ from surveyapp.models.questionnaire import (
     QuestionnaireVersion,
     VersionStatus,
 )
-from surveyapp.models.response import Answer, Channel, Response, ResponseStatus
+from surveyapp.models.response import (
+    Answer,
+    AnswerCorrection,
+    Channel,
+    Response,
+    ResponseStatus,
+    counted,
+)
 from surveyapp.models.sampling import (
     Allocation,
     FrameChannel,
@@ -34,6 +41,7 @@ __all__ = [
     "AgencyLevel",
     "Allocation",
     "Answer",
+    "AnswerCorrection",
     "ApiToken",
     "AuditEvent",
     "Channel",
@@ -59,5 +67,6 @@ __all__ = [
     "SurveyStatus",
     "User",
     "VersionStatus",
+    "counted",
     "survey_agencies",
 ]

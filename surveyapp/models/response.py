@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, ForeignKey, Index, SmallInteger, String, Text
+from sqlalchemy import ColumnElement, Date, Float, ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.extensions import Base
@@ -22,6 +22,9 @@ class Channel(enum.Enum):
 class ResponseStatus(enum.Enum):
     IN_PROGRESS = "in_progress"
     SUBMITTED = "submitted"
+    # Set aside by staff when cleaning (with a reason, in the audit log): kept, never
+    # counted, and back to SUBMITTED when restored.
+    VOIDED = "voided"
 
 
 class Response(Base):
@@ -87,3 +90,33 @@ class Answer(Base):
     value_date: Mapped[date | None] = mapped_column(Date)
 
     response: Mapped[Response] = relationship(back_populates="answers")
+
+
+def counted(survey_id: int, *, include_voided: bool = False) -> ColumnElement[bool]:
+    """The responses of a survey that count: submitted and not voided. Every score,
+    dashboard, API page and export selects with this; ``include_voided`` adds the voided
+    ones back (an export asked for them, with their status)."""
+    if include_voided:
+        statuses = Response.status.in_([ResponseStatus.SUBMITTED, ResponseStatus.VOIDED])
+        return (Response.survey_id == survey_id) & statuses
+    return (Response.survey_id == survey_id) & (Response.status == ResponseStatus.SUBMITTED)
+
+
+class AnswerCorrection(Base):
+    """One answer changed by staff after submission (a paper-entry typo, say), with the
+    value it had: the answers table holds the corrected value only. ``old_value`` and
+    ``new_value`` are written as ``responses correct`` takes them (codes joined by ";"
+    for a multi item, ISO dates); NULL is "not answered"."""
+
+    __tablename__ = "answer_corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("responses.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[str] = mapped_column(String(32))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -31,7 +31,7 @@ def _sign_in(page: Page, email: str = "admin@example.org") -> None:
 
 
 def _download(page: Page, name: str, folder: Path) -> Path:
-    link = page.get_by_role("region", name="Tải xuống").get_by_role("link", name=name, exact=True)
+    link = page.get_by_role("region", name="Tải xuống").get_by_role("button", name=name, exact=True)
     with page.expect_download() as info:
         link.click()
     target = folder / info.value.suggested_filename
@@ -98,7 +98,7 @@ def test_a_large_export_runs_in_the_background_without_javascript(
     page = new_context.page(viewport, locale="vi-VN", java_script_enabled=False)
     _sign_in(page)
     page.goto(f"/results/{survey.id}")
-    page.get_by_role("link", name="SPSS (.sav)").click()
+    page.get_by_role("button", name="SPSS (.sav)").click()
     expect(page.get_by_role("heading", name="Chuẩn bị tệp tải xuống")).to_be_visible()
     screenshot(page, f"export-prepare-{'phone' if viewport is PHONE else 'desktop'}")
     page.get_by_role("button", name="Tạo tệp").click()

@@ -138,7 +138,7 @@ class Visit:
     @property
     def sent(self) -> bool:
         """Whether the response was submitted (by this request or, a moment ago, another)."""
-        return self.response is not None and self.response.status is ResponseStatus.SUBMITTED
+        return self.response is not None and self.response.status is not ResponseStatus.IN_PROGRESS
 
     @property
     def skips_welcome(self) -> bool:

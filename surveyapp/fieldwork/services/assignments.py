@@ -267,7 +267,7 @@ def _with_progress(session: DbSession, assignments: list[RaterAssignment]) -> li
         status = statuses.get(assignment.id)
         if status is None:
             progress = Progress.NOT_STARTED
-        elif status is ResponseStatus.SUBMITTED:
+        elif status is not ResponseStatus.IN_PROGRESS:  # sent (a voided one too)
             progress = Progress.SUBMITTED
         else:
             progress = Progress.IN_PROGRESS

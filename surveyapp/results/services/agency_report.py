@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from surveyapp.extensions import DbSession
-from surveyapp.models import Agency, Response, ResponseStatus, Survey
+from surveyapp.models import Agency, Response, Survey, counted
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.results.services import results
 from surveyapp.results.services.arrays import answer_points
@@ -79,8 +79,7 @@ def build(
         select(func.min(Response.submitted_at), func.max(Response.submitted_at))
         .join(Agency, Agency.id == Response.agency_id)
         .where(
-            Response.survey_id == survey.id,
-            Response.status == ResponseStatus.SUBMITTED,
+            counted(survey.id),
             Agency.path.startswith(agency.path, autoescape=True),
         )
     ).one()

@@ -95,6 +95,7 @@ def request_export(
             "labels": spec.labels,
             "lang": spec.lang,
             "agency": spec.scope.code if spec.scope is not None else None,
+            "include_voided": spec.include_voided,
         },
         status=JobStatus.QUEUED,
         progress=0.0,
@@ -284,7 +285,11 @@ def _spec(session: DbSession, job: ExportJob) -> ExportSpec:
         if scope is None:
             raise ExportError(f"the agency {options['agency']} no longer exists")
     return ExportSpec(
-        job.format, labels=bool(options.get("labels")), lang=options.get("lang", "vi"), scope=scope
+        job.format,
+        labels=bool(options.get("labels")),
+        lang=options.get("lang", "vi"),
+        scope=scope,
+        include_voided=bool(options.get("include_voided")),
     )
 
 

@@ -22,7 +22,14 @@ import psycopg
 from sqlalchemy import case, func, select
 
 from surveyapp.extensions import DbSession
-from surveyapp.models import Answer, QuestionnaireVersion, Response, ResponseStatus, Survey
+from surveyapp.models import (
+    Answer,
+    QuestionnaireVersion,
+    Response,
+    ResponseStatus,
+    Survey,
+    counted,
+)
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.results.services.arrays import NUMERIC_TYPES, LoadedArrays
 from surveyapp.results.services.weighting import final_weights
@@ -317,7 +324,7 @@ def _copy_rows(
 
 
 def _submitted(survey: Survey) -> tuple[Any, ...]:
-    return (Response.survey_id == survey.id, Response.status == ResponseStatus.SUBMITTED)
+    return (counted(survey.id),)
 
 
 def _responses_select(session: DbSession, survey: Survey) -> _Rows:

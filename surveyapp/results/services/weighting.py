@@ -31,9 +31,9 @@ from surveyapp.models import (
     Disposition,
     Invitation,
     Response,
-    ResponseStatus,
     Survey,
     audit,
+    counted,
 )
 from surveyapp.problems import InputRefused, Problem
 from surveyapp.results.services.weighting_targets import (
@@ -180,7 +180,7 @@ def respondents(session: DbSession, survey: Survey) -> Respondents:
         select(
             Response.id, Response.agency_id, func.coalesce(Response.stratum, ""), Response.weight
         )
-        .where(Response.survey_id == survey.id, Response.status == ResponseStatus.SUBMITTED)
+        .where(counted(survey.id))
         .order_by(Response.id)
     ).all()
     ids, agencies, strata, weights = zip(*found, strict=True) if found else ([],) * 4

@@ -25,9 +25,9 @@ from surveyapp.models import (
     Answer,
     FrameUnit,
     Response,
-    ResponseStatus,
     SampledUnit,
     Survey,
+    counted,
 )
 from surveyapp.problems import InputRefused, Problem
 from surveyapp.questionnaire.document import Questionnaire
@@ -221,7 +221,7 @@ def respondent_categories(
 ) -> list[str | None]:
     """Each respondent's category of a raking variable (None = none known)."""
     by_id: dict[int, str] = {}
-    submitted = (Response.survey_id == survey.id, Response.status == ResponseStatus.SUBMITTED)
+    submitted = (counted(survey.id),)
     if variable == "agency":
         codes = dict(session.execute(select(Agency.id, Agency.code)).all())
         return [codes.get(int(i)) for i in agency_ids]

@@ -52,6 +52,7 @@ def requested_spec(survey: Survey, fmt: str) -> ExportSpec:
         labels=request.args.get("labels") == "1",
         lang=current_language(),
         scope=requested_scope(survey, request.args.get("agency")),
+        include_voided=request.args.get("include_voided") == "1",
     )
 
 
@@ -60,7 +61,7 @@ def requested_spec(survey: Survey, fmt: str) -> ExportSpec:
 def export(survey_id: int, fmt: str) -> Any:
     found = visible_survey(survey_id)
     spec = requested_spec(found, fmt)
-    count = count_responses(db.session, found, spec.scope)
+    count = count_responses(db.session, found, spec.scope, include_voided=spec.include_voided)
     if count > current_app.config["EXPORT_ASYNC_ROWS"]:
         return render_template("downloads/prepare.html", survey=found, spec=spec, count=count)
     if fmt == "csv":
@@ -160,7 +161,9 @@ def _own_job(survey_id: int, job_id: int) -> tuple[Survey, ExportJob]:
 
 
 def _stream_csv(survey: Survey, spec: ExportSpec) -> Response:
-    cols = columns(Questionnaire(survey.version.document), spec.lang)
+    cols = columns(
+        Questionnaire(survey.version.document), spec.lang, include_voided=spec.include_voided
+    )
     rows = response_rows(
         db.session,
         survey,
@@ -168,6 +171,7 @@ def _stream_csv(survey: Survey, spec: ExportSpec) -> Response:
         lang=spec.lang,
         agency=spec.scope,
         weights=final_weight_lookup(db.session, survey),
+        include_voided=spec.include_voided,
     )
     return Response(
         stream_with_context(csvfile.stream_responses(cols, rows, spec.labels)),

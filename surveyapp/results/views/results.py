@@ -229,6 +229,7 @@ def _render(survey: Survey, focus: Agency | None) -> Any:
         scope=focus,
         d=model,
         rate=dashboard.response_rate(db.session, survey, rate_agencies),
+        voided=surveys.count_voided(db.session, survey, scope, focus),
         aapor=AaporCategory,
         known=known,
         problems=problems,

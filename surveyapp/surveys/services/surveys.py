@@ -21,6 +21,7 @@ from surveyapp.models import (
     SurveyMode,
     SurveyStatus,
     VersionStatus,
+    counted,
 )
 from surveyapp.models.audit import record
 from surveyapp.problems import InputRefused, Problem
@@ -194,14 +195,29 @@ def visible_survey(session: DbSession, scope: Scope, survey_id: int) -> Survey:
 
 def count_submitted(session: DbSession, survey: Survey, scope: Scope) -> int:
     """Submitted responses of the survey's agencies in scope."""
+    query = select(func.count()).select_from(Response).where(counted(survey.id))
+    agency_ids = scope.agency_ids(survey)
+    if agency_ids is not None:
+        query = query.where(Response.agency_id.in_(agency_ids))
+    return session.scalar(query) or 0
+
+
+def count_voided(
+    session: DbSession, survey: Survey, scope: Scope, under: Agency | None = None
+) -> int:
+    """Voided responses (set aside when cleaning, counted nowhere) of the survey's agencies
+    in scope, or of ``under`` and its units: the pages say how many left the counts."""
     query = (
         select(func.count())
         .select_from(Response)
-        .where(Response.survey_id == survey.id, Response.status == ResponseStatus.SUBMITTED)
+        .join(Agency, Agency.id == Response.agency_id)
+        .where(Response.survey_id == survey.id, Response.status == ResponseStatus.VOIDED)
     )
     agency_ids = scope.agency_ids(survey)
     if agency_ids is not None:
         query = query.where(Response.agency_id.in_(agency_ids))
+    if under is not None:
+        query = query.where(Agency.path.startswith(under.path, autoescape=True))
     return session.scalar(query) or 0
 
 

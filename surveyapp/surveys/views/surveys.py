@@ -167,6 +167,7 @@ def _detail(survey: Survey, dates_form: RoundDatesForm | None = None) -> str:
         agencies=scope.agencies(survey),
         spans=scope.spans(survey),
         submitted=surveys.count_submitted(db.session, survey, scope),
+        voided=surveys.count_voided(db.session, survey, scope),
         invite_form=invite_form,
         dates_form=dates_form or _dates_form(survey),
         previous_choices=[s for s in period.candidates(db.session, survey) if scope.spans(s)],

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 
 from surveyapp.extensions import DbSession
-from surveyapp.models import Response, ResponseStatus, Survey
+from surveyapp.models import Response, Survey, counted
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -113,9 +113,7 @@ def freshness(session: DbSession, survey: Survey) -> Freshness:
 
 def _stamp(session: DbSession, survey: Survey) -> str:
     count, latest = session.execute(
-        select(func.count(), func.max(Response.updated_at)).where(
-            Response.survey_id == survey.id, Response.status == ResponseStatus.SUBMITTED
-        )
+        select(func.count(), func.max(Response.updated_at)).where(counted(survey.id))
     ).one()
     parts: list[Any] = [
         survey.id,

@@ -28,9 +28,9 @@ from surveyapp.models import (
     Channel,
     FrameUnit,
     Response,
-    ResponseStatus,
     SampledUnit,
     Survey,
+    counted,
 )
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.results.services import results
@@ -228,7 +228,7 @@ def row_facts(
         )
         .outerjoin(sampled, sampled.c.invitation_id == Response.invitation_id)
         .outerjoin(FrameUnit, by_dossier)
-        .where(Response.survey_id == survey.id, Response.status == ResponseStatus.SUBMITTED)
+        .where(counted(survey.id))
         .order_by(Response.id)
     ).all()
     position = {int(rid): k for k, rid in enumerate(arrays.response_ids)}

@@ -1,0 +1,1 @@
+"""Review: cleaning collected responses (void, restore, correct) and their quality flags."""
