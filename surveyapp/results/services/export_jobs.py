@@ -80,6 +80,9 @@ def scope_analysis(session: DbSession, survey: Survey, scope: Agency | None) -> 
         strata=arrays.strata[keep],
         weights=arrays.weights[keep],
         weights_used=arrays.weights_used,
+        finite_population=arrays.finite_population,
+        clustered=arrays.psu is not None,
+        df=arrays.design().df,
     )
 
 
