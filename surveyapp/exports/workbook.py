@@ -113,7 +113,7 @@ def analysis_sheets(
         )
         before.append(agencies)
         after = [
-            _codebook(q, spec.lang),
+            _codebook(q, spec.lang, analysis.clustered),
             _weights(session, analysis),
             _methodology(q, spec, now, analysis),
         ]
@@ -164,9 +164,9 @@ def _summary(
     return Table("summary", [gettext("Item"), gettext("Value")], rows)
 
 
-def _codebook(q: Questionnaire, lang: str) -> Table:
+def _codebook(q: Questionnaire, lang: str, clustered: bool) -> Table:
     rows: list[list[Any]] = []
-    for column in columns(q, lang):
+    for column in columns(q, lang, clustered=clustered):
         item = column.item or {}
         options = q.options(item["id"]) if item else []
         values = "\n".join(f"{o['code']} = {q.label(o, lang)}" for o in options)

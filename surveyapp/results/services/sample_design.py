@@ -14,13 +14,16 @@ no clusters: each response is its own PSU.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from surveyapp.exports.table import ExportDesign
 from surveyapp.extensions import DbSession
-from surveyapp.models import Sample, SampleStratum, Survey
+from surveyapp.models import Response, ResponseStatus, Sample, SampleStratum, Survey
+from surveyapp.results.services.weighting import final_weight_lookup
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +55,28 @@ def row_fpc(strata: npt.NDArray[np.str_], sizes: dict[str, int] | None) -> Float
     if sizes is None:
         return None
     labels, inverse, counts = np.unique(strata, return_inverse=True, return_counts=True)
-    populations = np.array([sizes.get(str(label), np.inf) for label in labels], dtype=np.float64)
-    over = counts > populations
-    if over.any():
-        log.warning(
-            "strata %s have more responses than their frame size: no fpc for them",
-            ", ".join(str(label) for label in labels[over]),
-        )
-        populations[over] = np.inf
+    usable = usable_sizes(sizes, dict(zip(labels.tolist(), counts.tolist(), strict=True)))
+    populations = np.array([usable.get(str(label), np.inf) for label in labels], dtype=np.float64)
     return populations[inverse.reshape(-1)]
+
+
+def usable_sizes(sizes: Mapping[str, int], responses: Mapping[str, int]) -> dict[str, int]:
+    """The N_h that can correct: those of strata with no more responses than N_h."""
+    over = sorted(label for label, n in responses.items() if label in sizes and n > sizes[label])
+    if over:
+        log.warning("strata %s have more responses than their frame size: no fpc", over)
+    return {label: size for label, size in sizes.items() if label not in over}
+
+
+def export_design(session: DbSession, survey: Survey) -> ExportDesign:
+    """The exports' design columns: final weights and the N_h the estimates use."""
+    sizes = stratum_sizes(session, survey)
+    if sizes is not None:
+        label = func.coalesce(Response.stratum, "")
+        counts = session.execute(
+            select(label, func.count())
+            .where(Response.survey_id == survey.id, Response.status == ResponseStatus.SUBMITTED)
+            .group_by(label)
+        ).all()
+        sizes = usable_sizes(sizes, {str(k): int(n) for k, n in counts})
+    return ExportDesign(weights=final_weight_lookup(session, survey), populations=sizes)

@@ -37,7 +37,7 @@ from surveyapp.models._types import utcnow
 from surveyapp.models.jobs import ExportJob, JobStatus
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.results.services import export_jobs
-from surveyapp.results.services.weighting import final_weight_lookup
+from surveyapp.results.services.sample_design import export_design
 from surveyapp.results.views.results import requested_scope
 from surveyapp.security import require_agency, requires, visible_survey
 
@@ -160,14 +160,15 @@ def _own_job(survey_id: int, job_id: int) -> tuple[Survey, ExportJob]:
 
 
 def _stream_csv(survey: Survey, spec: ExportSpec) -> Response:
-    cols = columns(Questionnaire(survey.version.document), spec.lang)
+    design = export_design(db.session, survey)
+    cols = columns(Questionnaire(survey.version.document), spec.lang, clustered=design.clustered)
     rows = response_rows(
         db.session,
         survey,
         labels=spec.labels,
         lang=spec.lang,
         agency=spec.scope,
-        weights=final_weight_lookup(db.session, survey),
+        design=design,
     )
     return Response(
         stream_with_context(csvfile.stream_responses(cols, rows, spec.labels)),
