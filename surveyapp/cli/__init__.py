@@ -10,7 +10,7 @@ from typing import Any
 
 from flask.cli import FlaskGroup
 
-from surveyapp.cli import demo, fieldwork, responses, results, survey, users
+from surveyapp.cli import demo, fieldwork, responses, results, survey, syntax, users
 
 
 def _create_app() -> Any:
@@ -26,7 +26,7 @@ def _create_app() -> Any:
 
 # FlaskGroup loads the app lazily: the groups and commands below push its context.
 cli = FlaskGroup(create_app=_create_app, add_version_option=False, help=__doc__)
-for module in (demo, survey, fieldwork, results, responses, users):
+for module in (demo, survey, fieldwork, results, responses, syntax, users):
     for command in module.COMMANDS:
         cli.add_command(command)
 

@@ -14,6 +14,7 @@ from surveyapp.collect.services.visits import resume_hash
 from surveyapp.extensions import DbSession
 from surveyapp.fieldwork.services.invitations import issue_token
 from surveyapp.models import (
+    Allocation,
     Answer,
     Channel,
     Disposition,
@@ -22,6 +23,8 @@ from surveyapp.models import (
     Invitation,
     Response,
     ResponseStatus,
+    Sample,
+    SampleStratum,
     Survey,
 )
 from surveyapp.questionnaire import rules
@@ -83,9 +86,11 @@ def generate(
         for criterion in element["criteria"]
     }
     total = 0
+    drawn = {a.code: int(responses_per_agency[a.code] * 1.25) for a in survey.agencies}
+    _record_draw(session, survey, population, drawn, now, seed)
     for agency in survey.agencies:
         n = responses_per_agency[agency.code]
-        invited = int(n * 1.25)  # a quarter of the sample does not (fully) answer
+        invited = drawn[agency.code]  # a quarter of the sample does not (fully) answer
         weight = population[agency.code] / invited  # base weight N_h / n_h of the draw
         invitation_ids = _invite(
             session, survey, agency.id, agency.code, invited, rng, n, weight, now, secret
@@ -142,6 +147,37 @@ def generate(
         session.execute(insert(Answer), answer_rows)
         total += len(ids)
     return total
+
+
+def _record_draw(
+    session: DbSession,
+    survey: Survey,
+    population: Mapping[str, int],
+    drawn: Mapping[str, int],
+    now: datetime,
+    seed: int,
+) -> None:
+    """The draw the invitations came from, one stratum per agency: N_h dossiers in the
+    period, n_h invited. Its sizes give the estimates their finite-population correction.
+
+    The demo's sample sizes are set by hand per agency, not by an allocation method;
+    "equal" is the nearest of the stored methods.
+    """
+    sample = Sample(
+        survey_id=survey.id,
+        seed=seed,
+        allocation=Allocation.EQUAL,
+        size=sum(drawn.values()),
+        reserve_fraction=0.0,
+        strata_columns=["agency"],
+        created_at=now,
+    )
+    session.add(sample)
+    session.flush()
+    session.add_all(
+        SampleStratum(sample_id=sample.id, label=code, population=population[code], size=n)
+        for code, n in drawn.items()
+    )
 
 
 # How the quarter that did not complete ended up, as fieldwork often goes.

@@ -16,7 +16,7 @@ from typing import Any
 from flask_babel import force_locale, gettext
 
 from surveyapp.exports import csvfile, stats, xlsx
-from surveyapp.exports.table import WeightLookup, columns, count_responses, response_rows
+from surveyapp.exports.table import ExportDesign, columns, count_responses, response_rows
 from surveyapp.exports.variables import variables
 from surveyapp.exports.workbook import Analysis, analysis_sheets
 from surveyapp.extensions import DbSession
@@ -61,13 +61,14 @@ def write_export(
     out: str | Path,
     progress: Callable[[int, int], None] | None = None,
     *,
-    weights: WeightLookup | None,
+    design: ExportDesign,
     analysis: Callable[[], Analysis],
 ) -> int:
     """Write the export to the file ``out``; returns the number of responses written.
 
-    The results domain hands in the final weights (None: the drawn ones are final) and,
-    for XLSX's analysis sheets, how to compute the figures of the export's scope.
+    The results domain hands in the design columns' values (final weights, the strata's
+    population sizes, PSUs) and, for XLSX's analysis sheets, how to compute the figures
+    of the export's scope.
 
     The file appears whole or not at all (written beside it, then renamed).
     ``progress(done, total)`` hears the rows written so far every 2,000 rows.
@@ -75,7 +76,7 @@ def write_export(
     target = Path(out)
     partial = target.with_name(target.name + ".part")
     try:
-        written = _write(session, survey, spec, partial, progress, weights, analysis)
+        written = _write(session, survey, spec, partial, progress, design, analysis)
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
@@ -88,13 +89,15 @@ def _write(
     spec: ExportSpec,
     out: Path,
     progress: Callable[[int, int], None] | None,
-    weights: WeightLookup | None,
+    design: ExportDesign,
     analysis: Callable[[], Analysis],
 ) -> int:
     if spec.fmt not in FORMATS:
         raise ExportError(f"unknown format {spec.fmt!r}")
     questionnaire = Questionnaire(survey.version.document)
-    cols = columns(questionnaire, spec.lang, include_voided=spec.include_voided)
+    cols = columns(
+        questionnaire, spec.lang, clustered=design.clustered, include_voided=spec.include_voided
+    )
     total = count_responses(session, survey, spec.scope, include_voided=spec.include_voided)
     if spec.fmt == "xlsx" and total >= xlsx.EXCEL_MAX_ROWS:
         with force_locale(spec.lang):
@@ -113,7 +116,7 @@ def _write(
         lang=spec.lang,
         agency=spec.scope,
         spread_multi=spread,
-        weights=weights,
+        design=design,
         include_voided=spec.include_voided,
     )
     if spec.fmt == "csv":

@@ -104,6 +104,8 @@ def write(
             column_labels=labels,
             variable_value_labels=value_labels,  # type: ignore[arg-type]
             missing_ranges=_spss_missing(variables),
+            variable_measure={v.name: v.measure for v in variables},
+            variable_format={v.name: v.spss_format for v in variables if v.spss_format},
         )
     else:
         letters = _stata_missing(frame, variables, value_labels)
@@ -115,6 +117,7 @@ def write(
             version=STATA_VERSION,
             variable_value_labels=value_labels,  # type: ignore[arg-type]
             missing_user_values=letters,
+            variable_format={v.name: v.stata_format for v in variables if v.stata_format},
         )
     return columns.n
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -14,9 +14,15 @@ from surveyapp.extensions import DbSession
 from surveyapp.models import Agency, Answer, Channel, Response, Survey, counted
 from surveyapp.questionnaire.document import Questionnaire
 
-# The per-response columns before the answers.
+# The per-response columns before the answers: who, when, and the design (``DESIGN``).
 Head = tuple[int, str, str | None, Channel, datetime | None, float]
 META_COLUMNS = ("response_id", "agency", "stratum", "channel", "submitted_at", "weight")
+# After ``weight`` (final): the base weight of the draw, the stratum's population size
+# N_h, and the PSU when the draw was clustered: what an analyst needs to declare the
+# design in R, Stata or SPSS.
+DESIGN_COLUMNS = ("base_weight", "fpc")
+PSU_COLUMN = "psu"
+NUMERIC_META = ("response_id", "weight", "base_weight", "fpc")
 # After them when voided responses are exported too: "submitted" or "voided".
 STATUS_COLUMN = "status"
 Cell = str | int | float | date | datetime | None
@@ -29,6 +35,34 @@ class WeightLookup(Protocol):
     the survey's weighting settings change the drawn weights."""
 
     def get(self, response_id: int, default: float) -> float: ...
+
+
+@dataclass(frozen=True)
+class ExportDesign:
+    """The design columns' values, handed in by the results domain.
+
+    ``weights``: the final weights (None: the drawn ones are final). ``populations``:
+    stratum label → N_h of the draw (None: not drawn from a frame; ``fpc`` stays empty,
+    as it does for a stratum the draw does not know). ``psu``: response id → PSU
+    (None: the draw had no clusters, and there is no ``psu`` column).
+    """
+
+    weights: WeightLookup | None = None
+    populations: Mapping[str, int] | None = None
+    psu: Mapping[int, str] | None = None
+
+    @property
+    def clustered(self) -> bool:
+        return self.psu is not None
+
+    def cells(self, response_id: int, stratum: str | None, base: float) -> list[Cell]:
+        """``weight``, ``base_weight``, ``fpc`` (and ``psu``) of one response."""
+        final = self.weights.get(response_id, base) if self.weights is not None else base
+        fpc = (self.populations or {}).get(stratum or "")
+        cells: list[Cell] = [final, base, fpc]
+        if self.psu is not None:
+            cells.append(self.psu.get(response_id))
+        return cells
 
 
 @dataclass(frozen=True)
@@ -46,17 +80,30 @@ def meta_labels(lang: str) -> dict[str, str]:
             "stratum": gettext("Sampling stratum"),
             "channel": gettext("Channel"),
             "submitted_at": gettext("Submitted at (UTC)"),
-            "weight": gettext("Weight"),
+            "weight": gettext("Final weight"),
+            "base_weight": gettext("Base weight of the draw (N_h / n_h)"),
+            "fpc": gettext("Stratum population size N_h (finite-population correction)"),
+            "psu": gettext("Primary sampling unit"),
             STATUS_COLUMN: gettext("Status (submitted or voided)"),
         }
 
 
+def meta_names(clustered: bool = False, include_voided: bool = False) -> tuple[str, ...]:
+    """The columns before the answers, in order."""
+    psu = (PSU_COLUMN,) if clustered else ()
+    status = (STATUS_COLUMN,) if include_voided else ()
+    return META_COLUMNS + DESIGN_COLUMNS + psu + status
+
+
 def columns(
-    questionnaire: Questionnaire, lang: str, *, include_voided: bool = False
+    questionnaire: Questionnaire,
+    lang: str,
+    *,
+    clustered: bool = False,
+    include_voided: bool = False,
 ) -> list[Column]:
     labels = meta_labels(lang)
-    names = (*META_COLUMNS, STATUS_COLUMN) if include_voided else META_COLUMNS
-    cols = [Column(name, labels[name]) for name in names]
+    cols = [Column(name, labels[name]) for name in meta_names(clustered, include_voided)]
     cols += [
         Column(item["id"], questionnaire.label(item, lang), item)
         for item in questionnaire.answerable_items
@@ -85,26 +132,26 @@ def response_rows(
     agency: Agency | None = None,
     batch: int = 2000,
     spread_multi: bool = False,
-    weights: WeightLookup | None = None,
+    design: ExportDesign | None = None,
     include_voided: bool = False,
 ) -> Iterator[list[Cell]] | Iterator[list[RawCell]]:
     """Rows of submitted responses in id order, streamed in batches (bounded memory).
 
     A multi item's cell is its codes (or labels) joined by "; ", or with
-    ``spread_multi`` the tuple of ticked codes. ``include_voided`` adds the voided
-    responses and the ``status`` column (``columns(..., include_voided=True)``).
+    ``spread_multi`` the tuple of ticked codes. ``design`` fills the design columns
+    (None: drawn weights final, no frame). ``include_voided`` adds the voided responses
+    and the ``status`` column (``columns(..., include_voided=True)``).
     """
+    design = design or ExportDesign()
     questionnaire = Questionnaire(survey.version.document)
-    cols = columns(questionnaire, lang, include_voided=include_voided)
+    cols = columns(questionnaire, lang, clustered=design.clustered, include_voided=include_voided)
     query = _heads(survey, agency, include_voided)
     last_id = 0
     while True:
         heads = session.execute(query.where(Response.id > last_id).limit(batch)).all()
         if not heads:
             return
-        if weights is not None:  # the weights scoring uses, not the drawn ones
-            heads = [(*h[:5], weights.get(h[0], h[5]), *h[6:]) for h in heads]  # type: ignore[misc]
-        yield from _rows(session, questionnaire, cols, heads, labels, lang, spread_multi)
+        yield from _rows(session, questionnaire, cols, heads, labels, lang, spread_multi, design)
         last_id = heads[-1][0]
 
 
@@ -115,16 +162,16 @@ def response_page(
     page: int,
     per_page: int,
     agency: Agency | None = None,
-    weights: WeightLookup | None = None,
+    design: ExportDesign | None = None,
 ) -> list[list[Cell]]:
     """One page of rows (codes), for the API."""
+    design = design or ExportDesign()
     questionnaire = Questionnaire(survey.version.document)
-    cols = columns(questionnaire, "vi")
+    cols = columns(questionnaire, "vi", clustered=design.clustered)
     query = _heads(survey, agency).offset((page - 1) * per_page).limit(per_page)
     heads = session.execute(query).all()
-    if weights is not None:
-        heads = [(*h[:5], weights.get(h[0], h[5]), *h[6:]) for h in heads]  # type: ignore[misc]
-    return list(_rows(session, questionnaire, cols, heads, False, "vi", False))  # type: ignore[arg-type]
+    rows = _rows(session, questionnaire, cols, heads, False, "vi", False, design)
+    return list(rows)  # type: ignore[arg-type]
 
 
 def _heads(survey: Survey, agency: Agency | None, include_voided: bool = False) -> Select[Any]:
@@ -157,13 +204,15 @@ def _rows(
     labels: bool,
     lang: str,
     spread_multi: bool,
+    design: ExportDesign,
 ) -> Iterator[list[RawCell]]:
     item_index = {c.name: i for i, c in enumerate(cols) if c.item is not None}
     rows: dict[int, list[RawCell]] = {}
-    blanks = [None] * (len(cols) - len(heads[0]) if heads else 0)
-    for rid, code, stratum, channel, submitted, weight, *status in heads:
+    blanks = [None] * sum(c.item is not None for c in cols)
+    for rid, code, stratum, channel, submitted, base, *status in heads:
+        who: list[RawCell] = [rid, code, stratum, channel.value, submitted]
         statuses = [s.value for s in status]  # the status column, when asked for
-        rows[rid] = [rid, code, stratum, channel.value, submitted, weight, *statuses, *blanks]
+        rows[rid] = [*who, *design.cells(rid, stratum, base), *statuses, *blanks]
     answers = session.execute(
         select(
             Answer.response_id,
@@ -225,7 +274,7 @@ def loose_positions(cols: list[Column], labels: bool) -> list[int]:
     return [
         position
         for position, column in enumerate(cols)
-        if column.name not in ("response_id", "weight")
+        if column.name not in NUMERIC_META
         and (column.item is None or column.item["type"] not in numeric_types)
     ]
 

@@ -14,7 +14,7 @@ from typing import Literal
 
 from flask_babel import force_locale, gettext
 
-from surveyapp.exports.table import Column
+from surveyapp.exports.table import NUMERIC_META, Column
 from surveyapp.questionnaire.document import Questionnaire
 
 MAX_NAME = 32  # Stata's limit; SPSS allows 64 bytes
@@ -25,6 +25,16 @@ RESERVED = {
     "eq", "ge", "gt", "le", "lt", "ne", "not", "or", "to",
 }  # fmt: skip
 Kind = Literal["numeric", "string", "datetime", "date"]
+Measure = Literal["nominal", "ordinal", "scale"]
+# Formats of the numeric design columns: SPSS (width.decimals) and Stata display formats.
+# Ids and population sizes are whole numbers; weights keep six decimals on screen (the
+# file stores them as doubles, whole).
+META_FORMATS: dict[str, tuple[Measure, str, str]] = {
+    "response_id": ("nominal", "F10.0", "%12.0f"),
+    "weight": ("scale", "F12.6", "%12.6f"),
+    "base_weight": ("scale", "F12.6", "%12.6f"),
+    "fpc": ("scale", "F10.0", "%12.0f"),
+}
 
 
 @dataclass
@@ -43,6 +53,10 @@ class Variable:
     code: int | None = None
     value_labels: dict[int, str] = field(default_factory=dict)
     missing: list[int] = field(default_factory=list)
+    # SPSS measurement level; SPSS and Stata display formats (None: the writer's own).
+    measure: Measure = "nominal"
+    spss_format: str | None = None
+    stata_format: str | None = None
 
 
 def legal_name(raw: str, taken: set[str]) -> str:
@@ -68,10 +82,7 @@ def variables(cols: list[Column], questionnaire: Questionnaire, lang: str) -> li
     for position, column in enumerate(cols):
         item = column.item
         if item is None:
-            kind: Kind = "datetime" if column.name == "submitted_at" else "string"
-            if column.name in ("response_id", "weight"):
-                kind = "numeric"
-            result.append(Variable(legal_name(column.name, taken), column.label, kind, position))
+            result.append(_meta(column, position, taken))
             continue
         item_type = item["type"]
         options = questionnaire.options(item["id"])
@@ -81,14 +92,40 @@ def variables(cols: list[Column], questionnaire: Questionnaire, lang: str) -> li
                 label = f"{column.label}: {questionnaire.label(option, lang)}"
                 name = legal_name(f"{item['id']}_{code}", taken)
                 labels = {1: chosen, 0: not_chosen}
-                result.append(Variable(name, label, "numeric", position, code, labels))
+                flag = Variable(name, label, "numeric", position, code, labels)
+                flag.spss_format, flag.stata_format = "F1.0", "%1.0f"
+                result.append(flag)
             continue
         variable = Variable(legal_name(item["id"], taken), column.label, _kind(item_type), position)
         if options:
             variable.value_labels = {int(o["code"]): questionnaire.label(o, lang) for o in options}
             variable.missing = sorted(questionnaire.missing_codes(item["id"]))
+            digits = max(len(str(abs(code))) for code in variable.value_labels)
+            variable.spss_format, variable.stata_format = f"F{digits}.0", f"%{digits + 1}.0f"
+        variable.measure = _measure(item_type)
         result.append(variable)
     return result
+
+
+def _meta(column: Column, position: int, taken: set[str]) -> Variable:
+    """A column before the answers: ids, codes, the time, the design columns."""
+    name = legal_name(column.name, taken)
+    if column.name in NUMERIC_META:
+        measure, spss, stata = META_FORMATS[column.name]
+        return Variable(name, column.label, "numeric", position, measure=measure,
+                        spss_format=spss, stata_format=stata)  # fmt: skip
+    if column.name == "submitted_at":
+        return Variable(name, column.label, "datetime", position, measure="scale")
+    return Variable(name, column.label, "string", position)
+
+
+def _measure(item_type: str) -> Measure:
+    """Likert scales are ordered; numbers and dates are scale; the rest are categories."""
+    if item_type == "likert":
+        return "ordinal"
+    if item_type in ("number", "date"):
+        return "scale"
+    return "nominal"
 
 
 def _kind(item_type: str) -> Kind:

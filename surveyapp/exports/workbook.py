@@ -46,6 +46,9 @@ class Analysis:
     """The weighted figures of the export's scope, computed by the results domain.
 
     ``agency_ids``, ``strata`` and ``weights`` hold the responses in scope, row by row.
+    ``finite_population``: the sample was drawn from a frame, so estimates carry the
+    finite-population correction; ``clustered``: the draw had PSUs; ``df``: the design's
+    degrees of freedom.
     """
 
     result: IndexResult
@@ -54,6 +57,9 @@ class Analysis:
     strata: npt.NDArray[np.str_]
     weights: npt.NDArray[np.float64]
     weights_used: WeightsUsed
+    finite_population: bool = False
+    clustered: bool = False
+    df: int = 0
 
     @property
     def n(self) -> int:
@@ -107,9 +113,9 @@ def analysis_sheets(
         )
         before.append(agencies)
         after = [
-            _codebook(q, spec.lang),
+            _codebook(q, spec.lang, analysis.clustered),
             _weights(session, analysis),
-            _methodology(q, spec, now, used),
+            _methodology(q, spec, now, analysis),
         ]
     return Workbook(before, after)
 
@@ -158,9 +164,9 @@ def _summary(
     return Table("summary", [gettext("Item"), gettext("Value")], rows)
 
 
-def _codebook(q: Questionnaire, lang: str) -> Table:
+def _codebook(q: Questionnaire, lang: str, clustered: bool) -> Table:
     rows: list[list[Any]] = []
-    for column in columns(q, lang):
+    for column in columns(q, lang, clustered=clustered):
         item = column.item or {}
         options = q.options(item["id"]) if item else []
         values = "\n".join(f"{o['code']} = {q.label(o, lang)}" for o in options)
@@ -246,7 +252,37 @@ def _weights_notes(used: WeightsUsed, spec: ExportSpec) -> list[str]:
     return notes
 
 
-def _methodology(q: Questionnaire, spec: ExportSpec, now: datetime, used: WeightsUsed) -> Table:
+def _design_notes(analysis: Analysis) -> list[str]:
+    """How standard errors and intervals are computed, for this survey's design."""
+    if analysis.finite_population:
+        design = gettext(
+            "Standard errors use Taylor linearisation under the sampling design: strata, "
+            "weights%(psu)s and the finite-population correction 1 − n_h/N_h, N_h being the "
+            "size of each stratum in the frame the sample was drawn from (the fpc column of "
+            "the responses; a stratum the draw does not know is taken with replacement).",
+            psu=gettext(", primary sampling units (psu)") if analysis.clustered else "",
+        )
+    else:
+        design = gettext(
+            "Standard errors use Taylor linearisation under the sampling design (strata and "
+            "weights), with replacement: the responses were not drawn from a frame (open "
+            "links, kiosks, officials' ratings or invitations made without a draw), so no "
+            "finite-population correction applies and the fpc column is empty."
+        )
+    intervals = gettext(
+        "Intervals are %(level)s confidence intervals. Criteria and indicators "
+        "(proportions): logit intervals with Student's t on the design's %(df)s degrees of "
+        "freedom (primary sampling units minus strata); when every valid answer is satisfied, "
+        "or none is, the Wilson interval on the number of answers. Elements, groups and the "
+        "overall index (linear combinations of criteria): the value ± 1.96 standard errors.",
+        level="95%",
+        df=analysis.df,
+    )
+    return [design, intervals]
+
+
+def _methodology(q: Questionnaire, spec: ExportSpec, now: datetime, analysis: Analysis) -> Table:
+    used = analysis.weights_used
     satisfied = ", ".join(str(c) for c in q.framework.get("satisfied", []))
     notes = [
         gettext(
@@ -258,11 +294,7 @@ def _methodology(q: Questionnaire, spec: ExportSpec, now: datetime, used: Weight
             "Elements, groups and the overall index combine criteria with the weights of the "
             "questionnaire's framework."
         ),
-        gettext(
-            "Standard errors use Taylor linearisation under the sampling design (strata and "
-            "weights); intervals are %(level)s confidence intervals.",
-            level="95%",
-        ),
+        *_design_notes(analysis),
         gettext(
             "Figures on fewer than %(suppress)s valid answers are suppressed (left empty); "
             "fewer than %(small)s are flagged small.",

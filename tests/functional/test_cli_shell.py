@@ -44,6 +44,7 @@ SHELL_RUNS: dict[str, tuple[list[str], int, str]] = {
     "responses void": (["999999", "1", "--reason", "r"], 1, NO_SURVEY),
     "sample draw": (["999999", "--seed", "1", "--size", "1"], 1, NO_SURVEY),
     "score": (["999999"], 1, NO_SURVEY),
+    "syntax": (["999999", "--for", "r"], 1, NO_SURVEY),
     "survey create": (
         ["--questionnaire", "nothing", "--title", "T", "--agencies", "SXD"],
         1,

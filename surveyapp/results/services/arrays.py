@@ -32,13 +32,24 @@ class ResponseArrays:
     strata: npt.NDArray[np.str_]
     answers: dict[str, npt.NDArray[np.float64]]
     weights_used: WeightsUsed = field(default_factory=WeightsUsed)
+    # N_h of each row's stratum (∞ where the draw does not know it); None when the
+    # survey was not drawn from a frame: with replacement (``sample_design``).
+    fpc: FloatArray | None = None
+    # Each row's PSU; None when the draw had no clusters (every row its own PSU).
+    psu: npt.NDArray[np.str_] | None = None
 
     @property
     def n(self) -> int:
         return len(self.response_ids)
 
     def design(self) -> SurveyDesign:
-        return SurveyDesign(self.weights, strata=self.strata)
+        """The design every estimate uses: weights, strata, PSUs and the fpc of the draw."""
+        return SurveyDesign(self.weights, strata=self.strata, clusters=self.psu, fpc=self.fpc)
+
+    @property
+    def finite_population(self) -> bool:
+        """Whether some stratum carries the finite-population correction."""
+        return self.fpc is not None and bool(np.isfinite(self.fpc).any())
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from surveyapp.models._types import utcnow
 from surveyapp.models.audit import record
 from surveyapp.models.jobs import EXPORT, FRAME_IMPORT, ExportJob, JobStatus
 from surveyapp.results.services import results
-from surveyapp.results.services.weighting import final_weight_lookup
+from surveyapp.results.services.sample_design import export_design
 
 log = logging.getLogger(__name__)
 QUEUE = "surveyapp-exports"
@@ -56,14 +56,15 @@ def write_export(
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Write an export file (``exports.build.write_export``) with the results' own
-    figures: the final weights on every row and, for XLSX, the indices of its scope."""
+    figures: the design columns (final weights, N_h) on every row and, for XLSX, the
+    indices of its scope."""
     return export_files.write_export(
         session,
         survey,
         spec,
         out,
         progress,
-        weights=final_weight_lookup(session, survey),
+        design=export_design(session, survey),
         analysis=lambda: scope_analysis(session, survey, spec.scope),
     )
 
@@ -80,6 +81,9 @@ def scope_analysis(session: DbSession, survey: Survey, scope: Agency | None) -> 
         strata=arrays.strata[keep],
         weights=arrays.weights[keep],
         weights_used=arrays.weights_used,
+        finite_population=arrays.finite_population,
+        clustered=arrays.psu is not None,
+        df=arrays.design().df,
     )
 
 

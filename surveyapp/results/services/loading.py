@@ -32,6 +32,7 @@ from surveyapp.models import (
 )
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.results.services.arrays import NUMERIC_TYPES, LoadedArrays
+from surveyapp.results.services.sample_design import row_fpc, stratum_sizes
 from surveyapp.results.services.weighting import final_weights
 
 FloatArray = npt.NDArray[np.float64]
@@ -129,6 +130,7 @@ def load_response_arrays(
         weights_used=used,
         base_weights=rows.weights,
         strata=rows.strata,
+        fpc=row_fpc(rows.strata, stratum_sizes(session, survey)),
         answers={item: matrix[j] for j, item in enumerate(columns)},  # views, no copies
         versions=numbers[np.searchsorted(present, rows.version_ids)],
         not_asked=not_asked,

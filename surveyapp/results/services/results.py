@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -12,7 +13,7 @@ from surveyapp.extensions import DbSession
 from surveyapp.models import Agency, Survey
 from surveyapp.results.services.arrays import ResponseArrays
 from surveyapp.results.services.loading import load_response_arrays
-from surveyapp.scoring import Framework, IndexResult, score, score_by
+from surveyapp.scoring import Framework, IndexResult, element_alphas, score, score_by
 from surveyapp.security import Scope
 
 
@@ -43,11 +44,18 @@ def indices_by_agency(
     session: DbSession, survey: Survey, arrays: ResponseArrays, scope: Agency | None = None
 ) -> dict[Agency, IndexResult]:
     """One result per surveyed agency (its whole subtree), in one pass over the data."""
+    return {a: result for a, (result, _rows) in _by_agency(session, survey, arrays, scope).items()}
+
+
+def _by_agency(
+    session: DbSession, survey: Survey, arrays: ResponseArrays, scope: Agency | None
+) -> dict[Agency, tuple[IndexResult, npt.NDArray[np.bool_]]]:
+    """Each surveyed agency in scope: its result and the rows it was computed on."""
     wanted = Scope(scope).agencies(survey)
     by = agency_labels(session, arrays, wanted)
     scores = score_by(_framework(survey), arrays.answers, arrays.design(), by)
     empty = indices(survey, arrays, np.zeros(arrays.n, dtype=bool))
-    return {a: scores.domains.get(float(i), empty) for i, a in enumerate(wanted)}
+    return {a: (scores.domains.get(float(i), empty), by == i) for i, a in enumerate(wanted)}
 
 
 def agency_labels(
@@ -70,19 +78,35 @@ def _framework(survey: Survey) -> Framework:
 def survey_json(
     session: DbSession, survey: Survey, *, scope: Agency | None = None, by_agency: bool = False
 ) -> dict[str, Any]:
-    """The shape of ``surveyapp score --format json`` and of the API's indices."""
+    """The shape of ``surveyapp score --format json`` and of the API's indices.
+
+    In every block (the top level, each agency) ``n`` is the number of responses in its
+    scope; each estimate's own ``n`` counts its valid answers. Element estimates carry
+    ``alpha``, Cronbach's α of their criteria on the block's responses.
+    """
     arrays = load_arrays(session, survey)
     domain = subtree_mask(session, arrays, scope) if scope is not None else None
+    rows = np.ones(arrays.n, dtype=bool) if domain is None else domain
     body: dict[str, Any] = {
         "survey": survey.id,
-        "n": int(arrays.n if domain is None else domain.sum()),
+        **_block(survey, arrays, indices(survey, arrays, domain), rows),
     }
-    body.update(indices(survey, arrays, domain).as_dict())
     # The reasons may name other agencies' strata or categories: the whole survey's only.
     body["weighting"] = arrays.weights_used.as_dict(with_problems=scope is None)
     if by_agency:
         body["agencies"] = {
-            agency.code: {"n": result.overall.n, **result.as_dict()}
-            for agency, result in indices_by_agency(session, survey, arrays, scope).items()
+            agency.code: _block(survey, arrays, result, mine)
+            for agency, (result, mine) in _by_agency(session, survey, arrays, scope).items()
         }
     return body
+
+
+def _block(
+    survey: Survey, arrays: ResponseArrays, result: IndexResult, rows: npt.NDArray[np.bool_]
+) -> dict[str, Any]:
+    """One scope's JSON: its responses, its estimates, α on each element."""
+    block: dict[str, Any] = {"n": int(rows.sum()), **result.as_dict()}
+    answers = {item: values[rows] for item, values in arrays.answers.items()}
+    for element, alpha in element_alphas(_framework(survey), answers).items():
+        block["elements"][element]["alpha"] = alpha if math.isfinite(alpha) else None
+    return block

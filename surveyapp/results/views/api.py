@@ -13,7 +13,7 @@ from surveyapp.extensions import csrf, db
 from surveyapp.models import Agency, Survey
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.results.services import results
-from surveyapp.results.services.weighting import final_weight_lookup
+from surveyapp.results.services.sample_design import export_design
 from surveyapp.security import Scope, can, user_from_bearer
 from surveyapp.surveys.services import surveys
 
@@ -92,14 +92,15 @@ def responses(survey_id: int) -> Any:
     if not (page.isascii() and page.isdigit() and 1 <= int(page) <= LAST_PAGE):
         _refuse(_("page must be a whole number from 1 to %(last)s", last=LAST_PAGE))
     scope = _agency(survey)
-    cols = columns(Questionnaire(survey.version.document), "vi")
+    design = export_design(db.session, survey)
+    cols = columns(Questionnaire(survey.version.document), "vi", clustered=design.clustered)
     rows = response_page(
         db.session,
         survey,
         page=int(page),
         per_page=PER_PAGE,
         agency=scope,
-        weights=final_weight_lookup(db.session, survey),
+        design=design,
     )
     return jsonify(
         survey=survey.id,

@@ -37,7 +37,7 @@ from surveyapp.models._types import utcnow
 from surveyapp.models.jobs import ExportJob, JobStatus
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.results.services import export_jobs
-from surveyapp.results.services.weighting import final_weight_lookup
+from surveyapp.results.services.sample_design import export_design
 from surveyapp.results.views.results import requested_scope
 from surveyapp.security import require_agency, requires, visible_survey
 
@@ -161,8 +161,12 @@ def _own_job(survey_id: int, job_id: int) -> tuple[Survey, ExportJob]:
 
 
 def _stream_csv(survey: Survey, spec: ExportSpec) -> Response:
+    design = export_design(db.session, survey)
     cols = columns(
-        Questionnaire(survey.version.document), spec.lang, include_voided=spec.include_voided
+        Questionnaire(survey.version.document),
+        spec.lang,
+        clustered=design.clustered,
+        include_voided=spec.include_voided,
     )
     rows = response_rows(
         db.session,
@@ -170,7 +174,7 @@ def _stream_csv(survey: Survey, spec: ExportSpec) -> Response:
         labels=spec.labels,
         lang=spec.lang,
         agency=spec.scope,
-        weights=final_weight_lookup(db.session, survey),
+        design=design,
         include_voided=spec.include_voided,
     )
     return Response(

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 
 from surveyapp.extensions import DbSession
-from surveyapp.models import Response, Survey, counted
+from surveyapp.models import Response, Sample, Survey, counted
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ class Freshness:
 def freshness(session: DbSession, survey: Survey) -> Freshness:
     """Stamps that change whenever the survey's scores could: per round, its submitted
     responses (count, latest change: new answers, reweighting), questionnaire version,
-    weighting settings, previous-round link and surveyed agencies."""
+    weighting settings, sample draw, previous-round link and surveyed agencies."""
     previous = survey.previous
     return Freshness(
         _stamp(session, survey), _stamp(session, previous) if previous is not None else None
@@ -121,6 +121,8 @@ def _stamp(session: DbSession, survey: Survey) -> str:
         survey.questionnaire_version_id,
         survey.previous_survey_id,
         survey.weighting,
+        # A (re)draw changes the strata sizes the finite-population correction uses.
+        session.scalar(select(func.max(Sample.id)).where(Sample.survey_id == survey.id)),
         count,
         latest.isoformat() if latest else None,
         [a.id for a in survey.agencies],
