@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from flask import Response, current_app, request
+
 STATIC_PREFIX = "/static/"
 
 
@@ -51,3 +53,13 @@ def render(html: str, *, base_url: str, static_folder: str) -> bytes:
     document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=StaticOnly())
     pdf: bytes = document.write_pdf()
     return pdf
+
+
+def download(html: str, filename: str) -> Response:
+    """``html`` rendered as a PDF file to download, in the current request."""
+    pdf = render(html, base_url=request.url_root, static_folder=current_app.static_folder or "")
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import force_locale
 
 from surveyapp import pdf as pdf_files
@@ -91,15 +91,7 @@ def blank_questionnaire_pdf(survey_id: int) -> Any:
     if not pdf_files.available():
         abort(404)
     html = _blank_questionnaire(survey_id, pdf=True)
-    pdf = pdf_files.render(
-        html, base_url=request.url_root, static_folder=current_app.static_folder or ""
-    )
-    name = f"questionnaire-{survey_id}.pdf"
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return pdf_files.download(html, f"questionnaire-{survey_id}.pdf")
 
 
 def _blank_questionnaire(survey_id: int, *, pdf: bool) -> str:

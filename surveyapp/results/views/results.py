@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -72,15 +71,7 @@ def report_pdf(survey_id: int, code: str) -> Any:
     html = _report_page(found, code, pdf=True)
     if not pdf_files.available():
         abort(404)
-    pdf = pdf_files.render(
-        html, base_url=request.url_root, static_folder=current_app.static_folder or ""
-    )
-    name = f"report-{found.id}-{code}.pdf"
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return pdf_files.download(html, f"report-{found.id}-{code}.pdf")
 
 
 def _report_page(found: Survey, code: str, *, pdf: bool = False) -> str:
