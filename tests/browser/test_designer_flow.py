@@ -100,7 +100,7 @@ def test_designer_builds_previews_and_publishes_a_questionnaire(
     page.get_by_label("3. Value").select_option(label="Yes (1)")
     with page.expect_navigation():
         page.get_by_role("button", name="Add condition").click()
-    expect(page.get_by_text("Shown only when: late is Yes")).to_be_visible()
+    expect(page.get_by_text("Shown only when: late is 1 “Yes”")).to_be_visible()
     document = stored_version().document
     section = document["sections"][-1]
     assert [i["id"] for i in section["items"]] == ["late", "why"]
@@ -117,7 +117,7 @@ def test_designer_builds_previews_and_publishes_a_questionnaire(
     page.get_by_label("3. Value").select_option(label="Yes (1)")
     with page.expect_navigation():
         page.get_by_role("button", name="Add check").click()
-    expect(page.get_by_text("Accepted only when: late is Yes")).to_be_visible()
+    expect(page.get_by_text("Accepted only when: late is 1 “Yes”")).to_be_visible()
     document = stored_version().document
     section = document["sections"][-1]
     assert section["items"][1]["checks"] == [
