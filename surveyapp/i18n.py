@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_app_context, has_request_context, request, session
 from flask_babel import (
@@ -17,6 +18,9 @@ from flask_babel import (
     to_user_timezone,
 )
 from flask_babel.speaklater import LazyString
+
+# Dates people write and read are Vietnam dates (config BABEL_DEFAULT_TIMEZONE too).
+LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def select_locale() -> str:

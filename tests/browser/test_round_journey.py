@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from surveyapp.i18n import LOCAL_TIME
 from surveyapp.models import SurveyMode
-from surveyapp.surveys.services.rounds import LOCAL_TIME
 from tests import factories
 
 pytestmark = pytest.mark.browser

@@ -12,15 +12,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 
 from surveyapp.extensions import DbSession
+from surveyapp.i18n import LOCAL_TIME
 from surveyapp.models import AuditEvent, Role, User
 
-LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
 PAGE_SIZE = 100
 # Kinds of event as staff think of them, by the start of their action names.
 KINDS: dict[str, tuple[Any, tuple[str, ...]]] = {

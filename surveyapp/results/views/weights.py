@@ -7,7 +7,6 @@ import io
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -15,7 +14,7 @@ from flask_login import current_user
 
 from surveyapp import charts
 from surveyapp.extensions import db
-from surveyapp.i18n import current_language, percent
+from surveyapp.i18n import LOCAL_TIME, current_language, percent
 from surveyapp.models import Survey
 from surveyapp.problems import InputRefused, Problem
 from surveyapp.results.forms import LateThresholdForm, WeightsForm
@@ -25,8 +24,6 @@ from surveyapp.security import Scope, current_scope, require_agency, requires, v
 from surveyapp.surveys.services import surveys
 
 bp = Blueprint("weights", __name__)
-
-LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def _province_survey(survey_id: int) -> Survey:

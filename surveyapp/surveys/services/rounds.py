@@ -13,13 +13,13 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 
 from surveyapp.extensions import DbSession
+from surveyapp.i18n import LOCAL_TIME
 from surveyapp.models import (
     Agency,
     Invitation,
@@ -32,8 +32,6 @@ from surveyapp.models import (
 from surveyapp.models.audit import record
 from surveyapp.problems import InputRefused, Problem
 from surveyapp.surveys.services.surveys import settings_problems
-
-LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 class RoundState(enum.Enum):
