@@ -24,6 +24,7 @@ def env_bool(name: str, default: bool) -> bool:
 def database_url(url: str | None) -> str:
     """Default to SQLite in the instance folder; a plain ``postgresql://`` means psycopg 3."""
     if not url:
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)  # SQLite creates the file, not the folder
         return f"sqlite:///{INSTANCE_DIR / 'surveyapp.sqlite'}"
     if url.startswith("postgres://"):
         url = "postgresql://" + url.removeprefix("postgres://")
