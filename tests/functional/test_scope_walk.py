@@ -44,6 +44,7 @@ OWN_URLS = {
     ],
     "results.report_pdf": [],  # the report above, printed (needs WeasyPrint)
     "downloads.export": ["/results/{s}/export.csv", "/results/{s}/export.csv?labels=1"],
+    "downloads.syntax": ["/results/{s}/syntax.r", "/results/{s}/syntax.spss?lang=en"],
     "downloads.job": [],  # someone else's job: test_scope.py
     "downloads.job_download": [],
     "weights.records": ["/results/{s}/records", "/results/{s}/records?lang=en"],

@@ -12,10 +12,11 @@ import numpy as np
 import pyreadstat
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from surveyapp.extensions import db
-from surveyapp.models import Answer, Response, Survey, SurveyMode
+from surveyapp.models import Agency, Answer, Response, Survey, SurveyMode
 from surveyapp.scoring import Framework
 from tests import factories
 from tests.export_data import submit
@@ -169,3 +170,25 @@ def test_without_a_frame_the_scripts_say_with_replacement(
 def test_an_unknown_language_is_wrong_usage(app: Flask, drawn: Survey) -> None:
     code, _out, err = run(app, "syntax", str(drawn.id), "--for", "sas")
     assert code == 2 and "'sas' is not one of" in err
+
+
+def test_the_results_page_downloads_the_same_scripts_scoped_like_the_export(
+    app: Flask, client: FlaskClient, drawn: Survey
+) -> None:
+    agencies = {a.code: a for a in db.session.scalars(select(Agency))}
+    factories.user()
+    factories.user("sxd@example.org", "analyst", agencies["SXD"])
+    factories.login(client)
+    page = client.get(f"/results/{drawn.id}?lang=en")
+    assert f'formaction="/results/{drawn.id}/syntax.r"' in page.text
+    for language, suffix in (("r", "R"), ("stata", "do"), ("spss", "sps")):
+        got = client.get(f"/results/{drawn.id}/syntax.{language}?lang=vi")
+        assert got.status_code == 200 and got.mimetype == "text/plain"
+        name = f"survey-{drawn.id}-responses.{suffix}"
+        assert got.headers["Content-Disposition"] == f"attachment; filename={name}"
+        assert got.text == syntax(app, drawn, language)
+    assert client.get(f"/results/{drawn.id}/syntax.sas").status_code == 404
+    factories.login(client, "sxd@example.org")
+    scoped = client.get(f"/results/{drawn.id}/syntax.r")
+    assert f'read_sav("survey-{drawn.id}-SXD-responses.sav")' in scoped.text
+    assert "STP" not in scoped.text

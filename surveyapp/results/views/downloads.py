@@ -22,6 +22,7 @@ from flask import (
 from flask_login import current_user
 
 from surveyapp.exports import csvfile
+from surveyapp.exports import syntax as syntax_files
 from surveyapp.exports.build import (
     FORMATS,
     MIMETYPES,
@@ -80,6 +81,33 @@ def export(survey_id: int, fmt: str) -> Any:
         mimetype=MIMETYPES[fmt],
         as_attachment=True,
         download_name=download_name(found, spec),
+    )
+
+
+@bp.get("/<int:survey_id>/syntax.<language>")
+@requires("analyse")
+def syntax(survey_id: int, language: str) -> Any:
+    """The R, Stata or SPSS script that reads this page's export and declares the design
+    (``surveyapp syntax``): the same scope and file name as the export it reads."""
+    if language not in syntax_files.LANGUAGES:
+        abort(404)
+    found = visible_survey(survey_id)
+    spec = requested_spec(found, syntax_files.LANGUAGES[language])
+    data_file = download_name(found, spec)
+    text = syntax_files.script(
+        language,
+        Questionnaire(found.version.document),
+        export_design(db.session, found),
+        data_file,
+        spec.lang,
+    )
+    return Response(
+        text,
+        mimetype="text/plain",
+        headers={
+            "Content-Disposition": "attachment; filename="
+            f"{data_file.rsplit('.', 1)[0]}.{syntax_files.SUFFIX[language]}"
+        },
     )
 
 
