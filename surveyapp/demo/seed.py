@@ -117,6 +117,7 @@ SERVICE_FIELDS = {
     "TPAH": ("Hộ tịch", "Đất đai"),
     "HTP": ("Đất đai", "Hộ tịch"),
 }
+DEMO_PAR_POINTS = 25.0
 OPEN_TITLE = "SIPAS 2026 – đường link mở và máy tính bảng tại quầy (dữ liệu mẫu)"
 PAR_TITLE = "PAR INDEX 2026 – đánh giá chéo của cán bộ (dữ liệu mẫu)"
 # Officials of five agencies; each of the eight agencies is rated by three of them.
@@ -203,6 +204,8 @@ def seed(secret: str | None = None) -> Survey:
         secret=secret,
     )
     survey.previous_survey_id = previous.id
+    # The satisfaction survey's share of a department-level PAR INDEX scheme (SIPAS.md §3.6).
+    previous.par_points_max = survey.par_points_max = DEMO_PAR_POINTS
     generate_frame(session, survey, POPULATION, RECORDED_LATE, SERVICE_FIELDS, today=now.date())
     session.commit()
     return survey

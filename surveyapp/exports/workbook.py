@@ -3,9 +3,10 @@ codebook, weights and methodology notes, in the export's language and scope."""
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -20,7 +21,7 @@ from surveyapp.exports.xlsx import Styled, Table, Workbook
 from surveyapp.extensions import DbSession
 from surveyapp.models import Agency, Survey
 from surveyapp.questionnaire.document import Questionnaire
-from surveyapp.scoring import IndexResult
+from surveyapp.scoring import IndexResult, par_points
 from surveyapp.scoring.design import SMALL_N, SUPPRESS_N
 
 if TYPE_CHECKING:
@@ -60,6 +61,7 @@ class Analysis:
     finite_population: bool = False
     clustered: bool = False
     df: int = 0
+    alphas: Mapping[str, float] = field(default_factory=dict)  # element → Cronbach's α
 
     @property
     def n(self) -> int:
@@ -93,22 +95,36 @@ def analysis_sheets(
             ("criteria", "criterion", None),
             ("indicators", "indicator", None),
         ]
-        before = [_summary(survey, q, spec, result.overall, analysis.n, now, used)]
+        par = survey.par_points_max
+        before = [_summary(survey, q, spec, result.overall, analysis.n, now, used, par)]
         for sheet, level, chart in levels:
             rows = [row[1:] for row in estimates if row[0] == level]
-            if rows:
+            if not rows:
+                continue
+            if level == "element":
+                table = Table(
+                    sheet,
+                    [*heads, gettext("Cronbach's alpha")],
+                    [[*row, _finite(analysis.alphas.get(row[0]))] for row in rows],
+                    {**PERCENTS, 8: "decimal"},
+                )
+            else:
                 table = Table(sheet, heads, rows, PERCENTS)
-                table.chart = (chart, 1, 2) if chart else None
-                before.append(table)
+            table.chart = (chart, 1, 2) if chart else None
+            before.append(table)
         agency_rows = sorted(
-            ([a.code, a.name(spec.lang), *_figures(r.overall)] for a, r in by_agency.items()),
+            (
+                [a.code, a.name(spec.lang), *_figures(r.overall), *_points(r.overall, par)]
+                for a, r in by_agency.items()
+            ),
             key=lambda row: -1.0 if row[2] is None else -row[2],
         )
+        points_head = [gettext("PAR INDEX points (of %(max)s)", max=f"{par:g}")] if par else []
         agencies = Table(
             "agencies",
-            [gettext("Agency code"), gettext("Agency"), *heads[2:]],
+            [gettext("Agency code"), gettext("Agency"), *heads[2:], *points_head],
             agency_rows,
-            {2: "percent", 3: "percent", 4: "percent", 5: "percent"},
+            {2: "percent", 3: "percent", 4: "percent", 5: "percent", 8: "decimal"},
             (gettext("Overall index by agency"), 1, 2),
         )
         before.append(agencies)
@@ -134,6 +150,17 @@ def _figures(estimate: Any) -> list[Any]:
     ]
 
 
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+def _points(estimate: Any, par: float | None) -> list[Any]:
+    """The PAR INDEX points column of a row: none when the scheme sets no points."""
+    if par is None:
+        return []
+    return [None if estimate.suppressed else _finite(par_points(estimate.value, par))]
+
+
 def _summary(
     survey: Survey,
     q: Questionnaire,
@@ -142,6 +169,7 @@ def _summary(
     n: int,
     now: datetime,
     used: WeightsUsed,
+    par: float | None,
 ) -> Table:
     figures = _figures(overall)
     targets = q.framework.get("targets") or {}
@@ -159,6 +187,13 @@ def _summary(
         rows.append([gettext("Flag"), figures[5]])
     if targets.get("overall") is not None:
         rows.append([gettext("Target"), Styled(float(targets["overall"]), "percent")])
+    if par and figures[0] is not None:
+        rows.append(
+            [
+                gettext("PAR INDEX points (of %(max)s)", max=f"{par:g}"),
+                Styled(par_points(figures[0], par), "decimal"),
+            ]
+        )
     rows.append([gettext("Weights"), _weights_in_short(used)])
     rows.append([gettext("Written at (UTC)"), now.strftime("%Y-%m-%d %H:%M")])
     return Table("summary", [gettext("Item"), gettext("Value")], rows)

@@ -63,6 +63,9 @@ class Survey(Base):
     # Frame contacts (names, phones, e-mails) are deleted this many days after the round
     # closes: ``surveyapp contacts purge --due``, run daily, does it.
     contact_retention_days: Mapped[int] = mapped_column(default=90, server_default="90")
+    # The PAR INDEX points the province's scheme gives this survey at a 100 % index
+    # (QĐ 876/QĐ-BNV; a department scheme, e.g. 25); None = not part of a PAR INDEX.
+    par_points_max: Mapped[float | None] = mapped_column(Float)
 
     version: Mapped[QuestionnaireVersion] = relationship()
     previous: Mapped[Survey | None] = relationship(remote_side=[id])

@@ -35,6 +35,7 @@ from surveyapp.models.audit import record
 from surveyapp.models.jobs import EXPORT, FRAME_IMPORT, ExportJob, JobStatus
 from surveyapp.results.services import results
 from surveyapp.results.services.sample_design import export_design
+from surveyapp.scoring import Framework, element_alphas
 
 log = logging.getLogger(__name__)
 QUEUE = "surveyapp-exports"
@@ -84,6 +85,10 @@ def scope_analysis(session: DbSession, survey: Survey, scope: Agency | None) -> 
         finite_population=arrays.finite_population,
         clustered=arrays.psu is not None,
         df=arrays.design().df,
+        alphas=element_alphas(
+            Framework.from_dict(survey.version.document["framework"]),
+            {item: values[keep] for item, values in arrays.answers.items()},
+        ),
     )
 
 

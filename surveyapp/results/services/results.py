@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from surveyapp.extensions import DbSession
 from surveyapp.models import Agency, Survey
+from surveyapp.models.audit import record
 from surveyapp.results.services.arrays import ResponseArrays
 from surveyapp.results.services.loading import load_response_arrays
 from surveyapp.scoring import Framework, IndexResult, element_alphas, score, score_by
@@ -110,3 +111,17 @@ def _block(
     for element, alpha in element_alphas(_framework(survey), answers).items():
         block["elements"][element]["alpha"] = alpha if math.isfinite(alpha) else None
     return block
+
+
+PAR_POINTS_MAX = 100  # a PAR INDEX has 100 points in all
+
+
+def set_par_points(
+    session: DbSession, survey: Survey, points: float | None, *, actor_id: int | None
+) -> None:
+    """Store the PAR INDEX points the scheme gives ``survey`` (None: none) and audit-log
+    it; ValueError outside (0, 100]. The caller commits."""
+    if points is not None and not 0 < points <= PAR_POINTS_MAX:
+        raise ValueError(points)
+    before, survey.par_points_max = survey.par_points_max, points
+    record(session, actor_id, "survey.par_points", survey, before=before, after=points)

@@ -24,7 +24,7 @@ from surveyapp.fieldwork.services.monitoring import AaporCategory
 from surveyapp.i18n import current_language, date_text, percent
 from surveyapp.models import Agency, Survey
 from surveyapp.problems import InputRefused
-from surveyapp.results.services import agency_report, dashboard
+from surveyapp.results.services import agency_report, dashboard, results
 from surveyapp.results.services.dashboard import filters as dashboard_filters
 from surveyapp.results.services.dashboard import period, presenter
 from surveyapp.results.services.dashboard.cache import ResultCache
@@ -128,6 +128,31 @@ def set_previous(survey_id: int) -> Any:
     else:
         db.session.commit()
         flash(_("Previous period saved.") if chosen else _("Previous period removed."), "success")
+    return redirect(url_for("surveys.detail", survey_id=found.id), 303)
+
+
+@bp.post("/<int:survey_id>/par-points")
+@requires("design")
+def set_par_points(survey_id: int) -> Any:
+    """The PAR INDEX points of the survey (the survey page's form); blank removes them."""
+    found = current_scope().whole(surveys.get_survey(db.session, survey_id))
+    raw = request.form.get("par_points", "").strip().replace(",", ".")
+    try:
+        points = float(raw) if raw else None
+        results.set_par_points(db.session, found, points, actor_id=current_user.id)
+    except ValueError:
+        db.session.rollback()
+        flash(
+            _(
+                "PAR INDEX points: “%(text)s” is not a number above 0 and at most %(max)s.",
+                text=raw,
+                max=results.PAR_POINTS_MAX,
+            ),
+            "error",
+        )
+    else:
+        db.session.commit()
+        flash(_("PAR INDEX points saved.") if points else _("PAR INDEX points removed."), "success")
     return redirect(url_for("surveys.detail", survey_id=found.id), 303)
 
 

@@ -50,7 +50,7 @@ from surveyapp.results.services.dashboard.presenter import (
     weighting_note,
     with_change,
 )
-from surveyapp.scoring import Framework, score, score_by
+from surveyapp.scoring import Framework, element_alphas, score, score_by
 from surveyapp.security import Scope
 from surveyapp.surveys.services import surveys
 
@@ -112,6 +112,7 @@ def build(
         for b in blocks
     ]
     overall_gaps = gaps(result.overall, targets)
+    alphas = element_alphas(framework, {k: v[domain] for k, v in arrays.answers.items()})
     return Dashboard(
         focus=AgencyRef.of(focus) if focus is not None else None,
         filters=filters,
@@ -140,6 +141,7 @@ def build(
                 q.text(e.label, lang) or e.id,
                 result.elements[e.id],
                 change=figure_change(before, "elements." + e.id, result.elements[e.id], df),
+                alpha=alphas[e.id] if math.isfinite(alphas.get(e.id, math.nan)) else None,
             )
             for e in framework.elements
         ],
@@ -156,6 +158,7 @@ def build(
         if before
         else None,
         weighting=weighting_note(arrays.weights_used, lang, with_reasons=not scoped),
+        par_points=survey.par_points_max,
     )
 
 

@@ -104,7 +104,8 @@ class Freshness:
 def freshness(session: DbSession, survey: Survey) -> Freshness:
     """Stamps that change whenever the survey's scores could: per round, its submitted
     responses (count, latest change: new answers, reweighting), questionnaire version,
-    weighting settings, sample draw, previous-round link and surveyed agencies."""
+    weighting settings, PAR points, sample draw, previous-round link and surveyed
+    agencies."""
     previous = survey.previous
     return Freshness(
         _stamp(session, survey), _stamp(session, previous) if previous is not None else None
@@ -121,6 +122,7 @@ def _stamp(session: DbSession, survey: Survey) -> str:
         survey.questionnaire_version_id,
         survey.previous_survey_id,
         survey.weighting,
+        survey.par_points_max,
         # A (re)draw changes the strata sizes the finite-population correction uses.
         session.scalar(select(func.max(Sample.id)).where(Sample.survey_id == survey.id)),
         count,

@@ -3,6 +3,7 @@ built page can be cached and shared between workers (:mod:`.cache`)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,7 +14,7 @@ import numpy.typing as npt
 from surveyapp.models import Agency
 from surveyapp.results.services.dashboard.filters import Filters
 from surveyapp.results.services.dashboard.period import Change
-from surveyapp.scoring import Difference, Estimate, Framework, Gap, Ranking
+from surveyapp.scoring import Difference, Estimate, Framework, Gap, Ranking, par_points
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -38,7 +39,8 @@ class AgencyRef:
 
 @dataclass(frozen=True)
 class Figure:
-    """One estimate with its label; ``parent`` is a criterion's element."""
+    """One estimate with its label; ``parent`` is a criterion's element, ``alpha`` an
+    element's Cronbach's α over its criteria (None: fewer than 2 criteria or answers)."""
 
     id: str
     label: str
@@ -46,6 +48,7 @@ class Figure:
     parent: str = ""
     gaps: tuple[Gap, ...] = ()
     change: Change | None = None
+    alpha: float | None = None
 
 
 @dataclass(frozen=True)
@@ -120,10 +123,32 @@ class Dashboard:
     ranked: int  # how many agencies the ranking has ("k of N")
     previous: PreviousPeriod | None = None
     weighting: WeightingNote | None = None
+    par_points: float | None = None  # the PAR INDEX points a 100 % overall index is worth
 
     @property
     def channel(self) -> str | None:
         return self.filters.channel
+
+    def points(self, estimate: Estimate) -> PointsFigure | None:
+        """``estimate`` in PAR INDEX points (value and CI), None when not configured or
+        not publishable."""
+        if self.par_points is None or estimate.suppressed or math.isnan(estimate.value):
+            return None
+        top = self.par_points
+        return PointsFigure(
+            par_points(estimate.value, top),
+            par_points(estimate.ci_low, top),
+            par_points(estimate.ci_high, top),
+            top,
+        )
+
+
+@dataclass(frozen=True)
+class PointsFigure:
+    value: float
+    low: float
+    high: float
+    max: float
 
 
 @dataclass(frozen=True)
