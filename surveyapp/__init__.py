@@ -70,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     from surveyapp.design.views import versions as designer_versions
     from surveyapp.fieldwork.views import fieldwork, outreach, posters
     from surveyapp.results.views import api, downloads, results, weights
+    from surveyapp.review.views import review
     from surveyapp.surveys.views import home, surveys
 
     blueprints = (
@@ -84,7 +85,17 @@ def _register_blueprints(app: Flask) -> None:
         respond,
         results,
     )
-    for module in (*blueprints, officials, paper, outreach, posters, downloads, api, weights):
+    for module in (
+        *blueprints,
+        officials,
+        paper,
+        outreach,
+        posters,
+        downloads,
+        api,
+        weights,
+        review,
+    ):
         app.register_blueprint(module.bp)
 
 

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, false
+from sqlalchemy import ForeignKey, Select, String, false, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -39,6 +39,10 @@ class Agency(Base):
     path: Mapped[str] = mapped_column(String(512), index=True)
 
     parent: Mapped[Agency | None] = relationship(remote_side=[id])
+
+    def subtree_ids(self) -> Select[int]:
+        """A select of the ids of this agency and every agency under it."""
+        return select(Agency.id).where(Agency.path.startswith(self.path, autoescape=True))
 
     def name(self, lang: str) -> str:
         return self.name_en if lang == "en" and self.name_en else self.name_vi

@@ -48,6 +48,11 @@ OWN_URLS = {
     "downloads.job": [],  # someone else's job: test_scope.py
     "downloads.job_download": [],
     "weights.records": ["/results/{s}/records", "/results/{s}/records?lang=en"],
+    "review.quality": ["/surveys/{s}/quality", "/surveys/{o}/quality?lang=en"],
+    # A designer does not clean (403): test_review_page.py walks them as a department's
+    # fieldwork user.
+    "review.index": [],
+    "review.response": [],
     "outreach.index": ["/surveys/{s}/outreach"],
     "outreach.letters_page": ["/surveys/{s}/letters", "/surveys/{s}/letters?lang=en"],
     "outreach.messages_csv": ["/surveys/{s}/outreach/messages.csv"],

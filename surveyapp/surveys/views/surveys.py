@@ -20,6 +20,7 @@ from surveyapp.models._types import utcnow
 from surveyapp.problems import InputRefused
 from surveyapp.questionnaire.templates import list_templates
 from surveyapp.results.services.dashboard import period
+from surveyapp.review.services import reading
 from surveyapp.security import current_scope, requires, visible_survey
 from surveyapp.surveys.forms import RoundDatesForm
 from surveyapp.surveys.services import agencies, rounds, surveys
@@ -172,6 +173,7 @@ def _detail(survey: Survey, dates_form: RoundDatesForm | None = None) -> str:
         dates_form=dates_form or _dates_form(survey),
         previous_choices=[s for s in period.candidates(db.session, survey) if scope.spans(s)],
         progress=assignments.progress_counts(db.session, survey, scope),
+        may_clean=reading.may_clean(current_user, survey),
     )
 
 

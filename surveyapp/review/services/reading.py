@@ -1,0 +1,225 @@
+"""What the review pages read: the responses to look over, and one response as sent.
+
+Who may clean: fieldwork staff for the agencies of their scope, and analysts whose scope
+spans the survey (the province's); admins always. Department analysts read results only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from surveyapp.collect.services.answering_sql import typed
+from surveyapp.extensions import DbSession
+from surveyapp.models import (
+    Agency,
+    Answer,
+    AnswerCorrection,
+    AuditEvent,
+    QuestionnaireVersion,
+    Response,
+    ResponseStatus,
+    Role,
+    Survey,
+    User,
+    counted,
+)
+from surveyapp.questionnaire.document import Questionnaire
+from surveyapp.review.services.nonresponse import Outcome, item_outcomes
+from surveyapp.security import Scope
+
+PAGE_SIZE = 50
+# The states a listing can ask for; "all" is both.
+STATUSES = {"all": None, "submitted": ResponseStatus.SUBMITTED, "voided": ResponseStatus.VOIDED}
+
+
+def may_clean(user: User, survey: Survey) -> bool:
+    """Whether ``user`` may void, restore and correct responses of ``survey``."""
+    if user.role is Role.ADMIN or user.role is Role.FIELDWORK:
+        return True
+    return user.role is Role.ANALYST and Scope.of(user).spans(survey)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One response in the review list."""
+
+    id: int
+    agency: Agency
+    channel: str
+    dossier_code: str | None
+    started_at: datetime
+    submitted_at: datetime | None
+    status: ResponseStatus
+    corrections: int
+
+    @property
+    def duration_s(self) -> float | None:
+        """Seconds from the first page to sending (None while not sent)."""
+        if self.submitted_at is None:
+            return None
+        return (self.submitted_at - self.started_at).total_seconds()
+
+
+@dataclass(frozen=True)
+class Listing:
+    rows: list[Listed]
+    total: int
+    page: int
+    pages: int
+
+
+def listing(
+    session: DbSession,
+    survey: Survey,
+    under: Agency | None,
+    *,
+    status: str = "all",
+    query: str = "",
+    page: int = 1,
+) -> Listing:
+    """Sent responses in scope, newest first, ``PAGE_SIZE`` a page; ``query`` finds a
+    response id or a dossier code (its start)."""
+    where = _where(survey, under, status, query)
+    total = session.scalar(select(func.count()).select_from(Response).where(*where)) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    fixes = (
+        select(func.count())
+        .where(AnswerCorrection.response_id == Response.id)
+        .correlate(Response)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Response, fixes)
+        .where(*where)
+        .order_by(Response.submitted_at.desc(), Response.id.desc())
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).all()
+    listed = [
+        Listed(
+            r.id,
+            r.agency,
+            r.channel.value,
+            r.dossier_code,
+            r.started_at,
+            r.submitted_at,
+            r.status,
+            n,
+        )
+        for r, n in rows
+    ]
+    return Listing(listed, total, page, pages)
+
+
+def _where(survey: Survey, under: Agency | None, status: str, query: str) -> list[Any]:
+    wanted = STATUSES.get(status)
+    where: list[Any] = [
+        counted(survey.id, include_voided=True)
+        if wanted is None
+        else (Response.survey_id == survey.id) & (Response.status == wanted)
+    ]
+    if under is not None:
+        where.append(Response.agency_id.in_(under.subtree_ids()))
+    text = query.strip()
+    if text:
+        found: list[Any] = [Response.dossier_code.startswith(text.upper(), autoescape=True)]
+        if text.isdigit() and len(text) < 10:
+            found.append(Response.id == int(text))
+        where.append(or_(*found))
+    return where
+
+
+@dataclass(frozen=True)
+class ShownAnswer:
+    """One question as the respondent's path had it."""
+
+    item: dict[str, Any]
+    label: str
+    value: Any  # typed as the questionnaire declares it; None when skipped
+    text: str  # the value for reading: codes with their labels
+    outcome: Outcome
+    corrected: bool
+
+
+@dataclass(frozen=True)
+class Reading:
+    response: Response
+    answers: list[ShownAnswer]
+    corrections: list[tuple[AnswerCorrection, str | None]]  # with who made it
+    events: list[tuple[AuditEvent, str | None]]  # void/restore/correct, with who
+
+
+def read(session: DbSession, response: Response, lang: str) -> Reading:
+    """``response`` as sent: its answers on the path, its corrections and their audit."""
+    version = session.get(QuestionnaireVersion, response.questionnaire_version_id)
+    assert version is not None, "a response's version is never deleted (foreign key)"
+    questionnaire = Questionnaire(version.document)
+    answers = _answers(session, questionnaire, response.id)
+    corrections = session.execute(
+        select(AnswerCorrection, User.email)
+        .outerjoin(User, User.id == AnswerCorrection.user_id)
+        .where(AnswerCorrection.response_id == response.id)
+        .order_by(AnswerCorrection.at, AnswerCorrection.id)
+    ).all()
+    corrected = {c.item_id for c, _who in corrections}
+    outcomes = item_outcomes(questionnaire, answers)
+    shown = [
+        ShownAnswer(
+            item,
+            questionnaire.label(item, lang),
+            answers.get(item["id"]),
+            _text(questionnaire, item, answers.get(item["id"]), lang),
+            outcomes[item["id"]],
+            item["id"] in corrected,
+        )
+        for item in questionnaire.answerable_items
+        if item["id"] in outcomes
+    ]
+    return Reading(response, shown, list(corrections), _events(session, response))
+
+
+def _answers(session: DbSession, questionnaire: Questionnaire, response_id: int) -> dict[str, Any]:
+    items = {i["id"]: i for i in questionnaire.answerable_items}
+    answers: dict[str, Any] = {}
+    for item_id, number, written, day in session.execute(
+        select(Answer.item_id, Answer.value_num, Answer.value_text, Answer.value_date)
+        .where(Answer.response_id == response_id)
+        .order_by(Answer.item_id, Answer.position)
+    ):
+        item = items.get(item_id)
+        if item is None:
+            continue
+        value = typed(item, number, written, day)
+        if item["type"] == "multi":
+            answers.setdefault(item_id, []).append(value)
+        else:
+            answers[item_id] = value
+    return answers
+
+
+def _text(questionnaire: Questionnaire, item: dict[str, Any], value: Any, lang: str) -> str:
+    if value is None or value == []:
+        return ""
+    if not questionnaire.options(item["id"]):
+        return value.isoformat() if hasattr(value, "isoformat") else str(value)
+    codes = value if isinstance(value, list) else [value]
+    return "; ".join(f"{c} = {questionnaire.option_label(item['id'], c, lang)}" for c in codes)
+
+
+def _events(session: DbSession, response: Response) -> list[tuple[AuditEvent, str | None]]:
+    query = (
+        select(AuditEvent, User.email)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(
+            AuditEvent.object_type == Response.__tablename__,
+            AuditEvent.object_id == str(response.id),
+            AuditEvent.action.startswith("response."),
+        )
+        .order_by(AuditEvent.at, AuditEvent.id)
+    )
+    return [(e, who) for e, who in session.execute(query).all()]
