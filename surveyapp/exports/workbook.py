@@ -15,6 +15,7 @@ import numpy.typing as npt
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
+from surveyapp.exports.quality import QualityFigures, quality_table
 from surveyapp.exports.summary import index_rows
 from surveyapp.exports.table import columns
 from surveyapp.exports.xlsx import Styled, Table, Workbook
@@ -62,6 +63,7 @@ class Analysis:
     clustered: bool = False
     df: int = 0
     alphas: Mapping[str, float] = field(default_factory=dict)  # element → Cronbach's α
+    quality: QualityFigures | None = None  # the ``quality`` sheet; none: no sheet
 
     @property
     def n(self) -> int:
@@ -76,7 +78,7 @@ def analysis_sheets(
     now: datetime,
     analysis: Analysis,
 ) -> Workbook:
-    result, by_agency, used = analysis.result, analysis.by_agency, analysis.weights_used
+    result, by_agency = analysis.result, analysis.by_agency
     estimates = index_rows(q, result, spec.lang)
     with force_locale(spec.lang):
         heads = [
@@ -96,7 +98,7 @@ def analysis_sheets(
             ("indicators", "indicator", None),
         ]
         par = survey.par_points_max
-        before = [_summary(survey, q, spec, result.overall, analysis.n, now, used, par)]
+        before = [_summary(survey, q, spec, result.overall, analysis, now, par)]
         for sheet, level, chart in levels:
             rows = [row[1:] for row in estimates if row[0] == level]
             if not rows:
@@ -128,7 +130,9 @@ def analysis_sheets(
             (gettext("Overall index by agency"), 1, 2),
         )
         before.append(agencies)
+        quality = [quality_table(analysis.quality)] if analysis.quality is not None else []
         after = [
+            *quality,
             _codebook(q, spec.lang, analysis.clustered),
             _weights(session, analysis),
             _methodology(q, spec, now, analysis),
@@ -166,9 +170,8 @@ def _summary(
     q: Questionnaire,
     spec: ExportSpec,
     overall: Any,
-    n: int,
+    analysis: Analysis,
     now: datetime,
-    used: WeightsUsed,
     par: float | None,
 ) -> Table:
     figures = _figures(overall)
@@ -177,7 +180,7 @@ def _summary(
         [gettext("Survey"), survey.title],
         [gettext("Questionnaire"), f"{q.title(spec.lang)} ({q.id}, v{q.version})"],
         [gettext("Scope"), spec.scope.name(spec.lang) if spec.scope else gettext("All agencies")],
-        [gettext("Completed responses"), Styled(n, "integer")],
+        [gettext("Completed responses"), Styled(analysis.n, "integer")],
         [gettext("Overall index"), Styled(figures[0], "percent")],
         [gettext("95% CI low"), Styled(figures[2], "percent")],
         [gettext("95% CI high"), Styled(figures[3], "percent")],
@@ -194,7 +197,11 @@ def _summary(
                 Styled(par_points(figures[0], par), "decimal"),
             ]
         )
-    rows.append([gettext("Weights"), _weights_in_short(used)])
+    if analysis.quality is not None:
+        rows.append(
+            [gettext("Voided responses (not counted)"), Styled(analysis.quality.voided, "integer")]
+        )
+    rows.append([gettext("Weights"), _weights_in_short(analysis.weights_used)])
     rows.append([gettext("Written at (UTC)"), now.strftime("%Y-%m-%d %H:%M")])
     return Table("summary", [gettext("Item"), gettext("Value")], rows)
 

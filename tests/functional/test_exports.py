@@ -95,8 +95,13 @@ def test_xlsx_workbook_sheets_formats_charts_and_neutralised_text(
     book = openpyxl.load_workbook(io.BytesIO(raw))
     assert book.sheetnames == [
         "summary", "elements", "criteria", "indicators", "agencies",
-        "responses", "codebook", "weights", "methodology",
+        "responses", "quality", "codebook", "weights", "methodology",
     ]  # fmt: skip
+    # The third response is screened out (result not received): acc_equip_enough is shown
+    # to two, SXD's answer is 9 (declared missing), STP's blank.
+    quality = {r[0]: r for r in book["quality"].iter_rows(min_row=2, values_only=True)}
+    assert quality["acc_equip_enough"][2:] == (2, 1, 1, 1.0)
+    assert quality["acc_seats"][2:] == (2, 0, 0, 0.0)
     responses = book["responses"]
     header = [c.value for c in responses[1]]
     assert header[:6] == ["response_id", "agency", "stratum", "channel", "submitted_at", "weight"]

@@ -35,6 +35,7 @@ from surveyapp.models.audit import record
 from surveyapp.models.jobs import EXPORT, FRAME_IMPORT, ExportJob, JobStatus
 from surveyapp.results.services import results
 from surveyapp.results.services.sample_design import export_design
+from surveyapp.review.services.summary import data_quality
 from surveyapp.scoring import Framework, element_alphas
 
 log = logging.getLogger(__name__)
@@ -66,12 +67,13 @@ def write_export(
         out,
         progress,
         design=export_design(session, survey),
-        analysis=lambda: scope_analysis(session, survey, spec.scope),
+        analysis=lambda: scope_analysis(session, survey, spec.scope, spec.lang),
     )
 
 
-def scope_analysis(session: DbSession, survey: Survey, scope: Agency | None) -> Analysis:
-    """The weighted indices of ``scope`` (None = every agency) and its responses' weights."""
+def scope_analysis(session: DbSession, survey: Survey, scope: Agency | None, lang: str) -> Analysis:
+    """The weighted indices of ``scope`` (None = every agency), its responses' weights and
+    its data quality (labels in ``lang``)."""
     arrays = results.load_arrays(session, survey)
     domain = results.subtree_mask(session, arrays, scope) if scope else None
     keep = slice(None) if domain is None else domain
@@ -89,6 +91,7 @@ def scope_analysis(session: DbSession, survey: Survey, scope: Agency | None) -> 
             Framework.from_dict(survey.version.document["framework"]),
             {item: values[keep] for item, values in arrays.answers.items()},
         ),
+        quality=data_quality(session, survey, scope, lang),
     )
 
 
