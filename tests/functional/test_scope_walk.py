@@ -45,6 +45,9 @@ OWN_URLS = {
     "results.report_pdf": [],  # the report above, printed (needs WeasyPrint)
     "downloads.export": ["/results/{s}/export.csv", "/results/{s}/export.csv?labels=1"],
     "downloads.syntax": ["/results/{s}/syntax.r", "/results/{s}/syntax.spss?lang=en"],
+    # Only a points questionnaire has them: test_dossier_register.py walks them by agency.
+    "results.dossiers_page": [],
+    "downloads.dossiers_csv": [],
     "downloads.job": [],  # someone else's job: test_scope.py
     "downloads.job_download": [],
     "weights.records": ["/results/{s}/records", "/results/{s}/records?lang=en"],

@@ -20,33 +20,14 @@ from sqlalchemy import func, select
 
 from surveyapp.extensions import DbSession
 from surveyapp.models import Agency, Response, Survey, counted
-from surveyapp.questionnaire.document import Questionnaire
-from surveyapp.results.services import results
-from surveyapp.results.services.arrays import answer_points
+from surveyapp.results.services import dossiers
 from surveyapp.results.services.dashboard.model import Dashboard, Figure
-from surveyapp.results.services.loading import load_response_arrays
-from surveyapp.scoring import Estimate, Framework, band_shares, dossier_points
+from surveyapp.results.services.dossiers import DossierPoints
+from surveyapp.scoring import Estimate
 
 RATE_POINTS = 6.0  # QĐ 766: the satisfaction-rate criterion's points
 RATE_FULL_AT = 0.90  # ... given in full at this rate
 WEAKEST = 5  # criteria listed as priorities
-
-
-@dataclass(frozen=True)
-class Band:
-    label: str
-    share: Estimate
-
-
-@dataclass(frozen=True)
-class DossierPoints:
-    """A points scheme (TT01's, or a designed one): the mean total (out of ``max_total``)
-    over ``questions`` counted items, and the share of dossiers per band."""
-
-    mean: Estimate
-    max_total: float
-    questions: int
-    bands: list[Band]
 
 
 @dataclass(frozen=True)
@@ -88,26 +69,5 @@ def build(
         first=first,
         last=last,
         rate_points=rate_points(dashboard.overall.estimate),
-        dossier=_dossier(session, survey, agency, lang),
-    )
-
-
-def _dossier(session: DbSession, survey: Survey, agency: Agency, lang: str) -> DossierPoints | None:
-    q = Questionnaire(survey.version.document)
-    scheme = Framework.from_dict(q.framework).points
-    if scheme is None:
-        return None
-    arrays = load_response_arrays(session, survey, items=scheme.items)
-    domain = results.subtree_mask(session, arrays, agency)
-    scores = dossier_points(scheme, answer_points(arrays, scheme.items))
-    design = arrays.design()
-    shares = band_shares(scheme, scores, design, domain=domain)
-    return DossierPoints(
-        mean=design.mean(scores.total, domain=domain),
-        max_total=scheme.max_total,
-        questions=len(scheme.items),
-        bands=[
-            Band(q.text(b.label, lang) or f"≥ {b.min:g}", share)
-            for b, share in zip(scheme.bands, shares, strict=True)
-        ],
+        dossier=dossiers.points_of(session, survey, agency, lang),
     )

@@ -30,16 +30,16 @@ from surveyapp.exports.build import (
     ExportSpec,
     download_name,
 )
-from surveyapp.exports.table import columns, count_responses, response_rows
+from surveyapp.exports.table import Column, columns, count_responses, response_rows
 from surveyapp.extensions import db
 from surveyapp.i18n import current_language
 from surveyapp.models import Survey
 from surveyapp.models._types import utcnow
 from surveyapp.models.jobs import ExportJob, JobStatus
 from surveyapp.questionnaire.document import Questionnaire
-from surveyapp.results.services import export_jobs
+from surveyapp.results.services import dossiers, export_jobs
 from surveyapp.results.services.sample_design import export_design
-from surveyapp.results.views.results import requested_scope
+from surveyapp.results.views.results import requested_register, requested_scope
 from surveyapp.security import require_agency, requires, visible_survey
 
 bp = Blueprint("downloads", __name__, url_prefix="/results")
@@ -108,6 +108,25 @@ def syntax(survey_id: int, language: str) -> Any:
             "Content-Disposition": "attachment; filename="
             f"{data_file.rsplit('.', 1)[0]}.{syntax_files.SUFFIX[language]}"
         },
+    )
+
+
+@bp.get("/<int:survey_id>/dossiers.csv")
+@requires("analyse")
+def dossiers_csv(survey_id: int) -> Any:
+    """Every dossier's points total and band in the scope (``?agency=`` narrows it)."""
+    found = visible_survey(survey_id)
+    register, listed = requested_register(found)
+    cols = [Column(name, name) for name in dossiers.CSV_COLUMNS]
+    rows = (
+        [d.response_id, d.agency, d.dossier_code, d.submitted_at, d.answered, d.total, d.band]
+        for d in register.dossiers
+    )
+    name = f"survey-{found.id}{'-' + listed.code if listed else ''}-dossier-points.csv"
+    return Response(
+        csvfile.stream_responses(cols, rows),
+        mimetype=MIMETYPES["csv"],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 

@@ -24,7 +24,7 @@ from surveyapp.fieldwork.services.monitoring import AaporCategory
 from surveyapp.i18n import current_language, date_text, percent
 from surveyapp.models import Agency, Survey
 from surveyapp.problems import InputRefused
-from surveyapp.results.services import agency_report, dashboard, results
+from surveyapp.results.services import agency_report, dashboard, dossiers, results
 from surveyapp.results.services.dashboard import filters as dashboard_filters
 from surveyapp.results.services.dashboard import period, presenter
 from surveyapp.results.services.dashboard.cache import ResultCache
@@ -33,6 +33,7 @@ from surveyapp.security import current_scope, require_agency, requires, scope_ro
 from surveyapp.surveys.services import surveys
 
 bp = Blueprint("results", __name__, url_prefix="/results")
+DOSSIERS_SHOWN = 200  # on the page; the CSV has them all
 
 
 def requested_scope(survey: Survey, code: str | None) -> Agency | None:
@@ -72,6 +73,35 @@ def report_pdf(survey_id: int, code: str) -> Any:
     if not pdf_files.available():
         abort(404)
     return pdf_files.download(html, f"report-{found.id}-{code}.pdf")
+
+
+def requested_register(survey: Survey) -> tuple[dossiers.Register, Agency | None]:
+    """The dossier points of the user's scope, listing ``?agency=`` or the whole scope; a
+    404 when the questionnaire scores no points."""
+    code = request.args.get("agency")
+    listed = require_agency(db.session, current_user, code) if code else None
+    register = dossiers.register(
+        db.session, survey, scope_root(current_user), current_language(), listed=listed
+    )
+    if register is None:
+        abort(404)
+    return register, listed
+
+
+@bp.get("/<int:survey_id>/dossiers")
+@requires("analyse")
+def dossiers_page(survey_id: int) -> Any:
+    """Per-dossier points: each agency's mean total and bands, and the dossiers listed."""
+    found = visible_survey(survey_id)
+    register, listed = requested_register(found)
+    return render_template(
+        "results/dossiers.html",
+        survey=found,
+        reg=register,
+        listed=listed,
+        shown=register.dossiers[:DOSSIERS_SHOWN],
+        shown_max=DOSSIERS_SHOWN,
+    )
 
 
 def _report_page(found: Survey, code: str, *, pdf: bool = False) -> str:
