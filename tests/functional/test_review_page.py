@@ -138,3 +138,15 @@ def test_a_department_analyst_may_not_clean_a_province_analyst_may(
     client.get("/logout")
     factories.login(client, "analyst@example.org")
     assert client.get(f"/surveys/{survey.id}/review").status_code == 200
+
+
+def test_monitoring_says_how_many_responses_were_voided(
+    client: FlaskClient, survey: Survey
+) -> None:
+    factories.tokens(survey, "SXD", 2)
+    factories.login(client, "field@example.org")
+    url = f"/surveys/{survey.id}/responses/{_ids()[0]}"
+    _post(client, f"{url}/void", client.get(url).text, reason="Phiếu thử của cán bộ")
+    page = client.get(f"/surveys/{survey.id}/monitoring?lang=en")
+    assert page.status_code == 200
+    assert "1 response voided when cleaning" in page.text

@@ -333,6 +333,7 @@ def monitoring_page(survey_id: int) -> Any:
         "outreach/monitoring.html",
         survey=survey,
         rates=rates,
+        voided=surveys.count_voided(db.session, survey, scope),
         names=names,
         spans=scope.spans(survey),
         chart=chart,
