@@ -118,6 +118,10 @@ def contacts_purge(survey_id: int | None, due: bool) -> None:
             click.echo(
                 f"{done.removed} contact rows removed from survey {done.survey.id}", err=True
             )
+            if done.ip_hashes:
+                click.echo(
+                    f"{done.ip_hashes} IP hashes removed from survey {done.survey.id}", err=True
+                )
         click.echo(f"{len(purged)} surveys past their retention period purged", err=True)
     elif survey_id is not None and not due:
         survey = survey_or_exit(survey_id)

@@ -22,9 +22,14 @@ META_COLUMNS = ("response_id", "agency", "stratum", "channel", "submitted_at", "
 # design in R, Stata or SPSS.
 DESIGN_COLUMNS = ("base_weight", "fpc")
 PSU_COLUMN = "psu"
-NUMERIC_META = ("response_id", "weight", "base_weight", "fpc")
 # After them when voided responses are exported too: "submitted" or "voided".
 STATUS_COLUMN = "status"
+# Then the paradata: when the response began (its first page saved), seconds from then to
+# sending, the device class, the "Back" presses, and seconds on each page (``secs_<page>``,
+# summed over visits; empty for a page never timed, such as the welcome page).
+PARADATA_COLUMNS = ("started_at", "duration_s", "device", "back_navigations")
+PAGE_SECONDS_PREFIX = "secs_"
+NUMERIC_META = ("response_id", "weight", "base_weight", "fpc", "duration_s", "back_navigations")
 Cell = str | int | float | date | datetime | None
 # A multi item's ticked codes stay a tuple when the writer spreads them (sav, dta).
 RawCell = Cell | tuple[int, ...]
@@ -70,6 +75,12 @@ class Column:
     name: str
     label: str
     item: dict[str, Any] | None = None
+    page: str | None = None  # a ``secs_`` column: the page (section id) it times
+
+    @property
+    def numeric(self) -> bool:
+        """A column before the answers that holds only numbers (or nothing)."""
+        return self.name in NUMERIC_META or self.page is not None
 
 
 def meta_labels(lang: str) -> dict[str, str]:
@@ -85,6 +96,10 @@ def meta_labels(lang: str) -> dict[str, str]:
             "fpc": gettext("Stratum population size N_h (finite-population correction)"),
             "psu": gettext("Primary sampling unit"),
             STATUS_COLUMN: gettext("Status (submitted or voided)"),
+            "started_at": gettext("Started at (UTC): first page saved"),
+            "duration_s": gettext("Seconds from start to sending"),
+            "device": gettext("Device (phone, tablet or desktop)"),
+            "back_navigations": gettext("Times the respondent went back a page"),
         }
 
 
@@ -104,6 +119,16 @@ def columns(
 ) -> list[Column]:
     labels = meta_labels(lang)
     cols = [Column(name, labels[name]) for name in meta_names(clustered, include_voided)]
+    cols += [Column(name, labels[name]) for name in PARADATA_COLUMNS]
+    with force_locale(lang):
+        cols += [
+            Column(
+                PAGE_SECONDS_PREFIX + section["id"],
+                gettext("Seconds on page: %(page)s", page=questionnaire.label(section, lang)),
+                page=section["id"],
+            )
+            for section in questionnaire.sections
+        ]
     cols += [
         Column(item["id"], questionnaire.label(item, lang), item)
         for item in questionnaire.answerable_items
@@ -182,6 +207,10 @@ def _heads(survey: Survey, agency: Agency | None, include_voided: bool = False) 
         Response.channel,
         Response.submitted_at,
         Response.weight,
+        Response.started_at,
+        Response.device,
+        Response.back_navigations,
+        Response.page_seconds,
     ]
     if include_voided:
         heads.append(Response.status)
@@ -207,12 +236,15 @@ def _rows(
     design: ExportDesign,
 ) -> Iterator[list[RawCell]]:
     item_index = {c.name: i for i, c in enumerate(cols) if c.item is not None}
+    pages = [c.page for c in cols if c.page is not None]
     rows: dict[int, list[RawCell]] = {}
     blanks = [None] * sum(c.item is not None for c in cols)
-    for rid, code, stratum, channel, submitted, base, *status in heads:
+    for rid, code, stratum, channel, submitted, base, *more in heads:
+        started, device, back, seconds, *status = more
         who: list[RawCell] = [rid, code, stratum, channel.value, submitted]
         statuses = [s.value for s in status]  # the status column, when asked for
-        rows[rid] = [*who, *design.cells(rid, stratum, base), *statuses, *blanks]
+        paradata = _paradata(started, submitted, device, back, seconds or {}, pages)
+        rows[rid] = [*who, *design.cells(rid, stratum, base), *statuses, *paradata, *blanks]
     answers = session.execute(
         select(
             Answer.response_id,
@@ -241,6 +273,22 @@ def _rows(
         else:
             row[index] = value
     yield from rows.values()
+
+
+def _paradata(
+    started: datetime | None,
+    submitted: datetime | None,
+    device: str | None,
+    back: int,
+    seconds: Mapping[str, float],
+    pages: list[str],
+) -> list[RawCell]:
+    """The paradata cells of one response, in ``PARADATA_COLUMNS`` order, then its pages'."""
+    duration = None
+    if started is not None and submitted is not None:
+        duration = max(round((submitted - started).total_seconds()), 0)
+    timed = [None if seconds.get(p) is None else round(seconds[p], 1) for p in pages]
+    return [started, duration, device, back, *timed]
 
 
 def _value(
@@ -274,8 +322,7 @@ def loose_positions(cols: list[Column], labels: bool) -> list[int]:
     return [
         position
         for position, column in enumerate(cols)
-        if column.name not in NUMERIC_META
-        and (column.item is None or column.item["type"] not in numeric_types)
+        if not column.numeric and (column.item is None or column.item["type"] not in numeric_types)
     ]
 
 

@@ -14,7 +14,7 @@ from typing import Literal
 
 from flask_babel import force_locale, gettext
 
-from surveyapp.exports.table import NUMERIC_META, Column
+from surveyapp.exports.table import Column
 from surveyapp.questionnaire.document import Questionnaire
 
 MAX_NAME = 32  # Stata's limit; SPSS allows 64 bytes
@@ -34,7 +34,10 @@ META_FORMATS: dict[str, tuple[Measure, str, str]] = {
     "weight": ("scale", "F12.6", "%12.6f"),
     "base_weight": ("scale", "F12.6", "%12.6f"),
     "fpc": ("scale", "F10.0", "%12.0f"),
+    "duration_s": ("scale", "F10.0", "%12.0f"),
+    "back_navigations": ("scale", "F5.0", "%5.0f"),
 }
+PAGE_SECONDS_FORMAT: tuple[Measure, str, str] = ("scale", "F10.1", "%10.1f")
 
 
 @dataclass
@@ -110,11 +113,11 @@ def variables(cols: list[Column], questionnaire: Questionnaire, lang: str) -> li
 def _meta(column: Column, position: int, taken: set[str]) -> Variable:
     """A column before the answers: ids, codes, the time, the design columns."""
     name = legal_name(column.name, taken)
-    if column.name in NUMERIC_META:
-        measure, spss, stata = META_FORMATS[column.name]
+    if column.numeric:
+        measure, spss, stata = META_FORMATS.get(column.name, PAGE_SECONDS_FORMAT)
         return Variable(name, column.label, "numeric", position, measure=measure,
                         spss_format=spss, stata_format=stata)  # fmt: skip
-    if column.name == "submitted_at":
+    if column.name in ("submitted_at", "started_at"):
         return Variable(name, column.label, "datetime", position, measure="scale")
     return Variable(name, column.label, "string", position)
 

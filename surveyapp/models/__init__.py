@@ -14,6 +14,7 @@ from surveyapp.models.response import (
     AnswerCorrection,
     Channel,
     Response,
+    ResponseFlag,
     ResponseStatus,
     counted,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "QuestionnaireVersion",
     "RaterAssignment",
     "Response",
+    "ResponseFlag",
     "ResponseStatus",
     "Role",
     "Sample",

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Float, ForeignKey, Index, SmallInteger, String, Text
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.extensions import Base
-from surveyapp.models._types import UTCDateTime, enum_column, utcnow
+from surveyapp.models._types import JSONDocument, UTCDateTime, enum_column, utcnow
 from surveyapp.models.org import Agency
 
 
@@ -36,7 +47,11 @@ class Response(Base):
     """
 
     __tablename__ = "responses"
-    __table_args__ = (Index("ix_responses_survey_status", "survey_id", "status"),)
+    __table_args__ = (
+        Index("ix_responses_survey_status", "survey_id", "status"),
+        # The kiosk's "this dossier code answered already" and the duplicate flags.
+        Index("ix_responses_survey_dossier", "survey_id", "dossier_code"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
@@ -64,6 +79,16 @@ class Response(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Paradata: how the answers were given, kept apart from them (``collect`` writes it
+    # in the same statements as the answers). ``page_seconds``: page id → seconds spent
+    # on it, summed over visits (the time from the page being reached to it being left).
+    page_seconds: Mapped[dict[str, float] | None] = mapped_column(JSONDocument)
+    back_navigations: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    # "phone", "tablet" or "desktop", from the user agent (the string itself is not kept).
+    device: Mapped[str | None] = mapped_column(String(8))
+    # An HMAC of the respondent's IP address under the server's secret: spots bursts from
+    # one network without the address; emptied with the contacts (``retention``).
+    ip_hash: Mapped[str | None] = mapped_column(String(64))
 
     agency: Mapped[Agency] = relationship()
     answers: Mapped[list[Answer]] = relationship(
@@ -119,4 +144,18 @@ class AnswerCorrection(Base):
     new_value: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ResponseFlag(Base):
+    """A data-quality flag on a response (``review.services.quality``): listed for review,
+    never acted on by itself. ``detail`` holds the figures behind it (JSON)."""
+
+    __tablename__ = "response_flags"
+    __table_args__ = (UniqueConstraint("response_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Float, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import Column, Float, ForeignKey, String, Table, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.extensions import Base
@@ -66,6 +66,16 @@ class Survey(Base):
     # The PAR INDEX points the province's scheme gives this survey at a 100 % index
     # (QĐ 876/QĐ-BNV; a department scheme, e.g. 25); None = not part of a PAR INDEX.
     par_points_max: Mapped[float | None] = mapped_column(Float)
+    # Data-quality flags (``review.services.quality``): a response is a speeder under this
+    # median of seconds per answered item; flagged for item nonresponse above this share
+    # of its items left blank or "don't know"; a burst is ``burst_count`` responses from
+    # one device within ``burst_minutes``.
+    speeding_seconds: Mapped[float] = mapped_column(Float, default=1.5, server_default="1.5")
+    nonresponse_share: Mapped[float] = mapped_column(Float, default=0.5, server_default="0.5")
+    burst_minutes: Mapped[int] = mapped_column(default=10, server_default="10")
+    burst_count: Mapped[int] = mapped_column(default=3, server_default="3")
+    # The kiosk: a dossier code already answered for is refused (True), or taken and flagged.
+    refuse_repeat_dossier: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     version: Mapped[QuestionnaireVersion] = relationship()
     previous: Mapped[Survey | None] = relationship(remote_side=[id])

@@ -24,6 +24,7 @@ from surveyapp.collect.services.visits import (
 from surveyapp.extensions import DbSession
 from surveyapp.models import Disposition, Response, ResponseStatus
 from surveyapp.models.audit import record
+from surveyapp.review.services import quality
 
 # Dispositions an invitation moves on from when a page is answered: that is a partial
 # interview even after a recorded refusal (AAPOR: the best outcome).
@@ -158,6 +159,28 @@ def submit(
     # One DELETE for what is off the path and what the last page replaces.
     sql.keep_only_answers(session, response_id, [i for i in kept if i not in page_answers])
     sql.add_answers(session, response_id, {k: v for k, v in page_answers.items() if k in kept})
+    _flag(session, visit, now, kept)
+
+
+def _flag(session: DbSession, visit: Visit, now: datetime, kept: Mapping[str, Any]) -> None:
+    """The data-quality flags of the response just sent (listed for review, no more)."""
+    progress = visit.response
+    assert progress is not None
+    # Bursts from one device mean something on open links and counter tablets only.
+    open_link = visit.invitation is None and visit.assignment_id is None
+    quality.flag_sent(
+        session,
+        survey_id=visit.survey.id,
+        response_id=progress.id,
+        questionnaire=visit.questionnaire,
+        answers=kept,
+        page_seconds=progress.page_seconds,
+        channel=visit.channel,
+        thresholds=visit.survey.thresholds,
+        now=now,
+        dossier_code=progress.dossier_code,
+        device=(progress.ip_hash, progress.device) if open_link else None,
+    )
 
 
 def _hold(
@@ -186,7 +209,8 @@ def _hold(
         held = sql.hold_and_replace(session, progress.id, *replacing, updated_at=now, **values)
     if not held:
         raise AlreadySubmitted(progress.id)
-    for name in ("status", "current_page", "dossier_code"):
+    progress.updated_at = now
+    for name in ("status", "current_page", "dossier_code", "page_seconds", "back_navigations"):
         if name in values:
             setattr(progress, name, values[name])
 
@@ -213,6 +237,9 @@ def _create_response(
         "weight": 1.0 if invitation is None else invitation.base_weight,
         "started_at": now,
         "updated_at": now,
+        "back_navigations": 0,
+        "device": visit.device,
+        "ip_hash": visit.ip_hash,
         **values,
     }
     response_id = sql.create_response(session, row)
@@ -229,6 +256,11 @@ def _create_response(
             row["status"],
             row["current_page"],
             row["dossier_code"],
+            now,
+            row.get("page_seconds"),
+            row["back_navigations"],
+            row["ip_hash"],
+            row["device"],
         )
     if invitation is not None:
         sql.move_invitation(

@@ -50,7 +50,7 @@ _ANSWER_VALUES = tuple(
     _answers.c[name] for name in ("item_id", "value_num", "value_text", "value_date")
 )
 # A response as the pages see it (``visits.Progress``).
-_PROGRESS = tuple(
+PROGRESS = tuple(
     _responses.c[name]
     for name in (
         "id",
@@ -60,6 +60,24 @@ _PROGRESS = tuple(
         "status",
         "current_page",
         "dossier_code",
+        # paradata, carried on from page to page (``paradata``)
+        "updated_at",
+        "page_seconds",
+        "back_navigations",
+        "ip_hash",
+        "device",
+    )
+)
+
+# The survey's data-quality settings (``visits.SurveyFacts``).
+_QUALITY = tuple(
+    _surveys.c[name]
+    for name in (
+        "speeding_seconds",
+        "nonresponse_share",
+        "burst_minutes",
+        "burst_count",
+        "refuse_repeat_dossier",
     )
 )
 
@@ -93,6 +111,7 @@ def _visit_select(joined: Any, where: Any, *extra: Any) -> dict[str, Any]:
             _surveys.c.status.label("survey_status"),
             _surveys.c.opens_at,
             _surveys.c.closes_at,
+            *_QUALITY,
             _versions.c.created_at.label("version_created_at"),
             _versions.c.status.label("version_status"),
             _agencies.c.id.label("agency_id"),
@@ -100,7 +119,7 @@ def _visit_select(joined: Any, where: Any, *extra: Any) -> dict[str, Any]:
             _agencies.c.name_vi,
             _agencies.c.name_en,
             _responses.c.id.label("response_id"),
-            *_PROGRESS[1:],
+            *PROGRESS[1:],
             *extra,
         )
         .select_from(joined)
@@ -133,7 +152,7 @@ _BY_LINK = _visit_select(
     _surveys.c.id == bindparam("survey_id"),
     _responses.c.updated_at.label("response_updated_at"),  # a kiosk visit's idle time
 )
-_FIND_PROGRESS = select(*_PROGRESS).where(_responses.c.resume_hash == bindparam("key"))
+_FIND_PROGRESS = select(*PROGRESS).where(_responses.c.resume_hash == bindparam("key"))
 _SAVED_ANSWERS = (
     select(_answers.c.item_id, _answers.c.value_num, _answers.c.value_text, _answers.c.value_date)
     .where(_answers.c.response_id == bindparam("response"))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,6 +34,7 @@ from surveyapp.models import (
 )
 from surveyapp.models.survey import taking_answers
 from surveyapp.questionnaire.document import WELCOME, Questionnaire
+from surveyapp.review.services.checks import Thresholds
 from surveyapp.security import hash_token
 from surveyapp.surveys.services.surveys import document_of, version_document
 
@@ -73,6 +74,19 @@ class SurveyFacts:
     id: int
     version_id: int
     anonymous: bool
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    # The kiosk: refuse a dossier code the survey has a response for (else take it, flagged).
+    refuse_repeat_dossier: bool = True
+
+    @classmethod
+    def of(cls, survey: Survey) -> SurveyFacts:
+        return cls(
+            survey.id,
+            survey.questionnaire_version_id,
+            survey.anonymous,
+            Thresholds.of(survey),
+            survey.refuse_repeat_dossier,
+        )
 
 
 @dataclass(frozen=True)
@@ -111,6 +125,13 @@ class Progress:
     status: ResponseStatus
     current_page: str | None
     dossier_code: str | None
+    # Paradata (``paradata``): the last save, the seconds per page and "Back" presses so
+    # far, and the device it began on.
+    updated_at: datetime | None = None
+    page_seconds: dict[str, float] | None = None
+    back_navigations: int = 0
+    ip_hash: str | None = None
+    device: str | None = None
 
 
 @dataclass
@@ -134,6 +155,10 @@ class Visit:
     entered_by_id: int | None = None
     # The response's saved answers when read with the visit (``sql.saved_rows``), else None.
     saved: list[tuple[Any, ...]] | None = None
+    # A respondent's browser (not an official's or a clerk's), stored with a new response:
+    # its device class and the keyed hash of its IP (``paradata``).
+    device: str | None = None
+    ip_hash: str | None = None
 
     @property
     def sent(self) -> bool:
@@ -279,22 +304,22 @@ def _visit(session: DbSession, row: sql.AnyRow, key: str, now: datetime) -> Visi
         raise SurveyClosed(row.survey_id)
     progress = None
     if row.response_id is not None:
-        progress = Progress(
-            row.response_id,
-            row.survey_id,
-            row.agency_id,
-            row.channel,
-            row.status,
-            row.current_page,
-            row.dossier_code,
-        )
+        progress = Progress(row.response_id, *(getattr(row, c.name) for c in sql.PROGRESS[1:]))
     frozen = row.version_status is not VersionStatus.DRAFT
     document = version_document(
         session, row.questionnaire_version_id, row.version_created_at, frozen
     )
     return _checked(
         Visit(
-            SurveyFacts(row.survey_id, row.questionnaire_version_id, row.anonymous),
+            SurveyFacts(
+                row.survey_id,
+                row.questionnaire_version_id,
+                row.anonymous,
+                Thresholds(
+                    row.speeding_seconds, row.nonresponse_share, row.burst_minutes, row.burst_count
+                ),
+                row.refuse_repeat_dossier,
+            ),
             document,
             AgencyFacts(row.agency_id, row.code, row.name_vi, row.name_en),
             None,
@@ -310,7 +335,7 @@ def _loaded_visit(session: DbSession, survey: Survey, agency: Agency, key: str) 
     row = sql.find_progress(session, key)
     return _checked(
         Visit(
-            SurveyFacts(survey.id, survey.questionnaire_version_id, survey.anonymous),
+            SurveyFacts.of(survey),
             document_of(survey.version),
             AgencyFacts.of(agency),
             None,

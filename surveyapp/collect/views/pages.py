@@ -13,7 +13,7 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, render_template, request, session
 from flask_babel import gettext as _
 
-from surveyapp.collect.services import answering
+from surveyapp.collect.services import answering, paradata
 from surveyapp.collect.services.visits import WELCOME, AlreadySubmitted, Visit
 from surveyapp.extensions import db
 from surveyapp.forms.fields import CONTROLS
@@ -44,6 +44,7 @@ class Place:
     start: str = ""  # kiosk: the start page, a new visit ("Start over" posts there)
     goes_on: str | None = None  # kiosk start: where its visit goes on after a valid post
     notice: str | None = None  # a note above the page (the kiosk's "left idle")
+    respondent: bool = False  # a respondent's own browser: its device class and IP hash kept
 
 
 def plausible_link(endpoint: str | None, values: dict[str, Any] | None) -> None:
@@ -128,6 +129,10 @@ def _post(visit: Visit, place: Place) -> Any:
         answered = (page, page_answers)
         answers = {**answers, **page_answers}
         path = answering.pages(visit, answers)
+    changes.update(paradata.on_leaving(visit.response, page, now, action))
+    if visit.response is None and place.respondent:  # kept with the new response
+        visit.device = paradata.device_class(request.user_agent.string)
+        visit.ip_hash = paradata.ip_hash(current_app.config["SECRET_KEY"], request.remote_addr)
     if action == "stay":
         return _stay(visit, place, now, page, answered, changes, switch)
     target = answering.next_page(path, page, action)

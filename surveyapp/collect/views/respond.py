@@ -67,7 +67,9 @@ def _too_many(error: TooManyRequests) -> Any:
 def invitation(token: str) -> Any:
     if (typed := invitations.canonical_token(token)) != token:  # a letter's link typed in capitals
         return redirect(url_for(".invitation", token=typed), 308)
-    place = Place(here=url_for(".invitation", token=token), marker=hash_token(token)[:16])
+    place = Place(
+        here=url_for(".invitation", token=token), marker=hash_token(token)[:16], respondent=True
+    )
     if just_submitted(place):
         return done(place, "submitted")
     _reads_outside_a_transaction()
@@ -175,6 +177,7 @@ def _open_place(survey_id: int, agency_code: str, kiosk: bool) -> Place:
             marker=f"open:{survey_id}:{agency_code}",
             cookie=f"surveyapp_open_{survey_id}_{agency_code}",
             cookie_path=here,
+            respondent=True,
         )
     start = url_for(".kiosk", **ids)
     return Place(
@@ -184,6 +187,7 @@ def _open_place(survey_id: int, agency_code: str, kiosk: bool) -> Place:
         cookie=f"surveyapp_kiosk_{survey_id}_{agency_code}",
         cookie_path=start,
         start=start,
+        respondent=True,
     )
 
 

@@ -1,0 +1,342 @@
+"""Data-quality flags on a survey's responses, listed for review and never acted on by
+themselves: a flag voids nothing, and scores count a flagged response as any other.
+
+A response's own flags (speeding, straight-lining, item nonresponse: ``checks``) are set
+when it is sent (``flag_sent``, called by ``collect`` on submit) and the duplicates then
+too, on it and on the responses it repeats: the same dossier code in the survey, or a
+burst of ``burst_count`` responses from one device (the keyed hash of its IP and its
+device class) within ``burst_minutes`` on an open link or counter tablet. ``recompute``
+redoes them all for a survey, after its thresholds change or responses are voided (a
+voided response keeps its own flags but repeats nothing). The caller commits.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select
+
+from surveyapp.extensions import DbSession
+from surveyapp.models import (
+    Answer,
+    Channel,
+    QuestionnaireVersion,
+    Response,
+    ResponseFlag,
+    ResponseStatus,
+    Survey,
+    SurveyMode,
+)
+from surveyapp.questionnaire.document import Questionnaire
+from surveyapp.review.services.checks import (
+    DUPLICATE_DEVICE,
+    DUPLICATE_DOSSIER,
+    ITEM_NONRESPONSE,
+    KINDS,
+    SPEEDING,
+    STRAIGHTLINING,
+    Thresholds,
+    own_flags,
+)
+
+__all__ = ["KINDS", "LABELS", "Thresholds", "describe", "flag_sent", "flags_for_survey"]
+
+LABELS = {
+    SPEEDING: _l("Speeding"),
+    STRAIGHTLINING: _l("Straight-lining"),
+    ITEM_NONRESPONSE: _l("High item nonresponse"),
+    DUPLICATE_DOSSIER: _l("Dossier code answered twice"),
+    DUPLICATE_DEVICE: _l("Burst from one device"),
+}
+# The channels of open links and counter tablets, where one device may answer often.
+OPEN_CHANNELS = (Channel.WEB, Channel.KIOSK)
+Flags = dict[int, dict[str, dict[str, Any]]]  # response id → kind → detail
+
+
+def label(kind: str) -> str:
+    """A kind's name for people (``LABELS``), in the current language."""
+    return str(LABELS[kind])
+
+
+def describe(flag: ResponseFlag) -> str:
+    """What the flag found, in a sentence of the current language."""
+    d = flag.detail
+    if flag.kind == SPEEDING:
+        return _(
+            "%(median)s s per answered question (median), under %(threshold)s s.",
+            median=d["median_seconds"],
+            threshold=d["threshold"],
+        )
+    if flag.kind == STRAIGHTLINING:
+        return "; ".join(
+            _(
+                "all %(n)s questions of the grid from %(item)s answered %(code)s",
+                n=m["items"],
+                item=m["first"],
+                code=m["code"],
+            )
+            for m in d["matrices"]
+        )
+    if flag.kind == ITEM_NONRESPONSE:
+        return _(
+            '%(missing)s of %(asked)s questions blank or "don\'t know", over %(share)s%%.',
+            missing=d["missing"],
+            asked=d["asked"],
+            share=round(d["threshold"] * 100),
+        )
+    if flag.kind == DUPLICATE_DOSSIER:
+        return _(
+            "Dossier code %(code)s is also in response %(others)s.",
+            code=d["code"],
+            others=", ".join(map(str, d["others"])),
+        )
+    return _(
+        "%(n)s responses from one device within %(minutes)s minutes (with %(others)s).",
+        n=len(d["others"]) + 1,
+        minutes=d["minutes"],
+        others=", ".join(map(str, d["others"])),
+    )
+
+
+# --- on submit ----------------------------------------------------------------------------
+
+
+def flag_sent(
+    session: DbSession,
+    *,
+    survey_id: int,
+    response_id: int,
+    questionnaire: Questionnaire,
+    answers: Mapping[str, Any],
+    page_seconds: Mapping[str, float] | None,
+    channel: Channel,
+    thresholds: Thresholds,
+    now: datetime,
+    dossier_code: str | None = None,
+    device: tuple[str | None, str | None] | None = None,
+) -> list[str]:
+    """Flag the response just sent (its answers on its path), and the ones it repeats.
+
+    ``device`` is the (IP hash, device class) of an open link or counter tablet's
+    response, None elsewhere. Returns the kinds set on it.
+    """
+    own = own_flags(questionnaire, answers, page_seconds, channel, thresholds)
+    found: Flags = {response_id: own}
+    if dossier_code:
+        same = session.scalars(
+            select(Response.id).where(
+                Response.survey_id == survey_id,
+                Response.dossier_code == dossier_code,
+                Response.status == ResponseStatus.SUBMITTED,
+                Response.id != response_id,
+            )
+        ).all()
+        if same:
+            _group(found, [*same, response_id], DUPLICATE_DOSSIER, {"code": dossier_code})
+    if device is not None and device[0] and channel in OPEN_CHANNELS:
+        window = timedelta(minutes=thresholds.burst_minutes)
+        recent = session.scalars(
+            select(Response.id).where(
+                Response.survey_id == survey_id,
+                Response.ip_hash == device[0],
+                Response.device == device[1],
+                Response.status == ResponseStatus.SUBMITTED,
+                Response.channel.in_(OPEN_CHANNELS),
+                Response.submitted_at >= now - window,
+                Response.id != response_id,
+            )
+        ).all()
+        if len(recent) + 1 >= thresholds.burst_count:
+            burst = {"minutes": thresholds.burst_minutes}
+            _group(found, [*recent, response_id], DUPLICATE_DEVICE, burst)
+    _merge(session, found)
+    return sorted(found[response_id], key=KINDS.index)
+
+
+def _group(found: Flags, ids: Sequence[int], kind: str, detail: Mapping[str, Any]) -> None:
+    """Flag every response of ``ids`` with ``kind``, each naming the others."""
+    for one in ids:
+        others = sorted(set(found.get(one, {}).get(kind, {}).get("others", [])) | set(ids) - {one})
+        found.setdefault(one, {})[kind] = {**detail, "others": others}
+
+
+def _merge(session: DbSession, found: Flags) -> None:
+    """Store ``found``: a flag a response has already gains the new responses it names."""
+    wanted = {(rid, kind) for rid, kinds in found.items() for kind in kinds}
+    if not wanted:
+        return
+    held = session.scalars(
+        select(ResponseFlag).where(ResponseFlag.response_id.in_({rid for rid, _k in wanted}))
+    )
+    for flag in held:
+        detail = found[flag.response_id].pop(flag.kind, None)
+        if detail is None:
+            continue
+        if "others" in detail:
+            detail["others"] = sorted(set(detail["others"]) | set(flag.detail.get("others", [])))
+        flag.detail = detail
+    for rid, kinds in found.items():
+        for kind, detail in kinds.items():
+            session.add(ResponseFlag(response_id=rid, kind=kind, detail=detail))
+    session.flush()
+
+
+# --- a whole survey -----------------------------------------------------------------------
+
+
+def recompute(session: DbSession, survey: Survey) -> int:
+    """Drop the survey's flags and compute them again; the number of flags set."""
+    thresholds = Thresholds.of(survey)
+    rows = session.execute(
+        select(
+            Response.id,
+            Response.status,
+            Response.channel,
+            Response.questionnaire_version_id,
+            Response.page_seconds,
+            Response.dossier_code,
+            Response.ip_hash,
+            Response.device,
+            Response.submitted_at,
+        )
+        .where(
+            Response.survey_id == survey.id,
+            Response.status.in_([ResponseStatus.SUBMITTED, ResponseStatus.VOIDED]),
+        )
+        .order_by(Response.id)
+    ).all()
+    answers = _answers(session, survey.id)
+    documents: dict[int, Questionnaire] = {}
+    found: Flags = {}
+    for row in rows:
+        questionnaire = documents.get(row.questionnaire_version_id)
+        if questionnaire is None:
+            version = session.get(QuestionnaireVersion, row.questionnaire_version_id)
+            assert version is not None, "a response's version is never deleted"
+            questionnaire = documents[row.questionnaire_version_id] = Questionnaire(
+                version.document
+            )
+        own = own_flags(
+            questionnaire, answers.get(row.id, {}), row.page_seconds, row.channel, thresholds
+        )
+        if own:
+            found[row.id] = own
+    counted = [row for row in rows if row.status is ResponseStatus.SUBMITTED]
+    _repeated_dossiers(found, counted)
+    if survey.mode is SurveyMode.OPEN:
+        _bursts(found, counted, thresholds)
+    ids = [row.id for row in rows]
+    session.execute(delete(ResponseFlag).where(ResponseFlag.response_id.in_(ids or [0])))
+    session.add_all(
+        ResponseFlag(response_id=rid, kind=kind, detail=detail)
+        for rid, kinds in found.items()
+        for kind, detail in kinds.items()
+    )
+    session.flush()
+    return sum(len(kinds) for kinds in found.values())
+
+
+def _answers(session: DbSession, survey_id: int) -> dict[int, dict[str, Any]]:
+    """Response id → item → value (a multi item's values as a list), for one survey."""
+    out: dict[int, dict[str, Any]] = defaultdict(dict)
+    rows = session.execute(
+        select(
+            Answer.response_id,
+            Answer.item_id,
+            Answer.value_num,
+            Answer.value_text,
+            Answer.value_date,
+        )
+        .join(Response, Response.id == Answer.response_id)
+        .where(Response.survey_id == survey_id)
+        .order_by(Answer.response_id, Answer.item_id, Answer.position)
+    )
+    for rid, item, number, text, day in rows:
+        value: Any = number if text is None and day is None else text or day
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        held = out[rid]
+        if item in held:  # a multi item's second tick
+            first = held[item]
+            held[item] = [*(first if isinstance(first, list) else [first]), value]
+        else:
+            held[item] = value
+    return out
+
+
+def _repeated_dossiers(found: Flags, rows: Iterable[Any]) -> None:
+    by_code: dict[str, list[int]] = defaultdict(list)
+    for row in rows:
+        if row.dossier_code:
+            by_code[row.dossier_code].append(row.id)
+    for code, ids in by_code.items():
+        if len(ids) > 1:
+            _group(found, ids, DUPLICATE_DOSSIER, {"code": code})
+
+
+def _bursts(found: Flags, rows: Iterable[Any], thresholds: Thresholds) -> None:
+    """Every response in a window of ``burst_minutes`` holding ``burst_count`` or more
+    responses of one device: the same windows ``flag_sent`` sees, one submit at a time."""
+    by_device: dict[tuple[str, str | None], list[Any]] = defaultdict(list)
+    for row in rows:
+        if row.ip_hash and row.channel in OPEN_CHANNELS and row.submitted_at is not None:
+            by_device[(row.ip_hash, row.device)].append(row)
+    window = timedelta(minutes=thresholds.burst_minutes)
+    for sent in by_device.values():
+        sent.sort(key=lambda r: (r.submitted_at, r.id))
+        start = 0
+        for end, last in enumerate(sent):
+            while last.submitted_at - sent[start].submitted_at > window:
+                start += 1
+            if end - start + 1 >= thresholds.burst_count:
+                ids = [r.id for r in sent[start : end + 1]]
+                _group(found, ids, DUPLICATE_DEVICE, {"minutes": thresholds.burst_minutes})
+
+
+# --- listing ------------------------------------------------------------------------------
+
+
+def flags_for_survey(
+    session: DbSession,
+    survey: Survey,
+    agency_ids: Iterable[int] | None = None,
+    *,
+    kinds: Iterable[str] | None = None,
+    include_voided: bool = True,
+) -> list[tuple[Response, list[ResponseFlag]]]:
+    """The survey's flagged responses in id order, each with its flags in ``KINDS``
+    order. ``agency_ids`` limits them to a user's scope (None: all); ``kinds`` to some
+    kinds; voided responses are listed too (their ``status`` says so) unless left out."""
+    statuses = [ResponseStatus.SUBMITTED]
+    if include_voided:
+        statuses.append(ResponseStatus.VOIDED)
+    query = (
+        select(Response, ResponseFlag)
+        .join(ResponseFlag, ResponseFlag.response_id == Response.id)
+        .where(Response.survey_id == survey.id, Response.status.in_(statuses))
+        .order_by(Response.id)
+    )
+    if agency_ids is not None:
+        query = query.where(Response.agency_id.in_(list(agency_ids)))
+    if kinds is not None:
+        query = query.where(ResponseFlag.kind.in_(list(kinds)))
+    listed: dict[int, tuple[Response, list[ResponseFlag]]] = {}
+    for response, flag in session.execute(query).all():
+        listed.setdefault(response.id, (response, []))[1].append(flag)
+    for _response, flags in listed.values():
+        flags.sort(key=lambda f: KINDS.index(f.kind))
+    return list(listed.values())
+
+
+def counts_by_kind(session: DbSession, survey: Survey) -> dict[str, int]:
+    """Kind → number of the survey's counted responses flagged so (every kind, 0 too)."""
+    counts = dict.fromkeys(KINDS, 0)
+    for _response, flags in flags_for_survey(session, survey, include_voided=False):
+        for flag in flags:
+            counts[flag.kind] += 1
+    return counts
