@@ -15,7 +15,7 @@ import numpy.typing as npt
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
-from surveyapp.exports.quality import QualityFigures, quality_table
+from surveyapp.exports.quality import QualityFigures, flags_table, quality_table
 from surveyapp.exports.summary import index_rows
 from surveyapp.exports.table import columns
 from surveyapp.exports.xlsx import Styled, Table, Workbook
@@ -130,7 +130,11 @@ def analysis_sheets(
             (gettext("Overall index by agency"), 1, 2),
         )
         before.append(agencies)
-        quality = [quality_table(analysis.quality)] if analysis.quality is not None else []
+        quality = (
+            [quality_table(analysis.quality), flags_table(analysis.quality)]
+            if analysis.quality is not None
+            else []
+        )
         after = [
             *quality,
             _codebook(q, spec.lang, analysis.clustered),

@@ -95,7 +95,7 @@ def test_xlsx_workbook_sheets_formats_charts_and_neutralised_text(
     book = openpyxl.load_workbook(io.BytesIO(raw))
     assert book.sheetnames == [
         "summary", "elements", "criteria", "indicators", "agencies",
-        "responses", "quality", "codebook", "weights", "methodology",
+        "responses", "quality", "flags", "codebook", "weights", "methodology",
     ]  # fmt: skip
     # The third response is screened out (result not received): acc_equip_enough is shown
     # to two, SXD's answer is 9 (declared missing), STP's blank.

@@ -4,6 +4,8 @@ the web, each with a reason, within the user's agencies only."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -11,7 +13,14 @@ from sqlalchemy import select
 
 from surveyapp.extensions import db
 from surveyapp.i18n import current_language
-from surveyapp.models import AnswerCorrection, AuditEvent, Response, ResponseStatus, Survey
+from surveyapp.models import (
+    AnswerCorrection,
+    AuditEvent,
+    Response,
+    ResponseFlag,
+    ResponseStatus,
+    Survey,
+)
 from surveyapp.review.services.summary import data_quality
 from tests import factories
 from tests.export_data import three_responses
@@ -150,3 +159,29 @@ def test_monitoring_says_how_many_responses_were_voided(
     page = client.get(f"/surveys/{survey.id}/monitoring?lang=en")
     assert page.status_code == 200
     assert "1 response voided when cleaning" in page.text
+
+
+def test_flags_are_listed_filtered_and_counted_by_agency_and_channel(
+    client: FlaskClient, survey: Survey
+) -> None:
+    sxd, stp, _sub = _ids()
+    db.session.add_all(
+        [
+            ResponseFlag(response_id=stp, kind="speeding",
+                         detail={"median_seconds": 0.8, "threshold": 1.5}),
+            ResponseFlag(response_id=stp, kind="duplicate_dossier",
+                         detail={"code": "HS-1", "others": [sxd]}),
+        ]
+    )  # fmt: skip
+    db.session.commit()
+    factories.login(client, "field@example.org")
+    flagged = client.get(f"/surveys/{survey.id}/review?flag=any&lang=en")
+    assert flagged.text.count("data-response=") == 1 and 'data-flag="speeding"' in flagged.text
+    speeding = client.get(f"/surveys/{survey.id}/review?flag=straightlining")
+    assert speeding.text.count("data-response=") == 0
+    page = client.get(f"/surveys/{survey.id}/responses/{stp}?lang=en")
+    assert "0.8 s per answered question (median), under 1.5 s." in page.text
+    assert f"Dossier code HS-1 is also in response {sxd}." in page.text
+    summary = client.get(f"/surveys/{survey.id}/quality?lang=en").text
+    row = summary[summary.index('data-agency="STP" data-channel="kiosk"') :].split("</tr>")[0]
+    assert [c for c in re.findall(r'<td class="num">(\d+)</td>', row)] == ["1", "0", "0", "1", "0"]

@@ -41,6 +41,10 @@ OTHER_AGENCY_URLS = {
         for fmt in ("xlsx", "csv", "sav", "dta")
         for labels in ("", "&labels=1")
     ],
+    "downloads.syntax": ["/results/{other}/syntax.r", "/results/{s}/syntax.spss?agency=STP"],
+    # A survey of the other agency; test_dossier_register.py asks a points survey for STP.
+    "results.dossiers_page": ["/results/{other}/dossiers"],
+    "downloads.dossiers_csv": ["/results/{other}/dossiers.csv"],
     # Someone else's background export about the other agency (made in the fixture).
     "downloads.job": ["/results/{s}/jobs/{job}"],
     "downloads.job_download": ["/results/{s}/jobs/{job}/file"],

@@ -21,6 +21,7 @@ from surveyapp.models import (
     AuditEvent,
     QuestionnaireVersion,
     Response,
+    ResponseFlag,
     ResponseStatus,
     Role,
     Survey,
@@ -28,6 +29,7 @@ from surveyapp.models import (
     counted,
 )
 from surveyapp.questionnaire.document import Questionnaire
+from surveyapp.review.services.checks import KINDS
 from surveyapp.review.services.nonresponse import Outcome, item_outcomes
 from surveyapp.security import Scope
 
@@ -55,6 +57,7 @@ class Listed:
     submitted_at: datetime | None
     status: ResponseStatus
     corrections: int
+    flags: list[str]  # kinds, in ``quality.KINDS`` order
 
     @property
     def duration_s(self) -> float | None:
@@ -78,12 +81,19 @@ def listing(
     under: Agency | None,
     *,
     status: str = "all",
+    flag: str = "",
     query: str = "",
     page: int = 1,
 ) -> Listing:
-    """Sent responses in scope, newest first, ``PAGE_SIZE`` a page; ``query`` finds a
-    response id or a dossier code (its start)."""
+    """Sent responses in scope, newest first, ``PAGE_SIZE`` a page; ``flag`` keeps those
+    flagged ("any") or flagged so (a kind); ``query`` finds a response id or a dossier
+    code (its start)."""
     where = _where(survey, under, status, query)
+    if flag:
+        flagged = select(ResponseFlag.response_id)
+        if flag in KINDS:
+            flagged = flagged.where(ResponseFlag.kind == flag)
+        where.append(Response.id.in_(flagged))
     total = session.scalar(select(func.count()).select_from(Response).where(*where)) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)
@@ -100,6 +110,13 @@ def listing(
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)
     ).all()
+    kinds: dict[int, list[str]] = {}
+    for rid, kind in session.execute(
+        select(ResponseFlag.response_id, ResponseFlag.kind).where(
+            ResponseFlag.response_id.in_([r.id for r, _n in rows])
+        )
+    ):
+        kinds.setdefault(rid, []).append(kind)
     listed = [
         Listed(
             r.id,
@@ -110,6 +127,7 @@ def listing(
             r.submitted_at,
             r.status,
             n,
+            sorted(kinds.get(r.id, []), key=KINDS.index),
         )
         for r, n in rows
     ]
@@ -151,6 +169,7 @@ class Reading:
     response: Response
     answers: list[ShownAnswer]
     corrections: list[tuple[AnswerCorrection, str | None]]  # with who made it
+    flags: list[ResponseFlag]  # in ``quality.KINDS`` order
     events: list[tuple[AuditEvent, str | None]]  # void/restore/correct, with who
 
 
@@ -180,7 +199,11 @@ def read(session: DbSession, response: Response, lang: str) -> Reading:
         for item in questionnaire.answerable_items
         if item["id"] in outcomes
     ]
-    return Reading(response, shown, list(corrections), _events(session, response))
+    flags = sorted(
+        session.scalars(select(ResponseFlag).where(ResponseFlag.response_id == response.id)),
+        key=lambda f: KINDS.index(f.kind),
+    )
+    return Reading(response, shown, list(corrections), flags, _events(session, response))
 
 
 def _answers(session: DbSession, questionnaire: Questionnaire, response_id: int) -> dict[str, Any]:

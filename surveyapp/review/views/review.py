@@ -14,6 +14,7 @@ from surveyapp.i18n import current_language
 from surveyapp.models import Response, Survey
 from surveyapp.problems import InputRefused, Problem
 from surveyapp.review.services import cleaning, reading
+from surveyapp.review.services import quality as flags
 from surveyapp.review.services.summary import HIGH_NONRESPONSE, data_quality
 from surveyapp.security import current_scope, requires, visible_survey
 
@@ -32,6 +33,8 @@ def quality(survey_id: int) -> Any:
         q=summary,
         high=HIGH_NONRESPONSE,
         may_clean=reading.may_clean(current_user, found),
+        kinds=flags.KINDS,
+        flag_label=flags.label,
     )
 
 
@@ -42,14 +45,24 @@ def index(survey_id: int) -> Any:
     status = request.args.get("status", "all")
     if status not in reading.STATUSES:
         status = "all"
+    flag = request.args.get("flag", "")
+    if flag not in ("any", *flags.KINDS):
+        flag = ""
     query = request.args.get("q", "")[:64]
     page = request.args.get("page", "1")
     listing = reading.listing(
         db.session, found, current_scope().root,
-        status=status, query=query, page=int(page) if page.isdigit() else 1,
+        status=status, flag=flag, query=query, page=int(page) if page.isdigit() else 1,
     )  # fmt: skip
     return render_template(
-        "review/index.html", survey=found, listing=listing, status=status, query=query
+        "review/index.html",
+        survey=found,
+        listing=listing,
+        status=status,
+        flag=flag,
+        query=query,
+        kinds=flags.KINDS,
+        flag_label=flags.label,
     )
 
 
@@ -120,6 +133,8 @@ def _response_page(
         "review/response.html",
         survey=survey,
         r=reading.read(db.session, target, current_language()),
+        flag_label=flags.label,
+        describe=flags.describe,
         problems=problems or [],
         form=form or {},
     )
