@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from flask import Blueprint, abort, g, jsonify, request
+from flask import Blueprint, abort, current_app, g, jsonify, request
 from werkzeug.exceptions import BadRequest
 
 from surveyapp.exports.table import columns, count_responses, response_page
@@ -15,6 +15,7 @@ from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.results.services import results
 from surveyapp.results.services.response_filters import parse_response_query
 from surveyapp.results.services.sample_design import export_design
+from surveyapp.results.views import openapi
 from surveyapp.security import Scope, can, user_from_bearer
 from surveyapp.surveys.services import surveys
 
@@ -22,8 +23,14 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 
+# The description of the API holds no data: a client generator may fetch it without one.
+PUBLIC = {"api.openapi"}
+
+
 @bp.before_request
 def _authenticate() -> None:
+    if request.endpoint in PUBLIC:
+        return
     user = user_from_bearer(db.session)
     if user is None:
         abort(401)
@@ -38,6 +45,13 @@ def _scope() -> Scope:
 
 def _survey(survey_id: int) -> Survey:
     return surveys.visible_survey(db.session, _scope(), survey_id)
+
+
+@bp.get("/openapi.json", endpoint="openapi")
+def openapi_json() -> Any:
+    """The OpenAPI 3.1 description of every route of this blueprint."""
+    endpoints = (rule.endpoint for rule in current_app.url_map.iter_rules())
+    return jsonify(openapi.document(endpoints, request.url_root))
 
 
 @bp.get("/surveys")
