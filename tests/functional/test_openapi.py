@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from sqlalchemy import select
@@ -145,8 +146,7 @@ def test_description_is_openapi_3_1_with_valid_schemas(client: FlaskClient) -> N
         _validator(spec, "components", "schemas", name)  # its refs resolve
     operation_ids = [op["operationId"] for item in spec["paths"].values() for op in item.values()]
     assert len(operation_ids) == len(set(operation_ids))
-    validator = pytest.importorskip("openapi_spec_validator")  # installed only by hand
-    validator.validate(spec)
+    validate(spec)  # the document against OpenAPI 3.1's own schema
 
 
 def test_every_answer_matches_its_description(
