@@ -19,6 +19,7 @@ from surveyapp.demo.synthetic import AgencyProfile, generate
 from surveyapp.extensions import db
 from surveyapp.models import User
 from surveyapp.models._types import utcnow
+from surveyapp.results.views import openapi
 from surveyapp.results.views.results import result_cache
 from surveyapp.security import issue_api_token
 from tests import factories
@@ -198,3 +199,40 @@ def test_department_token_reads_the_description_and_only_its_agency(
     assert rows and {r["agency"] for r in rows} == {"SXD"}
     sxd = db.session.scalar(select(User).where(User.email == "sxd@example.org"))
     assert sxd is not None and sxd.agency is not None and sxd.agency.code == "SXD"
+
+
+def test_trend_schema_takes_the_shape_of_surveyapp_trend_json() -> None:
+    """Until GET /surveys/<id>/trend is registered its path is left out, but its schema is
+    ready: the `surveyapp trend --format json` shape, a first round, a change and a break."""
+    spec = openapi.document(["api.list_surveys"], "http://localhost/")
+    assert "/api/v1/surveys/{survey_id}/trend" not in spec["paths"]
+    estimate = {"value": 0.8, "se": 0.02, "ci_low": 0.76, "ci_high": 0.84, "n": 300}
+    change = {"value": 0.05, "se": 0.03, "ci_low": -0.01, "ci_high": 0.11, "z": 1.7}
+    change |= {"p_value": 0.09, "significant": False}
+    trend = {
+        "survey": 7,
+        "rounds": [
+            {
+                "survey": 3,
+                "title": "SIPAS 2022",
+                "period": "2022-03-01/2022-04-15",
+                "n": 310,
+                "overall": {**estimate, "change": None},
+                "elements": {"access": {**estimate, "change": None}},
+                "indicators": {},
+            },
+            {
+                "survey": 7,
+                "title": "SIPAS 2023",
+                "period": "2023-03-01/..",
+                "n": 320,
+                "overall": {**estimate, "change": change},
+                "elements": {"access": None},  # a break: not matched to the round before
+                "indicators": {"extra_payment": {**estimate, "change": None}},
+            },
+        ],
+    }
+    validator = _validator(spec, "components", "schemas", "Trend")
+    assert list(validator.iter_errors(trend)) == []
+    trend["rounds"][0]["overall"] = {**estimate}  # no change: not the documented shape
+    assert list(validator.iter_errors(trend))

@@ -100,6 +100,7 @@ ANSWER = {
     "description": "An answer: an option code, a number, text, an ISO date, the list "
     "of ticked codes of a multi-choice item; null when not answered.",
 }
+POINT_OR_BREAK = {"oneOf": [ref("TrendPoint"), {"type": "null"}]}
 
 SCHEMAS: dict[str, Any] = {
     "Estimate": obj(ESTIMATE_FIELDS, description="Proportions, never percents."),
@@ -178,22 +179,39 @@ SCHEMAS: dict[str, Any] = {
         optional=["invalid_params"],
         description="RFC 9457; invalid_params names each refused query parameter.",
     ),
-    # For GET /surveys/{id}/trend (the shape of `surveyapp trend S --format json`).
+    # For GET /surveys/{id}/trend: the shape of `surveyapp trend S --format json`.
+    "RoundChange": obj(
+        {
+            **{name: nullable("number") for name in ("value", "se", "ci_low", "ci_high")},
+            "z": nullable("number"),
+            "p_value": nullable("number"),
+            "significant": {"type": "boolean"},
+        },
+        description="This round minus the one before (independent samples).",
+    ),
+    "TrendPoint": obj(
+        {**ESTIMATE_FIELDS, "change": {"oneOf": [ref("RoundChange"), {"type": "null"}]}},
+        description="change is null in the first round or after a break.",
+    ),
     "TrendRound": obj(
         {
             "survey": {"type": "integer"},
             "title": {"type": "string"},
-            "period": nullable("string"),
-            "n": {"type": "integer", "minimum": 0},
-            "overall": ref("Estimate"),
-            "elements": mapping(ref("Estimate"), "Element id → estimate."),
-            "indicators": mapping(ref("Estimate"), "Indicator id → estimate."),
+            "period": {"type": "string", "description": "ISO 8601 interval, Vietnam dates."},
+            "n": {"type": "integer", "minimum": 0, "description": "Responses in scope."},
+            "overall": ref("TrendPoint"),
+            "elements": mapping(POINT_OR_BREAK, "Element id → figure; null: a break."),
+            "indicators": mapping(POINT_OR_BREAK, "Indicator id → figure; null: a break."),
         }
     ),
     "Trend": obj(
         {
             "survey": {"type": "integer"},
-            "rounds": {"type": "array", "items": ref("TrendRound"), "description": "Oldest first."},
+            "rounds": {
+                "type": "array",
+                "items": ref("TrendRound"),
+                "description": "Oldest first, the survey asked for last.",
+            },
         }
     ),
 }
