@@ -50,12 +50,36 @@ def retry_after(error: HTTPException) -> dict[str, str]:
     return {"Retry-After": str(seconds)}
 
 
-def render_error(code: int, message: str | None = None) -> Any:
+PROBLEM_JSON = "application/problem+json"
+
+
+def render_error(
+    code: int, message: str | None = None, invalid_params: list[dict[str, str]] | None = None
+) -> Any:
     text = message or str(MESSAGES.get(code, MESSAGES[500]))
     title = str(TITLES.get(code, TITLES[500]))
     if wants_json():
-        return jsonify(error={"status": code, "title": title, "message": text}), code
+        return problem_json(code, title, text, invalid_params), code
     return render_template("errors/error.html", code=code, title=title, message=text), code
+
+
+def problem_json(
+    code: int, title: str, detail: str, invalid_params: list[dict[str, str]] | None
+) -> Any:
+    """An RFC 9457 problem; ``error`` repeats it in the API's first shape, which clients
+    already read; ``invalid_params`` names each refused query parameter."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": code,
+        "detail": detail,
+        "error": {"status": code, "title": title, "message": detail},
+    }
+    if invalid_params:
+        body["invalid_params"] = invalid_params
+    response = jsonify(body)
+    response.mimetype = PROBLEM_JSON
+    return response
 
 
 def init_app(app: Flask) -> None:
@@ -70,7 +94,7 @@ def init_app(app: Flask) -> None:
         code = error.code or 500
         # Our own aborts may carry a specific, user-facing description.
         specific = error.description if getattr(error, "user_message", False) else None
-        body, status = render_error(code, specific)
+        body, status = render_error(code, specific, getattr(error, "invalid_params", None))
         return body, status, retry_after(error) if code == 429 else {}
 
     @app.errorhandler(Exception)

@@ -71,6 +71,31 @@ class ExportDesign:
 
 
 @dataclass(frozen=True)
+class RowFilter:
+    """Which responses a page holds beyond the scope (the API's filters; None: any).
+
+    ``submitted_from`` and ``submitted_before`` bound ``submitted_at`` (UTC, from
+    included, before excluded); ``after_id`` keeps the responses whose id is above it.
+    """
+
+    channel: Channel | None = None
+    submitted_from: datetime | None = None
+    submitted_before: datetime | None = None
+    after_id: int | None = None
+
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        if self.channel is not None:
+            query = query.where(Response.channel == self.channel)
+        if self.submitted_from is not None:
+            query = query.where(Response.submitted_at >= self.submitted_from)
+        if self.submitted_before is not None:
+            query = query.where(Response.submitted_at < self.submitted_before)
+        if self.after_id is not None:
+            query = query.where(Response.id > self.after_id)
+        return query
+
+
+@dataclass(frozen=True)
 class Column:
     name: str
     label: str
@@ -142,9 +167,11 @@ def count_responses(
     agency: Agency | None = None,
     *,
     include_voided: bool = False,
+    where: RowFilter | None = None,
 ) -> int:
-    """Submitted responses an export of this scope will hold."""
-    query = _heads(survey, agency, include_voided).with_only_columns(func.count()).order_by(None)
+    """Submitted responses an export of this scope (and ``where``) will hold."""
+    query = (where or RowFilter()).apply(_heads(survey, agency, include_voided))
+    query = query.with_only_columns(func.count()).order_by(None)
     return int(session.scalar(query) or 0)
 
 
@@ -188,15 +215,15 @@ def response_page(
     per_page: int,
     agency: Agency | None = None,
     design: ExportDesign | None = None,
-) -> list[list[Cell]]:
-    """One page of rows (codes), for the API."""
+    where: RowFilter | None = None,
+) -> list[list[RawCell]]:
+    """One page of rows (codes; a multi item's ticked codes as a tuple), for the API."""
     design = design or ExportDesign()
     questionnaire = Questionnaire(survey.version.document)
     cols = columns(questionnaire, "vi", clustered=design.clustered)
-    query = _heads(survey, agency).offset((page - 1) * per_page).limit(per_page)
-    heads = session.execute(query).all()
-    rows = _rows(session, questionnaire, cols, heads, False, "vi", False, design)
-    return list(rows)  # type: ignore[arg-type]
+    query = (where or RowFilter()).apply(_heads(survey, agency))
+    heads = session.execute(query.offset((page - 1) * per_page).limit(per_page)).all()
+    return list(_rows(session, questionnaire, cols, heads, False, "vi", True, design))
 
 
 def _heads(survey: Survey, agency: Agency | None, include_voided: bool = False) -> Select[Any]:

@@ -41,7 +41,7 @@ OTHER_AGENCY_URLS = {
         for fmt in ("xlsx", "csv", "sav", "dta")
         for labels in ("", "&labels=1")
     ],
-    "downloads.syntax": ["/results/{other}/syntax.r", "/results/{s}/syntax.spss?agency=STP"],
+    "downloads.syntax": ["/results/{s}/syntax.r?agency=STP", "/results/{other}/syntax.stata"],
     # A survey of the other agency; test_dossier_register.py asks a points survey for STP.
     "results.dossiers_page": ["/results/{other}/dossiers"],
     "downloads.dossiers_csv": ["/results/{other}/dossiers.csv"],
@@ -49,7 +49,12 @@ OTHER_AGENCY_URLS = {
     "downloads.job": ["/results/{s}/jobs/{job}"],
     "downloads.job_download": ["/results/{s}/jobs/{job}/file"],
     "api.indices": ["/api/v1/surveys/{other}/indices", "/api/v1/surveys/{other}/indices?by=agency"],
-    "api.responses": ["/api/v1/surveys/{other}/responses?page=1"],
+    "api.responses": [
+        "/api/v1/surveys/{other}/responses?page=1",
+        "/api/v1/surveys/{other}/responses?channel=web&since=0",
+        "/api/v1/surveys/{s}/responses?agency=STP&channel=web",
+    ],
+    "api.openapi": [],  # public and the same for everyone, no figures: test_openapi.py
     "api.list_surveys": [],  # lists, never opens: checked by its content below
     "weights.records": ["/results/{s}/records?agency=STP", "/results/{other}/records"],
 }

@@ -72,7 +72,11 @@ OWN_URLS = {
     "paper.entry": ["/surveys/{s}/paper/SXD/{key}"],
     "api.list_surveys": ["/api/v1/surveys"],
     "api.indices": ["/api/v1/surveys/{s}/indices?by=agency", "/api/v1/surveys/{p}/indices"],
-    "api.responses": ["/api/v1/surveys/{s}/responses?page=1"],
+    "api.responses": [
+        "/api/v1/surveys/{s}/responses?page=1",
+        "/api/v1/surveys/{s}/responses?channel=web&from=2000-01-01&since=0",
+    ],
+    "api.openapi": [],  # public and the same for everyone, no figures: test_openapi.py
     # Survey-wide pages: 404 for a user whose scope does not span the survey.
     "weights.page": [],
     "surveys.edit": [],

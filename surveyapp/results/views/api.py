@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from flask import Blueprint, abort, g, jsonify, request
-from flask_babel import gettext as _
+from flask import Blueprint, abort, current_app, g, jsonify, request
 from werkzeug.exceptions import BadRequest
 
-from surveyapp.exports.table import columns, response_page
+from surveyapp.exports.table import columns, count_responses, response_page
 from surveyapp.extensions import csrf, db
 from surveyapp.models import Agency, Survey
+from surveyapp.problems import InputRefused
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.results.services import results
+from surveyapp.results.services.response_filters import parse_response_query
 from surveyapp.results.services.sample_design import export_design
+from surveyapp.results.views import openapi
 from surveyapp.security import Scope, can, user_from_bearer
 from surveyapp.surveys.services import surveys
 
@@ -21,8 +23,14 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 
+# The description of the API holds no data: a client generator may fetch it without one.
+PUBLIC = {"api.openapi"}
+
+
 @bp.before_request
 def _authenticate() -> None:
+    if request.endpoint in PUBLIC:
+        return
     user = user_from_bearer(db.session)
     if user is None:
         abort(401)
@@ -37,6 +45,13 @@ def _scope() -> Scope:
 
 def _survey(survey_id: int) -> Survey:
     return surveys.visible_survey(db.session, _scope(), survey_id)
+
+
+@bp.get("/openapi.json", endpoint="openapi")
+def openapi_json() -> Any:
+    """The OpenAPI 3.1 description of every route of this blueprint."""
+    endpoints = (rule.endpoint for rule in current_app.url_map.iter_rules())
+    return jsonify(openapi.document(endpoints, request.url_root))
 
 
 @bp.get("/surveys")
@@ -81,31 +96,36 @@ def _agency(survey: Survey) -> Agency | None:
 
 
 PER_PAGE = 100
-LAST_PAGE = 2**31 - 1
 
 
 @bp.get("/surveys/<int:survey_id>/responses")
 def responses(survey_id: int) -> Any:
-    """Submitted responses, 100 a page, codes not labels (the codebook is in the export)."""
+    """Submitted responses in id order, 100 a page, codes not labels (the codebook is in
+    the export); filtered by ``channel``, ``from``/``to`` and ``since`` (an id)."""
     survey = _survey(survey_id)
-    page = request.args.get("page", "1")
-    if not (page.isascii() and page.isdigit() and 1 <= int(page) <= LAST_PAGE):
-        _refuse(_("page must be a whole number from 1 to %(last)s", last=LAST_PAGE))
+    try:
+        asked = parse_response_query(request.args)
+    except InputRefused as refused:
+        _refuse(refused)
     scope = _agency(survey)
     design = export_design(db.session, survey)
     cols = columns(Questionnaire(survey.version.document), "vi", clustered=design.clustered)
     rows = response_page(
         db.session,
         survey,
-        page=int(page),
+        page=asked.page,
         per_page=PER_PAGE,
         agency=scope,
         design=design,
+        where=asked.where,
     )
+    total = count_responses(db.session, survey, scope, where=asked.where)
     return jsonify(
         survey=survey.id,
-        page=int(page),
+        page=asked.page,
         per_page=PER_PAGE,
+        total=total,
+        next_page=asked.page + 1 if asked.page * PER_PAGE < total else None,
         responses=[
             {c.name: _json_value(v) for c, v in zip(cols, row, strict=True)} for row in rows
         ],
@@ -113,11 +133,16 @@ def responses(survey_id: int) -> Any:
 
 
 def _json_value(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return list(value)  # a multi item's ticked codes
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def _refuse(message: str) -> NoReturn:
-    """A 400 whose JSON says what was wrong."""
-    error = BadRequest(message)
+def _refuse(refused: InputRefused) -> NoReturn:
+    """A 400 problem saying what was wrong with which parameter."""
+    error = BadRequest("; ".join(str(p.message) for p in refused.problems))
     error.user_message = True  # type: ignore[attr-defined]  # errors.py shows it
+    error.invalid_params = [  # type: ignore[attr-defined]
+        {"name": str(p.where), "in": "query", "reason": str(p.message)} for p in refused.problems
+    ]
     raise error
