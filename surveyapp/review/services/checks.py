@@ -33,6 +33,7 @@ from typing import Any
 
 from surveyapp.models import Channel, Survey
 from surveyapp.questionnaire.document import Questionnaire
+from surveyapp.review.services.nonresponse import item_outcomes
 
 SPEEDING = "speeding"
 STRAIGHTLINING = "straightlining"
@@ -156,22 +157,14 @@ def straight_lines(
 
 
 def nonresponse(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> tuple[int, int]:
-    """(missing, asked): the questions on the path, and those left blank or answered
-    with a missing option."""
-    missing = asked = 0
-    for section_id in questionnaire.shown_sections(answers):
-        for item in questionnaire.visible_items(section_id, answers):
-            if item["type"] in NOT_COUNTED_FOR_NONRESPONSE:
-                continue
-            asked += 1
-            value = answers.get(item["id"])
-            if not _answered(value) or (
-                isinstance(value, int | float)
-                and item["type"] in ("likert", "single")
-                and int(value) in questionnaire.missing_codes(item["id"])
-            ):
-                missing += 1
-    return missing, asked
+    """(missing, asked): the questions on the path (text ones left out), and those left
+    blank or answered with a missing option."""
+    outcomes = [
+        outcome
+        for item_id, outcome in item_outcomes(questionnaire, answers).items()
+        if questionnaire.item(item_id)["type"] not in NOT_COUNTED_FOR_NONRESPONSE
+    ]
+    return sum(outcome != "answered" for outcome in outcomes), len(outcomes)
 
 
 def _answered(value: Any) -> bool:
