@@ -119,10 +119,7 @@ def set_previous(survey_id: int) -> Any:
     except InputRefused:
         db.session.rollback()
         flash(
-            _(
-                "Previous period: it must use the same questionnaire "
-                "and must not follow this survey."
-            ),
+            _("Previous period: it must not follow this survey."),
             "error",
         )
     else:

@@ -48,18 +48,14 @@ class PeriodScores:
 
 
 def candidates(session: DbSession, survey: Survey) -> list[Survey]:
-    """Surveys that may be this one's previous round: same questionnaire, not itself,
-    not one that already follows it (no cycles)."""
+    """Surveys that may be this one's previous round: not itself, not one that already
+    follows it (no cycles). Another questionnaire, or a copy of it, is fine: the series
+    mapping (``results.services.series.mapping``) says which figures continue."""
     followers = _followers(session, survey)
     found = session.scalars(
         select(Survey).where(Survey.id != survey.id).order_by(Survey.created_at.desc())
     ).all()
-    return [
-        s
-        for s in found
-        if s.id not in followers
-        and s.version.document.get("id") == survey.version.document.get("id")
-    ]
+    return [s for s in found if s.id not in followers]
 
 
 def _followers(session: DbSession, survey: Survey) -> set[int]:
@@ -89,7 +85,7 @@ def set_previous(
                 Problem(
                     "previous",
                     f"survey {previous.id} cannot be the previous round of survey {survey.id}: "
-                    "it must use the same questionnaire and must not follow it",
+                    "it must not follow it",
                 )
             ]
         )
