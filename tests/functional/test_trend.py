@@ -2,15 +2,75 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import math
+from datetime import timedelta
+
+import numpy as np
 import pytest
 from flask import Flask
+from scipy import stats
 from sqlalchemy import select
 
+from surveyapp.cli import cli
+from surveyapp.demo.synthetic import AgencyProfile, generate
 from surveyapp.extensions import db
-from surveyapp.models import AuditEvent, SeriesMapping, Survey
+from surveyapp.models import AuditEvent, SeriesMapping, Survey, SurveyStatus
+from surveyapp.models._types import utcnow
 from surveyapp.problems import InputRefused
-from surveyapp.results.services.series import mapping
+from surveyapp.results.services import results
+from surveyapp.results.services.series import mapping, trend
+from surveyapp.scoring import Framework, score
 from tests import factories
+
+PROFILES = {
+    2024: {
+        "SXD": AgencyProfile(0.55, 0.10, 0.08, 0.45, 0.30, 0.5),
+        "STP": AgencyProfile(0.85, 0.01, 0.01, 0.04, 0.90, 0.05),
+    },
+    2025: {
+        "SXD": AgencyProfile(0.60, 0.08, 0.06, 0.35, 0.40, 0.4),
+        "STP": AgencyProfile(0.88, 0.01, 0.01, 0.04, 0.90, 0.05),
+    },
+    2026: {
+        "SXD": AgencyProfile(0.92, 0.02, 0.02, 0.08, 0.70, 0.2),
+        "STP": AgencyProfile(0.80, 0.02, 0.02, 0.06, 0.80, 0.1),
+    },
+}
+SAMPLE = {"SXD": 80, "STP": 80}
+POPULATION = {"SXD": 800, "STP": 400}
+TEMPLATES = {2024: "sipas-2017", 2025: "sipas-2017", 2026: "sipas-2023"}
+
+
+@pytest.fixture()
+def series() -> list[Survey]:
+    """Three rounds, 2024 → 2025 (SIPAS 2017) → 2026 (SIPAS 2023), answered."""
+    factories.province()
+    made: list[Survey] = []
+    for year, template in TEMPLATES.items():
+        created = factories.survey(template=template)
+        created.title = f"SIPAS {year}"
+        when = utcnow() - timedelta(days=365 * (2026 - year))
+        generate(db.session, created, PROFILES[year], POPULATION, SAMPLE, {}, now=when, seed=year)
+        if made:
+            created.previous_survey_id = made[-1].id
+        if year < 2026:
+            created.status = SurveyStatus.CLOSED
+        made.append(created)
+    db.session.commit()
+    return made
+
+
+def _scored(target: Survey, code: str | None = None) -> object:
+    """A round's figures scored straight from its arrays (the whole survey or an agency)."""
+    arrays = results.load_arrays(db.session, target)
+    fw = Framework.from_dict(target.version.document["framework"])
+    mask = np.ones(arrays.n, dtype=bool)
+    if code is not None:
+        mask = arrays.agency_ids == next(a.id for a in target.agencies if a.code == code)
+    return score(fw, arrays.answers, arrays.design(), domain=mask)
 
 
 def _linked(later: str = "sipas-2023", earlier: str = "sipas-2017") -> tuple[Survey, Survey]:
@@ -95,3 +155,79 @@ def test_bad_mapping_is_refused_whole_saying_where(app: Flask) -> None:
     assert "already continues" in str(refused.value.problems[-1].message)
     db.session.rollback()
     assert db.session.scalar(select(SeriesMapping)) is None
+
+
+def test_trend_lists_every_round_oldest_first_with_mapped_figures_and_tests(
+    app: Flask, series: list[Survey]
+) -> None:
+    first, middle, last = series
+    body = trend.build(db.session, last, focus=None, viewer=None, lang="en").as_dict()
+    assert list(body) == ["survey", "rounds"] and body["survey"] == last.id
+    assert [r["survey"] for r in body["rounds"]] == [first.id, middle.id, last.id]
+    assert all(
+        list(r) == ["survey", "title", "period", "n", "overall", "elements", "indicators"]
+        for r in body["rounds"]
+    )
+    assert body["rounds"][0]["title"] == "SIPAS 2024"
+    assert body["rounds"][0]["period"][:4] == str(utcnow().year - 2)
+    assert [r["n"] for r in body["rounds"]] == [160, 160, 160]
+    expected = [_scored(s) for s in series]
+    for r, want in zip(body["rounds"], expected, strict=True):
+        assert r["overall"]["value"] == pytest.approx(want.overall.value)  # type: ignore[attr-defined]
+        assert r["overall"]["se"] == pytest.approx(want.overall.se)  # type: ignore[attr-defined]
+    # 2023's service elements continue 2017's; the policy ones are breaks before 2026.
+    access = [r["elements"]["svc_access"] for r in body["rounds"]]
+    assert access[0]["value"] == pytest.approx(expected[0].elements["access"].value)  # type: ignore[attr-defined]
+    assert access[2]["value"] == pytest.approx(expected[2].elements["svc_access"].value)  # type: ignore[attr-defined]
+    assert [r["elements"]["pol_quality"] is None for r in body["rounds"]] == [True, True, False]
+    assert body["rounds"][2]["elements"]["pol_quality"]["change"] is None
+    assert body["rounds"][1]["indicators"]["harassment_perceived"] is None
+    # The change from the round before: z on the difference, the SEs combined.
+    a, b = expected[2].overall, expected[1].overall  # type: ignore[attr-defined]
+    z = (a.value - b.value) / math.sqrt(a.se**2 + b.se**2)
+    change = body["rounds"][2]["overall"]["change"]
+    assert change["z"] == pytest.approx(z)
+    assert change["p_value"] == pytest.approx(2 * stats.norm.sf(abs(z)))
+    assert change["significant"] is (abs(z) > 1.959964)
+    assert body["rounds"][0]["overall"]["change"] is None
+
+
+def test_trend_of_an_agency_and_its_rank_over_the_years(app: Flask, series: list[Survey]) -> None:
+    last = series[-1]
+    construction = next(a for a in last.agencies if a.code == "SXD")
+    built = trend.build(db.session, last, focus=construction, viewer=construction, lang="en")
+    values = [r.overall.estimate.value for r in built.rounds]
+    assert values == pytest.approx([_scored(s, "SXD").overall.value for s in series])  # type: ignore[attr-defined]
+    assert [a.code for a in built.agencies] == ["SXD"]
+    # Construction climbs from last of two to first (profiles 0.55, 0.60, 0.92).
+    assert [(r.ranks[construction.id].rank, r.ranks[construction.id].of) for r in built.rounds] == [
+        (2, 2),
+        (2, 2),
+        (1, 2),
+    ]
+
+
+def test_trend_command_prints_json_csv_and_a_table(app: Flask, series: list[Survey]) -> None:
+    last = series[-1]
+    runner = app.test_cli_runner()
+    out = runner.invoke(cli, ["trend", str(last.id), "--format", "json"])
+    assert out.exit_code == 0, out.output
+    body = json.loads(out.stdout)
+    assert body == trend.build(db.session, last, focus=None, viewer=None, lang="en").as_dict()
+
+    out = runner.invoke(cli, ["trend", str(last.id), "--format", "csv"])
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    quality = [r for r in rows if r["id"] == "pol_quality"]
+    assert [r["value"] == "" for r in quality] == [True, True, False]  # breaks: empty cells
+    overall = [r for r in rows if r["level"] == "overall"]
+    assert [int(r["survey"]) for r in overall] == [s.id for s in series]
+    assert overall[2]["significant"] in ("True", "False") and overall[0]["z"] == ""
+
+    out = runner.invoke(cli, ["trend", str(last.id)])
+    assert out.exit_code == 0
+    assert "3 rounds, oldest first" in out.output
+    assert "break in the series" in out.output
+    assert "z on the difference" in out.output
+
+    out = runner.invoke(cli, ["trend", "999999"])
+    assert out.exit_code == 1 and "no survey 999999" in out.output
