@@ -6,11 +6,13 @@ import csv
 import io
 import json
 import math
+import re
 from datetime import timedelta
 
 import numpy as np
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from scipy import stats
 from sqlalchemy import select
 
@@ -231,3 +233,127 @@ def test_trend_command_prints_json_csv_and_a_table(app: Flask, series: list[Surv
 
     out = runner.invoke(cli, ["trend", "999999"])
     assert out.exit_code == 1 and "no survey 999999" in out.output
+
+
+def _cells(html: str, figure: str) -> list[str]:
+    row = re.search(rf'<tr data-figure="{re.escape(figure)}">(.*?)</tr>', html, re.S)
+    assert row, figure
+    return re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
+
+
+def test_trend_page_shows_rounds_breaks_changes_ranks_and_the_method(
+    client: FlaskClient, series: list[Survey]
+) -> None:
+    factories.user()
+    factories.login(client)
+    first, middle, last = series
+    dashboard = client.get(f"/results/{last.id}?lang=en").text
+    assert f'href="/results/{last.id}/trend" data-link="trend"' in dashboard
+    page = client.get(f"/results/{last.id}/trend?lang=en")
+    assert page.status_code == 200
+    html = page.text
+    rounds = re.findall(r'<tr data-survey="(\d+)">', html)
+    assert rounds == [str(first.id), str(middle.id), str(last.id)]
+    want = [_scored(s).overall for s in series]  # type: ignore[attr-defined]
+    for estimate in want:
+        assert f"{estimate.value * 100:.2f}%" in html
+    # A policy element (no 2017 counterpart) is a break in the two older rounds.
+    quality = _cells(html, "elements.pol_quality")
+    assert ["no matching figure" in c for c in quality] == [True, True, False]
+    access = _cells(html, "elements.svc_access")
+    assert all("no matching figure" not in c for c in access)
+    assert 'id="trend-criteria"' in html and 'data-figure="criteria.q9_21"' in html
+    criterion = _cells(html, "criteria.q9_01")  # a policy criterion: unmatched, a break
+    assert ["no matching figure" in c for c in criterion] == [True, True, False]
+    ranks = re.search(r'<tr data-agency="SXD">(.*?)</tr>', html, re.S)
+    assert ranks and re.findall(r'data-metric="rank">([^<]*)<', ranks.group(1)) == [
+        "2 of 2",
+        "2 of 2",
+        "1 of 2",
+    ]
+    method = html[html.index('id="method"') :]
+    assert "|z| > 1.96" in method and "independent samples" in method
+
+
+def test_department_user_sees_only_its_agency_on_the_trend(
+    client: FlaskClient, series: list[Survey]
+) -> None:
+    last = series[-1]
+    construction = next(a for a in last.agencies if a.code == "SXD")
+    factories.user("sxd@example.org", "designer", construction)
+    factories.login(client, "sxd@example.org")
+    html = client.get(f"/results/{last.id}/trend?lang=en").text
+    want = [_scored(s, "SXD").overall.value for s in series]  # type: ignore[attr-defined]
+    for value in want:
+        assert f"{value * 100:.2f}%" in html
+    assert "Justice" not in html and 'data-agency="STP"' not in html
+    assert "All agencies" not in html
+    assert client.get(f"/results/{last.id}/trend?agency=STP").status_code == 404
+    assert client.get(f"/results/{last.id}/series").status_code == 404
+
+
+def test_designer_edits_the_mapping_and_the_dashboard_compares_through_it(
+    client: FlaskClient, series: list[Survey]
+) -> None:
+    factories.user()
+    factories.login(client)
+    middle, last = series[1], series[2]
+    editor = client.get(f"/results/{last.id}/series?lang=en").text
+    assert "suggested from the item codes and wording" in editor
+    assert re.search(
+        r'name="map:elements.svc_access">.*?<option value="elements.access" selected>',
+        editor,
+        re.S,
+    )
+    fields = {
+        k: v
+        for k, v in re.findall(
+            r'<select id="[^"]+" name="(map:[^"]+)">.*?<option value="([^"]*)"[^>]* selected>',
+            editor,
+            re.S,
+        )
+    }
+    assert fields["map:elements.pol_quality"] == ""
+    fields["map:elements.svc_access"] = ""  # now a break
+    fields["map:elements.pol_quality"] = "elements.access"
+    saved = client.post(
+        f"/results/{last.id}/series",
+        data={**fields, "action": "save", "csrf_token": factories.csrf_from(editor)},
+    )
+    assert saved.status_code == 303 and saved.headers["Location"].endswith(f"/{last.id}/trend")
+    html = client.get(f"/results/{last.id}/trend?lang=en").text
+    assert ["no matching figure" in c for c in _cells(html, "elements.svc_access")] == [
+        True,
+        True,
+        False,
+    ]
+    then = _scored(middle).elements["access"]  # type: ignore[attr-defined]
+    assert f"{then.value * 100:.2f}%" in _cells(html, "elements.pol_quality")[1]
+
+    # The dashboard's change column reads last round through the same mapping.
+    dashboard = client.get(f"/results/{last.id}?lang=en").text
+    elements = dashboard[dashboard.index('id="elements"') : dashboard.index('id="criteria"')]
+    row = next(r for r in re.findall(r"<tr>.*?</tr>", elements, re.S) if "Quality of" in r)
+    assert f"was {then.value * 100:.2f}%" in row
+    now = _scored(last).overall  # type: ignore[attr-defined]
+    was = _scored(middle).overall  # type: ignore[attr-defined]
+    change = re.search(r'data-metric="change">(.*?)</div>', dashboard, re.S)
+    assert change and f"was {was.value * 100:.2f}%" in change.group(1)
+    assert f"{(now.value - was.value) * 100:+.2f} points" in change.group(1)
+
+    refused = client.post(
+        f"/results/{last.id}/series",
+        data={
+            "map:elements.svc_results": "elements.nope",
+            "action": "save",
+            "csrf_token": factories.csrf_from(editor),
+        },
+        follow_redirects=True,
+    )
+    assert "has no figure" in refused.text
+    back = client.post(
+        f"/results/{last.id}/series",
+        data={"action": "reset", "csrf_token": factories.csrf_from(editor)},
+    )
+    assert back.status_code == 303
+    assert mapping.link(db.session, last).edited is False  # type: ignore[union-attr]

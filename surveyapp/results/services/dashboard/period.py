@@ -1,9 +1,11 @@
 """The previous period: linking a survey to its last round, and the change since then.
 
-Two rounds are independent samples, so a change is a − b with se = sqrt(se_a² + se_b²)
-(``scoring.independent_difference``). The previous round is filtered the same way as
-the current one (agency, channel, service field, respondent characteristics) except
-for the dates, which belong to each round alone.
+Two rounds are independent samples, so a change is a − b with se = sqrt(se_a² + se_b²),
+tested with z (``scoring.round_change``, the trend page's rule too). Last round's
+figures are found through the series mapping (``results.services.series.mapping``),
+so a round of another questionnaire or a copy compares too. The previous round is
+filtered the same way as the current one (agency, channel, service field, respondent
+characteristics) except for the dates, which belong to each round alone.
 """
 
 from __future__ import annotations
@@ -21,9 +23,17 @@ from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.results.services import results
 from surveyapp.results.services.dashboard import filters as dashboard_filters
 from surveyapp.results.services.dashboard.filters import Filters
+from surveyapp.results.services.series import mapping
 from surveyapp.results.services.weighting import WeightsUsed
-from surveyapp.scoring import Difference, Estimate, Framework, IndexResult, score, score_by
-from surveyapp.scoring.compare import independent_difference
+from surveyapp.scoring import (
+    Estimate,
+    Framework,
+    IndexResult,
+    RoundChange,
+    round_change,
+    score,
+    score_by,
+)
 
 
 @dataclass(frozen=True)
@@ -32,7 +42,7 @@ class Change:
     too few answers to compare)."""
 
     previous: Estimate
-    difference: Difference | None
+    difference: RoundChange | None
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,12 @@ class PeriodScores:
     agencies: dict[int, IndexResult]  # agency id → its result last period
     df: int
     weights_used: WeightsUsed  # its own weighting settings, applied or not
+    # This round's figure → last round's (the series mapping); None: a break. A figure
+    # not listed (overall, groups) keeps its name.
+    names: dict[str, str | None]
+
+    def name(self, figure: str) -> str | None:
+        return self.names.get(figure, figure)
 
 
 def candidates(session: DbSession, survey: Survey) -> list[Survey]:
@@ -134,16 +150,17 @@ def scores(
         },
         df=design.df,
         weights_used=arrays.weights_used,
+        names=found.pairs if (found := mapping.link(session, survey)) is not None else {},
     )
 
 
-def change(now: Estimate, before: Estimate | None, df: int) -> Change | None:
+def change(now: Estimate, before: Estimate | None) -> Change | None:
     """The change of one figure; None when last period has no such figure."""
     if before is None:
         return None
     if _unusable(now) or _unusable(before):
         return Change(before, None)
-    return Change(before, independent_difference(now, before, df=df))
+    return Change(before, round_change(now, before))
 
 
 def _unusable(estimate: Estimate) -> bool:

@@ -23,6 +23,7 @@ from surveyapp.extensions import DbSession
 from surveyapp.i18n import LOCAL_TIME
 from surveyapp.models import Agency, Response, Survey, counted
 from surveyapp.results.services import results
+from surveyapp.results.services.dashboard.model import AgencyRef
 from surveyapp.results.services.series import mapping
 from surveyapp.scoring import (
     Estimate,
@@ -79,7 +80,7 @@ class Trend:
     survey_id: int
     rounds: list[Round]  # oldest first, the survey asked for last
     labels: dict[str, str]  # figure → its label in the survey asked for
-    agencies: list[Agency]  # whose ranks may be shown
+    agencies: list[AgencyRef]  # whose ranks may be shown (plain values: a trend is cached)
 
     def as_dict(self) -> dict[str, Any]:
         """``{"survey", "rounds": [{"survey", "title", "period", "n", "overall",
@@ -162,7 +163,7 @@ def build(
         before = built[-1] if built else None
         built.append(_round(session, target, named, focus, visible, before))
     labels = {f.figure: f.label for f in mapping.figures(survey.version.document, lang)}
-    return Trend(survey.id, built, labels, visible)
+    return Trend(survey.id, built, labels, [AgencyRef.of(a) for a in visible])
 
 
 def _round(
