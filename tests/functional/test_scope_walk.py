@@ -70,6 +70,7 @@ OWN_URLS = {
     "api.list_surveys": ["/api/v1/surveys"],
     "api.indices": ["/api/v1/surveys/{s}/indices?by=agency", "/api/v1/surveys/{p}/indices"],
     "api.responses": ["/api/v1/surveys/{s}/responses?page=1"],
+    "api.trend": ["/api/v1/surveys/{s}/trend", "/api/v1/surveys/{s}/trend?agency=SXD"],
     # Survey-wide pages: 404 for a user whose scope does not span the survey.
     "weights.page": [],
     "surveys.edit": [],

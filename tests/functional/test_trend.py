@@ -25,6 +25,7 @@ from surveyapp.problems import InputRefused
 from surveyapp.results.services import results
 from surveyapp.results.services.series import mapping, trend
 from surveyapp.scoring import Framework, score
+from surveyapp.security import issue_api_token
 from tests import factories
 
 PROFILES = {
@@ -357,3 +358,36 @@ def test_designer_edits_the_mapping_and_the_dashboard_compares_through_it(
     )
     assert back.status_code == 303
     assert mapping.link(db.session, last).edited is False  # type: ignore[union-attr]
+
+
+def test_api_trend_is_the_command_s_json_within_the_token_s_scope(
+    client: FlaskClient, series: list[Survey]
+) -> None:
+    last = series[-1]
+    construction = next(a for a in last.agencies if a.code == "SXD")
+    province = factories.user()
+    department = factories.user("sxd@example.org", "analyst", construction)
+    headers = {}
+    for who in (province, department):
+        headers[who.email] = {"Authorization": f"Bearer {issue_api_token(db.session, who)}"}
+    db.session.commit()
+
+    whole = client.get(f"/api/v1/surveys/{last.id}/trend", headers=headers[province.email])
+    assert whole.status_code == 200
+    assert (
+        whole.get_json()
+        == trend.build(db.session, last, focus=None, viewer=None, lang="en").as_dict()
+    )
+
+    own = client.get(f"/api/v1/surveys/{last.id}/trend", headers=headers[department.email])
+    body = own.get_json()
+    assert [r["survey"] for r in body["rounds"]] == [s.id for s in series]
+    assert [r["overall"]["value"] for r in body["rounds"]] == pytest.approx(
+        [_scored(s, "SXD").overall.value for s in series]  # type: ignore[attr-defined]
+    )
+    assert [r["n"] for r in body["rounds"]] == [80, 80, 80]
+    refused = client.get(
+        f"/api/v1/surveys/{last.id}/trend?agency=STP", headers=headers[department.email]
+    )
+    assert refused.status_code == 404
+    assert client.get(f"/api/v1/surveys/{last.id}/trend").status_code == 401
