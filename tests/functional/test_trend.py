@@ -272,6 +272,7 @@ def test_trend_page_shows_rounds_breaks_changes_ranks_and_the_method(
         "2 of 2",
         "1 of 2",
     ]
+    assert f'href="/results/{last.id}/series"' in html  # an admin may edit the mapping
     method = html[html.index('id="method"') :]
     assert "|z| > 1.96" in method and "independent samples" in method
 
@@ -289,6 +290,7 @@ def test_department_user_sees_only_its_agency_on_the_trend(
         assert f"{value * 100:.2f}%" in html
     assert "Justice" not in html and 'data-agency="STP"' not in html
     assert "All agencies" not in html
+    assert f"/results/{last.id}/series" not in html  # the mapping is the province's
     assert client.get(f"/results/{last.id}/trend?agency=STP").status_code == 404
     assert client.get(f"/results/{last.id}/series").status_code == 404
 

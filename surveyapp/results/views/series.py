@@ -17,7 +17,7 @@ from surveyapp.problems import InputRefused
 from surveyapp.results.services.dashboard.cache import round_stamp
 from surveyapp.results.services.series import mapping, trend
 from surveyapp.results.views.results import bp, requested_scope, result_cache
-from surveyapp.security import current_scope, requires, scope_root, visible_survey
+from surveyapp.security import can, current_scope, requires, scope_root, visible_survey
 from surveyapp.surveys.services import surveys
 
 FIELD = "map:"  # the mapping form's fields: map:<figure> = the previous round's figure
@@ -38,7 +38,9 @@ def trend_page(survey_id: int) -> Any:
         t=built,
         agency_choices=current_scope().agencies(found),
         chart=_chart(built, lang),
-        may_map=current_scope().spans(found) and found.previous is not None,
+        may_map=can(current_user, "design")
+        and current_scope().spans(found)
+        and found.previous is not None,
     )
 
 

@@ -80,7 +80,8 @@ class Trend:
     survey_id: int
     rounds: list[Round]  # oldest first, the survey asked for last
     labels: dict[str, str]  # figure → its label in the survey asked for
-    agencies: list[AgencyRef]  # whose ranks may be shown (plain values: a trend is cached)
+    # Whose ranks may be shown, by their rank in the last round (plain values: cached).
+    agencies: list[AgencyRef]
 
     def as_dict(self) -> dict[str, Any]:
         """``{"survey", "rounds": [{"survey", "title", "period", "n", "overall",
@@ -163,6 +164,8 @@ def build(
         before = built[-1] if built else None
         built.append(_round(session, target, named, focus, visible, before))
     labels = {f.figure: f.label for f in mapping.figures(survey.version.document, lang)}
+    latest = built[-1].ranks
+    visible.sort(key=lambda a: (latest[a.id].rank if a.id in latest else math.inf, a.code))
     return Trend(survey.id, built, labels, [AgencyRef.of(a) for a in visible])
 
 
