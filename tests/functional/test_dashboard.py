@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from surveyapp import pdf as pdf_files
 from surveyapp.demo.synthetic import AgencyProfile, generate
 from surveyapp.extensions import db
-from surveyapp.models import AuditEvent, FrameUnit, Response, Survey, SurveyStatus
+from surveyapp.models import AuditEvent, FrameUnit, Response, Survey, SurveyMode, SurveyStatus
 from surveyapp.models._types import utcnow
 from surveyapp.results.services import dashboard, results
 from surveyapp.results.views.results import result_cache
@@ -211,6 +211,9 @@ def test_previous_period_may_use_another_questionnaire_but_never_follow(
     assert "must not follow this survey" in refused.text
     db.session.refresh(other)
     assert other.previous_survey_id is None
+    # A PAR INDEX cross-evaluation is another series altogether.
+    officials = factories.survey(template="par-officials", mode=SurveyMode.OFFICIALS)
+    assert f'<option value="{officials.id}">' not in client.get(f"/surveys/{survey.id}").text
 
 
 def _without_csrf(html: str) -> str:

@@ -119,7 +119,10 @@ def set_previous(survey_id: int) -> Any:
     except InputRefused:
         db.session.rollback()
         flash(
-            _("Previous period: it must not follow this survey."),
+            _(
+                "Previous period: it must measure the same kind of index "
+                "and must not follow this survey."
+            ),
             "error",
         )
     else:

@@ -34,6 +34,7 @@ from surveyapp.scoring import (
     score,
     score_by,
 )
+from surveyapp.surveys.services import surveys
 
 
 @dataclass(frozen=True)
@@ -64,14 +65,16 @@ class PeriodScores:
 
 
 def candidates(session: DbSession, survey: Survey) -> list[Survey]:
-    """Surveys that may be this one's previous round: not itself, not one that already
-    follows it (no cycles). Another questionnaire, or a copy of it, is fine: the series
-    mapping (``results.services.series.mapping``) says which figures continue."""
+    """Surveys that may be this one's previous round: of the same kind of index (SIPAS,
+    PAR INDEX, dossier evaluation), not itself, not one that already follows it (no
+    cycles). Another questionnaire, or a copy of it, is fine: the series mapping
+    (``results.services.series.mapping``) says which figures continue."""
     followers = _followers(session, survey)
     found = session.scalars(
         select(Survey).where(Survey.id != survey.id).order_by(Survey.created_at.desc())
     ).all()
-    return [s for s in found if s.id not in followers]
+    kind = surveys.features(survey).kind
+    return [s for s in found if s.id not in followers and surveys.features(s).kind == kind]
 
 
 def _followers(session: DbSession, survey: Survey) -> set[int]:
@@ -101,7 +104,7 @@ def set_previous(
                 Problem(
                     "previous",
                     f"survey {previous.id} cannot be the previous round of survey {survey.id}: "
-                    "it must not follow it",
+                    "it must be of the same kind and must not follow it",
                 )
             ]
         )
