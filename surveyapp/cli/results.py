@@ -11,7 +11,7 @@ import click
 from flask.cli import with_appcontext
 
 from surveyapp.cli._common import refusals, survey_or_exit
-from surveyapp.cli.output import print_scores
+from surveyapp.cli.output import print_scores, print_trend
 from surveyapp.extensions import db
 from surveyapp.models import Survey
 from surveyapp.results.services import results
@@ -35,6 +35,25 @@ def score(survey_id: int, by: str | None, fmt: str) -> None:
         click.echo(f"warning: {_not_applied(weighting['setting'])}", err=True)
         for problem in weighting["problems"]:
             click.echo(f"warning: {problem}", err=True)
+
+
+@click.command("trend")
+@with_appcontext
+@click.argument("survey_id", type=int)
+@click.option("--agency", "agency_code", help="Only this agency and the units under it.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@refusals
+def trend(survey_id: int, agency_code: str | None, fmt: str) -> None:
+    """Every round of the series, oldest first: value, 95% CI, change from the round before."""
+    from surveyapp.results.services.series import trend as series_trend
+
+    survey = survey_or_exit(survey_id)
+    focus = agencies.by_codes(db.session, [agency_code])[0] if agency_code else None
+    body = series_trend.build(db.session, survey, focus=focus, viewer=None, lang="en").as_dict()
+    if fmt == "json":
+        click.echo(json.dumps(body, ensure_ascii=False, indent=2))
+    else:
+        print_trend(body, fmt)
 
 
 def _not_applied(setting: str) -> str:
@@ -173,4 +192,4 @@ def worker(burst: bool) -> None:
     SimpleWorker([Queue(QUEUE, connection=connection)], connection=connection).work(burst=burst)
 
 
-COMMANDS = (score, weights, export, worker)
+COMMANDS = (score, trend, weights, export, worker)

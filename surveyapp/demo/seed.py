@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import click
 from flask import Flask
@@ -16,9 +16,9 @@ from surveyapp import MIGRATIONS_DIR, create_app
 from surveyapp.accounts.services import users
 from surveyapp.config import INSTANCE_DIR, env
 from surveyapp.demo.synthetic import AgencyProfile, generate, generate_frame
-from surveyapp.extensions import db
+from surveyapp.extensions import DbSession, db
 from surveyapp.fieldwork.services import assignments, invitations
-from surveyapp.models import Agency, Survey, SurveyMode
+from surveyapp.models import Agency, QuestionnaireVersion, Survey, SurveyMode
 from surveyapp.models._types import utcnow
 from surveyapp.surveys.services import agencies, rounds, surveys
 
@@ -106,6 +106,16 @@ PREVIOUS_PROFILES = {
     "SXD": replace(PROFILES["SXD"], satisfaction=0.70, late=0.32),
     "STNMT": replace(PROFILES["STNMT"], satisfaction=0.75, late=0.20),
 }
+OLDEST_TITLE = "SIPAS 2024 – tỉnh An Hòa (dữ liệu mẫu)"
+# Two years ago: lower again, Construction lowest, so the trend page shows three points
+# and ranks that move. A smaller round keeps the demo quick to seed.
+OLDEST_PROFILES = {
+    code: replace(p, satisfaction=p.satisfaction - 0.06) for code, p in PROFILES.items()
+} | {
+    "SXD": replace(PROFILES["SXD"], satisfaction=0.66, late=0.35),
+    "STNMT": replace(PROFILES["STNMT"], satisfaction=0.74, late=0.22),
+}
+OLDEST_SAMPLE = {code: n // 2 for code, n in SAMPLE.items()}
 # One-stop records give each dossier a service field (lĩnh vực), a dashboard filter.
 SERVICE_FIELDS = {
     "SXD": ("Xây dựng", "Nhà ở"),
@@ -143,7 +153,7 @@ def run_demo(*, port: int, fresh: bool, serve: bool) -> None:
             db.session.commit()
         survey = db.session.scalar(select(Survey).where(Survey.title == SURVEY_TITLE))
         if survey is None:
-            click.echo("Seeding the demo province (two rounds, about 6,000 responses)…", err=True)
+            click.echo("Seeding the demo province (three rounds, about 7,500 responses)…", err=True)
             survey = seed(app.config["SECRET_KEY"])
         if db.session.scalar(select(Survey).where(Survey.title == PAR_TITLE)) is None:
             seed_officials()
@@ -173,10 +183,12 @@ def seed(secret: str | None = None) -> Survey:
     now = utcnow()
     version = surveys.questionnaire_version(session, "sipas-2017")
     surveyed = [by_code[code] for code, *_ in AGENCIES]
+    oldest = _past_round(session, version, surveyed, now - timedelta(days=730))
     last_year = now - timedelta(days=365)
     previous = surveys.create_survey(
         session, version=version, title=PREVIOUS_TITLE, agencies=surveyed, now=last_year
     )
+    previous.previous_survey_id = oldest.id
     generate(
         session,
         previous,
@@ -205,10 +217,32 @@ def seed(secret: str | None = None) -> Survey:
     )
     survey.previous_survey_id = previous.id
     # The satisfaction survey's share of a department-level PAR INDEX scheme (SIPAS.md §3.6).
-    previous.par_points_max = survey.par_points_max = DEMO_PAR_POINTS
+    oldest.par_points_max = previous.par_points_max = survey.par_points_max = DEMO_PAR_POINTS
     generate_frame(session, survey, POPULATION, RECORDED_LATE, SERVICE_FIELDS, today=now.date())
     session.commit()
     return survey
+
+
+def _past_round(
+    session: DbSession, version: QuestionnaireVersion, surveyed: list[Agency], when: datetime
+) -> Survey:
+    """The 2024 round, answered and closed: the oldest point of the demo's series."""
+    oldest = surveys.create_survey(
+        session, version=version, title=OLDEST_TITLE, agencies=surveyed, now=when
+    )
+    generate(
+        session,
+        oldest,
+        OLDEST_PROFILES,
+        POPULATION,
+        OLDEST_SAMPLE,
+        ELEMENT_SHIFT,
+        now=when,
+        seed=2024,
+        service_fields=SERVICE_FIELDS,
+    )
+    rounds.close_now(session, oldest, None, when + timedelta(days=45))
+    return oldest
 
 
 def seed_officials() -> Survey:
@@ -268,6 +302,7 @@ def _print_welcome(port: int, survey_id: int, links: list[str], open_id: int) ->
         "",
         f"surveyapp demo: {base}",
         f"  results:  {base}/results/{survey_id}",
+        f"  trend:    {base}/results/{survey_id}/trend  (2024, 2025, 2026)",
         f"  weights:  {base}/surveys/{survey_id}/weights",
         f"  records:  {base}/results/{survey_id}/records",
         f"  logins (password for all: {PASSWORD}):",

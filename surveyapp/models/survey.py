@@ -97,6 +97,24 @@ def taking_answers(
     return not (closes_at and now >= closes_at)
 
 
+class SeriesMapping(Base):
+    """Which figure of ``previous_survey_id`` continues a figure of ``survey_id`` in the
+    series across rounds (``"elements.access"`` → ``"elements.svc_access"``); a None
+    ``previous_figure`` is a break. Rows exist only once the designer saved the mapping
+    of the pair; without them the suggested mapping is used."""
+
+    __tablename__ = "series_mappings"
+    __table_args__ = (UniqueConstraint("survey_id", "previous_survey_id", "figure"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    previous_survey_id: Mapped[int] = mapped_column(
+        ForeignKey("surveys.id", ondelete="CASCADE"), index=True
+    )
+    figure: Mapped[str] = mapped_column(String(160))
+    previous_figure: Mapped[str | None] = mapped_column(String(160))
+
+
 class Disposition(enum.Enum):
     """Where an invitation stands (AAPOR-style final and interim codes)."""
 

@@ -168,6 +168,38 @@ def independent_difference(a: Estimate, b: Estimate, *, df: int, level: float = 
     return _difference(a.value, b.value, cov, df, level)
 
 
+@dataclass(frozen=True)
+class RoundChange:
+    """a − b between two rounds on the normal scale: its SE, normal interval, z, p and
+    whether it is significant at the level asked for."""
+
+    value: float
+    se: float
+    ci_low: float
+    ci_high: float
+    z: float
+    p_value: float
+    significant: bool
+
+
+def round_change(a: Estimate, b: Estimate, *, level: float = 0.95) -> RoundChange:
+    """The change from round b to round a, two samples drawn apart (independent).
+
+    Each SE is design-based (its round's own linearisation); independence gives
+    se = sqrt(se_a² + se_b²), z = (a − b) / se, p = 2·(1 − Φ(|z|)); significant when
+    p < 1 − level (|z| > 1.96 at 95 %). Interval (a − b) ± z_{(1+level)/2}·se. A side
+    without a finite value or SE gives NaN throughout and never significant.
+    """
+    value = a.value - b.value
+    se = math.sqrt(a.se**2 + b.se**2) if math.isfinite(a.se) and math.isfinite(b.se) else math.nan
+    if not (math.isfinite(value) and se > 0):
+        return RoundChange(value, se, math.nan, math.nan, math.nan, math.nan, False)
+    z = value / se
+    p = float(2.0 * sps.norm.sf(abs(z)))
+    half = float(sps.norm.ppf(0.5 + level / 2.0)) * se
+    return RoundChange(value, se, value - half, value + half, z, p, p < 1.0 - level)
+
+
 def domain_difference(
     design: SurveyDesign,
     y: Any,
@@ -293,10 +325,12 @@ __all__ = [
     "Difference",
     "Gap",
     "Ranking",
+    "RoundChange",
     "domain_difference",
     "independent_difference",
     "index_difference",
     "rank_domains",
+    "round_change",
     "target_gap",
     "target_gaps",
 ]

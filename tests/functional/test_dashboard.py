@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from surveyapp import pdf as pdf_files
 from surveyapp.demo.synthetic import AgencyProfile, generate
 from surveyapp.extensions import db
-from surveyapp.models import AuditEvent, FrameUnit, Response, Survey, SurveyStatus
+from surveyapp.models import AuditEvent, FrameUnit, Response, Survey, SurveyMode, SurveyStatus
 from surveyapp.models._types import utcnow
 from surveyapp.results.services import dashboard, results
 from surveyapp.results.views.results import result_cache
@@ -184,22 +184,36 @@ def test_previous_period_is_linked_audited_and_compared(
     assert "pts<sup>†</sup>" in construction
 
 
-def test_previous_period_must_use_the_same_questionnaire(
+def test_previous_period_may_use_another_questionnaire_but_never_follow(
     client: FlaskClient, survey: Survey
 ) -> None:
+    """SIPAS 2017 → 2023 is one series (the series mapping matches the figures); a round
+    that already follows this survey cannot become its previous one (no cycles)."""
     factories.user()
     factories.login(client)
     other = factories.survey(template="sipas-2023")
     detail = client.get(f"/surveys/{survey.id}?lang=en").text
-    assert f'<option value="{other.id}">' not in detail
-    refused = client.post(
+    assert f'<option value="{other.id}">' in detail
+    saved = client.post(
         f"/results/{survey.id}/previous",
         data={"previous": str(other.id), "csrf_token": factories.csrf_from(detail)},
+    )
+    assert saved.status_code == 303
+    db.session.refresh(survey)
+    assert survey.previous_survey_id == other.id
+    other_detail = client.get(f"/surveys/{other.id}?lang=en").text
+    assert f'<option value="{survey.id}">' not in other_detail
+    refused = client.post(
+        f"/results/{other.id}/previous",
+        data={"previous": str(survey.id), "csrf_token": factories.csrf_from(other_detail)},
         follow_redirects=True,
     )
-    assert "must use the same questionnaire" in refused.text
-    db.session.refresh(survey)
-    assert survey.previous_survey_id is None
+    assert "must not follow this survey" in refused.text
+    db.session.refresh(other)
+    assert other.previous_survey_id is None
+    # A PAR INDEX cross-evaluation is another series altogether.
+    officials = factories.survey(template="par-officials", mode=SurveyMode.OFFICIALS)
+    assert f'<option value="{officials.id}">' not in client.get(f"/surveys/{survey.id}").text
 
 
 def _without_csrf(html: str) -> str:

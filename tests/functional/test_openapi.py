@@ -61,6 +61,12 @@ CALLS: dict[str, list[tuple[str, str | None, int]]] = {
         ("/api/v1/surveys/{s}/responses", None, 401),
     ],
     "api.openapi": [("/api/v1/openapi.json", None, 200), ("/api/v1/openapi.json", "bad", 200)],
+    "api.trend": [
+        ("/api/v1/surveys/{s}/trend", "province", 200),
+        ("/api/v1/surveys/{s}/trend?agency=SXD", "sxd", 200),
+        ("/api/v1/surveys/{s}/trend?agency=STP", "sxd", 404),
+        ("/api/v1/surveys/{s}/trend", None, 401),
+    ],
 }
 
 

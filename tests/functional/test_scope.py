@@ -57,6 +57,10 @@ OTHER_AGENCY_URLS = {
     "api.openapi": [],  # public and the same for everyone, no figures: test_openapi.py
     "api.list_surveys": [],  # lists, never opens: checked by its content below
     "weights.records": ["/results/{s}/records?agency=STP", "/results/{other}/records"],
+    "results.trend_page": ["/results/{s}/trend?agency=STP", "/results/{other}/trend"],
+    # Designers only (an analyst gets 403): test_trend.py asks it as SXD's designer (404).
+    "results.series_page": [],
+    "api.trend": ["/api/v1/surveys/{other}/trend", "/api/v1/surveys/{s}/trend?agency=STP"],
 }
 OWN_PAGES = [
     "/results/{s}?lang=en",

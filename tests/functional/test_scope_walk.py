@@ -43,6 +43,11 @@ OWN_URLS = {
         "/results/{p}/agencies/SXD/report",
     ],
     "results.report_pdf": [],  # the report above, printed (needs WeasyPrint)
+    "results.trend_page": [
+        "/results/{s}/trend",
+        "/results/{s}/trend?lang=en",
+        "/results/{p}/trend",
+    ],
     "downloads.export": ["/results/{s}/export.csv", "/results/{s}/export.csv?labels=1"],
     "downloads.syntax": ["/results/{s}/syntax.r", "/results/{s}/syntax.spss?lang=en"],
     # Only a points questionnaire has them: test_dossier_register.py walks them by agency.
@@ -77,9 +82,11 @@ OWN_URLS = {
         "/api/v1/surveys/{s}/responses?channel=web&from=2000-01-01&since=0",
     ],
     "api.openapi": [],  # public and the same for everyone, no figures: test_openapi.py
+    "api.trend": ["/api/v1/surveys/{s}/trend", "/api/v1/surveys/{s}/trend?agency=SXD"],
     # Survey-wide pages: 404 for a user whose scope does not span the survey.
     "weights.page": [],
     "surveys.edit": [],
+    "results.series_page": [],  # needs a previous round: test_trend.py walks it in scope
     "fieldwork.overview": [],
     "fieldwork.frame_upload": [],
     "fieldwork.frame_example_csv": [],

@@ -146,3 +146,16 @@ def _refuse(refused: InputRefused) -> NoReturn:
         {"name": str(p.where), "in": "query", "reason": str(p.message)} for p in refused.problems
     ]
     raise error
+
+
+@bp.get("/surveys/<int:survey_id>/trend")
+def trend(survey_id: int) -> Any:
+    """Every round of the survey's series, oldest first, this survey last: the shape of
+    ``surveyapp trend S --format json``, for ``?agency=CODE`` or the token's scope."""
+    from surveyapp.results.services.series import trend as series_trend
+
+    survey = _survey(survey_id)
+    built = series_trend.build(
+        db.session, survey, focus=_agency(survey), viewer=_scope().root, lang="en"
+    )
+    return jsonify(built.as_dict())

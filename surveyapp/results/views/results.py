@@ -150,7 +150,7 @@ def set_previous(survey_id: int) -> Any:
         db.session.rollback()
         flash(
             _(
-                "Previous period: it must use the same questionnaire "
+                "Previous period: it must measure the same kind of index "
                 "and must not follow this survey."
             ),
             "error",

@@ -97,19 +97,17 @@ def build(
         timezone=timezone,
         stamp=stamps.previous,
     )
-    df = min(data.design.df, before.df) if before else 0
     targets = targets_of(framework, surveys.features(survey).kind)
     rankings = rank_agencies(data, scores)
     agencies = agency_rows(data, visible, scores, "overall", total, focus, rankings)
-    agencies = [with_change(r, before, df) for r in agencies]
+    agencies = [with_change(r, before) for r in agencies]
     agencies.sort(key=lambda r: r.ranking.rank if r.ranking else math.inf)
     blocks = [
         indicator_block(q, lang, data, ind, result, scores, visible, total, focus)
         for ind in framework.indicators
     ]
     blocks = [
-        replace(b, change=figure_change(before, "indicators." + b.id, b.estimate, df))
-        for b in blocks
+        replace(b, change=figure_change(before, "indicators." + b.id, b.estimate)) for b in blocks
     ]
     overall_gaps = gaps(result.overall, targets)
     alphas = element_alphas(framework, {k: v[domain] for k, v in arrays.answers.items()})
@@ -124,14 +122,14 @@ def build(
             "",
             result.overall,
             gaps=overall_gaps,
-            change=figure_change(before, "overall", result.overall, df),
+            change=figure_change(before, "overall", result.overall),
         ),
         groups=[
             Figure(
                 g.id,
                 q.text(g.label, lang) or g.id,
                 result.groups[g.id],
-                change=figure_change(before, "groups." + g.id, result.groups[g.id], df),
+                change=figure_change(before, "groups." + g.id, result.groups[g.id]),
             )
             for g in framework.groups
         ],
@@ -140,7 +138,7 @@ def build(
                 e.id,
                 q.text(e.label, lang) or e.id,
                 result.elements[e.id],
-                change=figure_change(before, "elements." + e.id, result.elements[e.id], df),
+                change=figure_change(before, "elements." + e.id, result.elements[e.id]),
                 alpha=alphas[e.id] if math.isfinite(alphas.get(e.id, math.nan)) else None,
             )
             for e in framework.elements

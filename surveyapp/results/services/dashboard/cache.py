@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 
 from surveyapp.extensions import DbSession
-from surveyapp.models import Response, Sample, Survey, counted
+from surveyapp.models import Response, Sample, SeriesMapping, Survey, counted
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -104,12 +104,17 @@ class Freshness:
 def freshness(session: DbSession, survey: Survey) -> Freshness:
     """Stamps that change whenever the survey's scores could: per round, its submitted
     responses (count, latest change: new answers, reweighting), questionnaire version,
-    weighting settings, PAR points, sample draw, previous-round link and surveyed
-    agencies."""
+    weighting settings, PAR points, sample draw, previous-round link, series mapping
+    and surveyed agencies."""
     previous = survey.previous
     return Freshness(
         _stamp(session, survey), _stamp(session, previous) if previous is not None else None
     )
+
+
+def round_stamp(session: DbSession, surveys: list[Survey]) -> str:
+    """One stamp for several rounds (a trend): changes when any of theirs does."""
+    return "-".join(_stamp(session, s) for s in surveys)
 
 
 def _stamp(session: DbSession, survey: Survey) -> str:
@@ -128,6 +133,14 @@ def _stamp(session: DbSession, survey: Survey) -> str:
         count,
         latest.isoformat() if latest else None,
         [a.id for a in survey.agencies],
+        # A saved mapping is replaced whole: its rows' count and newest id tell it apart.
+        list(
+            session.execute(
+                select(func.count(), func.max(SeriesMapping.id)).where(
+                    SeriesMapping.survey_id == survey.id
+                )
+            ).one()
+        ),
     ]
     raw = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(raw.encode()).hexdigest()[:16]

@@ -1,9 +1,11 @@
 """The previous period: linking a survey to its last round, and the change since then.
 
-Two rounds are independent samples, so a change is a − b with se = sqrt(se_a² + se_b²)
-(``scoring.independent_difference``). The previous round is filtered the same way as
-the current one (agency, channel, service field, respondent characteristics) except
-for the dates, which belong to each round alone.
+Two rounds are independent samples, so a change is a − b with se = sqrt(se_a² + se_b²),
+tested with z (``scoring.round_change``, the trend page's rule too). Last round's
+figures are found through the series mapping (``results.services.series.mapping``),
+so a round of another questionnaire or a copy compares too. The previous round is
+filtered the same way as the current one (agency, channel, service field, respondent
+characteristics) except for the dates, which belong to each round alone.
 """
 
 from __future__ import annotations
@@ -21,9 +23,18 @@ from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.results.services import results
 from surveyapp.results.services.dashboard import filters as dashboard_filters
 from surveyapp.results.services.dashboard.filters import Filters
+from surveyapp.results.services.series import mapping
 from surveyapp.results.services.weighting import WeightsUsed
-from surveyapp.scoring import Difference, Estimate, Framework, IndexResult, score, score_by
-from surveyapp.scoring.compare import independent_difference
+from surveyapp.scoring import (
+    Estimate,
+    Framework,
+    IndexResult,
+    RoundChange,
+    round_change,
+    score,
+    score_by,
+)
+from surveyapp.surveys.services import surveys
 
 
 @dataclass(frozen=True)
@@ -32,7 +43,7 @@ class Change:
     too few answers to compare)."""
 
     previous: Estimate
-    difference: Difference | None
+    difference: RoundChange | None
 
 
 @dataclass(frozen=True)
@@ -45,21 +56,25 @@ class PeriodScores:
     agencies: dict[int, IndexResult]  # agency id → its result last period
     df: int
     weights_used: WeightsUsed  # its own weighting settings, applied or not
+    # This round's figure → last round's (the series mapping); None: a break. A figure
+    # not listed (overall, groups) keeps its name.
+    names: dict[str, str | None]
+
+    def name(self, figure: str) -> str | None:
+        return self.names.get(figure, figure)
 
 
 def candidates(session: DbSession, survey: Survey) -> list[Survey]:
-    """Surveys that may be this one's previous round: same questionnaire, not itself,
-    not one that already follows it (no cycles)."""
+    """Surveys that may be this one's previous round: of the same kind of index (SIPAS,
+    PAR INDEX, dossier evaluation), not itself, not one that already follows it (no
+    cycles). Another questionnaire, or a copy of it, is fine: the series mapping
+    (``results.services.series.mapping``) says which figures continue."""
     followers = _followers(session, survey)
     found = session.scalars(
         select(Survey).where(Survey.id != survey.id).order_by(Survey.created_at.desc())
     ).all()
-    return [
-        s
-        for s in found
-        if s.id not in followers
-        and s.version.document.get("id") == survey.version.document.get("id")
-    ]
+    kind = surveys.features(survey).kind
+    return [s for s in found if s.id not in followers and surveys.features(s).kind == kind]
 
 
 def _followers(session: DbSession, survey: Survey) -> set[int]:
@@ -89,7 +104,7 @@ def set_previous(
                 Problem(
                     "previous",
                     f"survey {previous.id} cannot be the previous round of survey {survey.id}: "
-                    "it must use the same questionnaire and must not follow it",
+                    "it must be of the same kind and must not follow it",
                 )
             ]
         )
@@ -138,16 +153,17 @@ def scores(
         },
         df=design.df,
         weights_used=arrays.weights_used,
+        names=found.pairs if (found := mapping.link(session, survey)) is not None else {},
     )
 
 
-def change(now: Estimate, before: Estimate | None, df: int) -> Change | None:
+def change(now: Estimate, before: Estimate | None) -> Change | None:
     """The change of one figure; None when last period has no such figure."""
     if before is None:
         return None
     if _unusable(now) or _unusable(before):
         return Change(before, None)
-    return Change(before, independent_difference(now, before, df=df))
+    return Change(before, round_change(now, before))
 
 
 def _unusable(estimate: Estimate) -> bool:

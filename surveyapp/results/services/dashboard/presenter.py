@@ -52,23 +52,24 @@ def weighting_note(used: WeightsUsed, lang: str, *, with_reasons: bool) -> Weigh
         return WeightingNote(str(used.setting_name), reasons)
 
 
-def figure_change(
-    before: PeriodScores | None, figure: str, now: Estimate, df: int
-) -> Change | None:
+def figure_change(before: PeriodScores | None, figure: str, now: Estimate) -> Change | None:
     if before is None:
         return None
+    name = before.name(figure)  # through the series mapping: copies and versions differ
+    if name is None:  # a break in the series
+        return None
     try:
-        was = _pick(before.focus, figure)
+        was = _pick(before.focus, name)
     except KeyError:  # last period's questionnaire had no such figure
         return None
-    return period.change(now, was, df)
+    return period.change(now, was)
 
 
-def with_change(row: AgencyRow, before: PeriodScores | None, df: int) -> AgencyRow:
+def with_change(row: AgencyRow, before: PeriodScores | None) -> AgencyRow:
     if before is None or row.agency.id not in before.agencies:
         return row
     was = before.agencies[row.agency.id].overall
-    return replace(row, change=period.change(row.estimate, was, df))
+    return replace(row, change=period.change(row.estimate, was))
 
 
 def targets_of(framework: Framework, kind: str) -> tuple[float, ...]:
