@@ -6,6 +6,8 @@ Reference values are worked by hand in each test's docstring.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -295,3 +297,40 @@ def test_the_settings_page_sets_the_thresholds_and_recomputes_the_flags(
     assert 'id="err-burst_count"' in wrong.text and "Enter a number from 2 to 100." in wrong.text
     db.session.refresh(survey)
     assert survey.burst_count == 4
+
+
+def test_the_flags_command_lists_flagged_responses_as_csv_json_or_a_table(
+    app: Flask, survey: Survey
+) -> None:
+    procedures = [k for k in VARIED if k.startswith("proc_")]
+    liner = _sent(survey, {**VARIED, **dict.fromkeys(procedures, 5)}, code="STP")
+    speeder = _sent(survey, page_seconds={"s_procedures": 2.0, "s_civil_servants": 3.0})
+    _sent(survey)
+    quality.recompute(db.session, survey)
+    db.session.commit()
+
+    code, out, err = run(
+        app, "responses", "flags", str(survey.id), "--format", "csv", "--lang", "en"
+    )
+    assert (code, err.strip()) == (0, "2 flagged responses")
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0] == ["response_id", *quality.KINDS, "agency", "channel", "status"]
+    assert rows[1][0] == str(liner.id) and rows[1][2].startswith("all 5 questions of the grid")
+    assert rows[1][1] == "" and rows[1][-3:] == ["STP", "web", "submitted"]
+    assert rows[2][0] == str(speeder.id) and rows[2][1].endswith("under 1.5 s.")
+
+    code, out, _err = run(app, "responses", "flags", str(survey.id), "--format", "json")
+    body = json.loads(out)
+    assert body["survey"] == survey.id and body["counts"]["speeding"] == 1
+    first = body["responses"][0]
+    assert first["response_id"] == liner.id and first["flags"][0]["kind"] == "straightlining"
+    assert first["flags"][0]["label"] == "Chọn cùng một đáp án cho cả bảng"
+
+    survey.speeding_seconds = 0.4  # thresholds changed outside the settings page
+    db.session.commit()
+    code, out, err = run(app, "responses", "flags", str(survey.id), "--recompute")
+    assert code == 0 and "1 flags computed again" in err
+    (line,) = out.splitlines()
+    assert line.startswith(f"{liner.id}\tSTP\tsubmitted\tstraightlining\t")
+
+    assert run(app, "responses", "flags", "999")[0] == 1
