@@ -276,7 +276,7 @@ def test_the_settings_page_sets_the_thresholds_and_recomputes_the_flags(
         "burst_minutes": "15",
         "repeat_dossier": "flag",
     }
-    saved = client.post(f"/surveys/{survey.id}/quality", data=form)
+    saved = client.post(f"/surveys/{survey.id}/quality-settings", data=form)
     assert saved.status_code == 303
     db.session.refresh(survey)
     assert (survey.speeding_seconds, survey.nonresponse_share) == (0.8, 0.4)
@@ -292,7 +292,9 @@ def test_the_settings_page_sets_the_thresholds_and_recomputes_the_flags(
     (event,) = [e for e in json.loads(out) if e["what"] == "survey.quality_settings"]
     assert code == 0 and "speeding_seconds" in json.dumps(event)
 
-    wrong = client.post(f"/surveys/{survey.id}/quality?lang=en", data={**form, "burst_count": "1"})
+    wrong = client.post(
+        f"/surveys/{survey.id}/quality-settings?lang=en", data={**form, "burst_count": "1"}
+    )
     assert wrong.status_code == 422
     assert 'id="err-burst_count"' in wrong.text and "Enter a number from 2 to 100." in wrong.text
     db.session.refresh(survey)

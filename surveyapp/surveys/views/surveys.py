@@ -141,9 +141,9 @@ def _quality_form(survey: Survey) -> QualitySettingsForm:
     return form
 
 
-@bp.post("/<int:survey_id>/quality")
+@bp.post("/<int:survey_id>/quality-settings")
 @requires("design")
-def quality(survey_id: int) -> Any:
+def quality_settings_page(survey_id: int) -> Any:
     """The data-quality thresholds (a panel of the settings page); flags recomputed."""
     survey = current_scope().whole(surveys.get_survey(db.session, survey_id))
     form = QualitySettingsForm()
