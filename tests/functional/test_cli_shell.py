@@ -40,6 +40,7 @@ SHELL_RUNS: dict[str, tuple[list[str], int, str]] = {
     "questionnaire export": (["nothing", "--format", "json", "-o", "{tmp}/out.json"], 1, "nothing"),
     "questionnaire import": (["{tmp}/sipas.json", "--validate-only"], 0, "ok sipas-2017 1"),
     "responses correct": (["999999", "1", "q1", "1", "--reason", "r"], 1, NO_SURVEY),
+    "responses flags": (["999999", "--format", "csv"], 1, NO_SURVEY),
     "responses restore": (["999999", "1", "--reason", "r"], 1, NO_SURVEY),
     "responses void": (["999999", "1", "--reason", "r"], 1, NO_SURVEY),
     "sample draw": (["999999", "--seed", "1", "--size", "1"], 1, NO_SURVEY),
