@@ -102,12 +102,19 @@ def contacts_group() -> None:
     """Contact details of the frame (names, phones, e-mails), kept apart from answers."""
 
 
+def _purged(survey_id: int, contacts: int, ip_hashes: int) -> None:
+    click.echo(f"{contacts} contact rows removed from survey {survey_id}", err=True)
+    if ip_hashes:
+        click.echo(f"{ip_hashes} IP hashes removed from survey {survey_id}", err=True)
+
+
 @contacts_group.command("purge")
 @click.argument("survey_id", type=int, required=False)
 @click.option("--due", is_flag=True, help="Every survey past its retention period (for cron).")
 def contacts_purge(survey_id: int | None, due: bool) -> None:
-    """Delete a survey's contact details after fieldwork (frame and sample stay), or with
-    --due those of every survey whose retention period after closing has run out."""
+    """Delete a survey's contact details (and respondents' IP hashes) after fieldwork
+    (frame, sample and answers stay), or with --due those of every survey whose retention
+    period after closing has run out."""
     from surveyapp.fieldwork.services import retention
     from surveyapp.fieldwork.services.frames import imports as frames
 
@@ -115,19 +122,14 @@ def contacts_purge(survey_id: int | None, due: bool) -> None:
         purged = retention.purge_due(db.session, utcnow())
         db.session.commit()
         for done in purged:
-            click.echo(
-                f"{done.removed} contact rows removed from survey {done.survey.id}", err=True
-            )
-            if done.ip_hashes:
-                click.echo(
-                    f"{done.ip_hashes} IP hashes removed from survey {done.survey.id}", err=True
-                )
+            _purged(done.survey.id, done.removed, done.ip_hashes)
         click.echo(f"{len(purged)} surveys past their retention period purged", err=True)
     elif survey_id is not None and not due:
         survey = survey_or_exit(survey_id)
         removed = frames.purge_contacts(db.session, survey)
+        hashes = retention.forget_ip_hashes(db.session, survey)
         db.session.commit()
-        click.echo(f"{removed} contact rows removed from survey {survey.id}", err=True)
+        _purged(survey.id, removed, hashes)
     else:
         click.echo("error: give a SURVEY_ID or --due, not both", err=True)
         sys.exit(2)

@@ -15,11 +15,13 @@ from werkzeug.serving import run_simple
 from surveyapp import MIGRATIONS_DIR, create_app
 from surveyapp.accounts.services import users
 from surveyapp.config import INSTANCE_DIR, env
+from surveyapp.demo.counter import morning_at_the_counter
 from surveyapp.demo.synthetic import AgencyProfile, generate, generate_frame
 from surveyapp.extensions import DbSession, db
 from surveyapp.fieldwork.services import assignments, invitations
 from surveyapp.models import Agency, QuestionnaireVersion, Survey, SurveyMode
 from surveyapp.models._types import utcnow
+from surveyapp.review.services import quality
 from surveyapp.surveys.services import agencies, rounds, surveys
 
 PROVINCE = ("AH", "", "Ủy ban nhân dân tỉnh An Hòa", "An Hoa Provincial People's Committee")
@@ -214,11 +216,14 @@ def seed(secret: str | None = None) -> Survey:
         now=now,
         service_fields=SERVICE_FIELDS,
         secret=secret,
+        with_careless=True,  # a few speeders and straight-liners for the review page
     )
     survey.previous_survey_id = previous.id
     # The satisfaction survey's share of a department-level PAR INDEX scheme (SIPAS.md §3.6).
     oldest.par_points_max = previous.par_points_max = survey.par_points_max = DEMO_PAR_POINTS
     generate_frame(session, survey, POPULATION, RECORDED_LATE, SERVICE_FIELDS, today=now.date())
+    for seeded in (previous, survey):
+        quality.recompute(session, seeded)  # as each response's submit would have
     session.commit()
     return survey
 
@@ -277,6 +282,10 @@ def seed_open() -> Survey:
         mode=SurveyMode.OPEN,
         now=utcnow(),
     )
+    session.flush()
+    yesterday = (utcnow() - timedelta(days=1)).replace(hour=1, minute=0, second=0, microsecond=0)
+    morning_at_the_counter(session, survey, by_code["SXD"], PROFILES["SXD"], yesterday)
+    quality.recompute(session, survey)  # a dossier code rated twice, a burst from the tablet
     session.commit()
     return survey
 

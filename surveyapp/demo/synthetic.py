@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -11,7 +12,8 @@ import numpy as np
 from sqlalchemy import insert
 
 from surveyapp.collect.services.visits import resume_hash
-from surveyapp.extensions import DbSession
+from surveyapp.demo.paradata import add_paradata
+from surveyapp.extensions import Base, DbSession
 from surveyapp.fieldwork.services.invitations import issue_token
 from surveyapp.models import (
     Allocation,
@@ -70,8 +72,12 @@ def generate(
     seed: int = 2026,
     service_fields: Mapping[str, Sequence[str]] | None = None,
     secret: str | None = None,
+    with_careless: bool = False,
 ) -> int:
     """Insert invitations and submitted responses; returns the number of responses.
+
+    Every response has its paradata (``demo.paradata``); ``with_careless`` makes a few
+    respondents speeders and straight-liners, for the data-quality flags to find.
 
     With ``service_fields`` (agency code → fields) each response gets a dossier code and
     a one-stop record (frame unit) of one of its agency's fields, as if drawn from them.
@@ -79,6 +85,7 @@ def generate(
     reminders) and their partial responses resumed from the link.
     """
     rng = np.random.default_rng(seed)
+    para = np.random.default_rng(seed + 1)  # paradata apart: the answers stay as seeded
     questionnaire = Questionnaire(survey.version.document)
     shift = {
         criterion["item"]: element_shift.get(element["id"], 0.0)
@@ -129,10 +136,15 @@ def generate(
                     }
                 )
             session.execute(insert(FrameUnit), units)
-        ids = session.scalars(insert(Response).returning(Response.id), rows).all()
         profile = profiles[agency.code]
-        for response_id in ids:
-            for item_id, value in _answers(questionnaire, profile, shift, rng).items():
+        given = [respondent_answers(questionnaire, profile, shift, rng) for _ in rows]
+        add_paradata(questionnaire, rows, given, para, with_careless=with_careless)
+        # On the table, not the model: the ORM would split the rows at every NULL.
+        responses = Base.metadata.tables[Response.__tablename__]
+        added = insert(responses).returning(responses.c.id, sort_by_parameter_order=True)
+        ids = session.scalars(added, rows).all()
+        for response_id, answers in zip(ids, given, strict=True):
+            for item_id, value in answers.items():
                 values = value if isinstance(value, list) else [value]
                 for position, single in enumerate(values):
                     answer_rows.append(
@@ -304,6 +316,9 @@ def _invite(
                     "weight": weight,
                     "started_at": rows[i]["opened_at"],
                     "updated_at": rows[i]["opened_at"],
+                    # Only the welcome page was saved: nothing timed yet.
+                    "device": "phone",
+                    "ip_hash": secrets.token_hex(32),  # no address behind it
                 }
                 for i, token in partial
             ],
@@ -314,7 +329,7 @@ def _invite(
 OPENED = (Disposition.OPENED, Disposition.PARTIAL, Disposition.COMPLETE)
 
 
-def _answers(
+def respondent_answers(
     q: Questionnaire, profile: AgencyProfile, shift: dict[str, float], rng: np.random.Generator
 ) -> dict[str, Any]:
     """One respondent's answers, item by item, each only if its rules show it."""

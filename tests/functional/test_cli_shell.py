@@ -40,6 +40,7 @@ SHELL_RUNS: dict[str, tuple[list[str], int, str]] = {
     "questionnaire export": (["nothing", "--format", "json", "-o", "{tmp}/out.json"], 1, "nothing"),
     "questionnaire import": (["{tmp}/sipas.json", "--validate-only"], 0, "ok sipas-2017 1"),
     "responses correct": (["999999", "1", "q1", "1", "--reason", "r"], 1, NO_SURVEY),
+    "responses flags": (["999999", "--format", "csv"], 1, NO_SURVEY),
     "responses restore": (["999999", "1", "--reason", "r"], 1, NO_SURVEY),
     "responses void": (["999999", "1", "--reason", "r"], 1, NO_SURVEY),
     "sample draw": (["999999", "--seed", "1", "--size", "1"], 1, NO_SURVEY),
@@ -55,6 +56,7 @@ SHELL_RUNS: dict[str, tuple[list[str], int, str]] = {
     "survey open": (["999999"], 1, NO_SURVEY),
     "survey schedule": (["999999", "--closes", "2027-01-31"], 1, NO_SURVEY),
     "templates": ([], 0, "sipas-2017"),
+    "trend": (["999999"], 1, NO_SURVEY),
     "users create": (["a@example.org", "--role", "nobody", "--password-stdin"], 1, "nobody"),
     "users disable": (["nobody@example.org"], 1, "no account nobody@example.org"),
     "users enable": (["nobody@example.org"], 1, "no account nobody@example.org"),
@@ -110,7 +112,8 @@ def test_the_demo_survey_exports_its_letters_from_a_shell(tmp_path: Path) -> Non
     assert seeded.returncode == 0, seeded.stderr
     assert "fieldwork@example.org" in seeded.stdout + seeded.stderr
     links = tmp_path / "links.csv"
-    exported = shell("invitations", "export", "2", "--format", "links-csv", "-o", str(links))
+    # The demo's rounds are 2024 (1), 2025 (2) and this year's (3), the one with letters.
+    exported = shell("invitations", "export", "3", "--format", "links-csv", "-o", str(links))
     assert exported.returncode == 0, exported.stderr
     assert "Traceback" not in exported.stderr
     rows = list(csv.DictReader(links.open(encoding="utf-8-sig")))

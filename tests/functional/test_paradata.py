@@ -267,3 +267,14 @@ def test_ip_hashes_go_with_the_contacts_after_the_retention_period(app: Flask) -
     assert code == 0 and f"3 IP hashes removed from survey {survey.id}" in err
     hashes = db.session.execute(select(Response.survey_id, Response.ip_hash)).all()
     assert {(s, h is None) for s, h in hashes} == {(survey.id, True), (kept.id, False)}
+
+
+def test_purging_one_surveys_contacts_takes_its_ip_hashes_too(app: Flask) -> None:
+    factories.province()
+    survey = factories.survey(mode=SurveyMode.OPEN)
+    for response in three_responses(survey):
+        response.ip_hash = "e" * 64
+    db.session.commit()
+    code, _out, err = run(app, "contacts", "purge", str(survey.id))
+    assert code == 0 and f"3 IP hashes removed from survey {survey.id}" in err
+    assert db.session.scalars(select(Response.ip_hash)).all() == [None, None, None]

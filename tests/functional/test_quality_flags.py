@@ -6,18 +6,25 @@ Reference values are worked by hand in each test's docstring.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from flask_babel import force_locale
+from sqlalchemy import func, select
 
 from surveyapp.extensions import db
 from surveyapp.models import Channel, Response, ResponseFlag, ResponseStatus, Survey, SurveyMode
 from surveyapp.review.services import quality
 from tests import factories
 from tests.export_data import submit
+from tests.functional.test_cli import run
+from tests.respondent import answer_everything, current_page, form_action
 
 # A SIPAS 2017 respondent who reads: answers vary inside every grid.
 GRIDS = {
@@ -205,3 +212,127 @@ def test_flags_are_listed_by_scope_and_kind_and_labelled(survey: Survey) -> None
         assert all(quality.label(kind) for kind in quality.KINDS)
     with force_locale("en"):
         assert quality.label("straightlining") == "Straight-lining"
+
+
+# --- the counter tablet and the settings page ---------------------------------------------
+
+
+def _kiosk_citizen(client: FlaskClient, survey: Survey, code: str) -> Any:
+    """A citizen at the SXD tablet typing ``code`` on its start page: the start's answer."""
+    start = f"/o/{survey.id}/SXD/kiosk"
+    welcome = client.get(start)
+    data = {**factories.form_fields(welcome.text), "action": "next", "dossier_code": code}
+    return client.post(form_action(welcome.text), data=data)
+
+
+def test_the_kiosk_refuses_a_dossier_code_answered_already_or_takes_it_flagged(
+    app: Flask,
+) -> None:
+    factories.province()
+    survey = factories.survey(mode=SurveyMode.OPEN)
+    visit = f"/o/{survey.id}/SXD/kiosk/visit"
+    tablet = app.test_client()
+    assert _kiosk_citizen(tablet, survey, "000.00.12.H56-1").status_code == 303
+    answer_everything(tablet, visit)
+    assert 'data-state="submitted"' in tablet.get(visit).text
+
+    refused = _kiosk_citizen(tablet, survey, " 000.00.12.h56-1 ")
+    assert refused.status_code == 200
+    assert current_page(refused.text) == "welcome"
+    assert 'data-error="repeated"' in refused.text and 'aria-invalid="true"' in refused.text
+    assert db.session.scalar(select(func.count()).select_from(Response)) == 1
+    assert _kiosk_citizen(tablet, survey, "000.00.12.H56-2").status_code == 303  # another one
+
+    survey.refuse_repeat_dossier = False  # "accept and flag"
+    db.session.commit()
+    other = app.test_client()
+    assert _kiosk_citizen(other, survey, "000.00.12.H56-1").status_code == 303
+    answer_everything(other, visit)
+    repeated = db.session.scalars(
+        select(ResponseFlag.response_id).filter_by(kind="duplicate_dossier")
+    ).all()
+    sent = db.session.scalars(
+        select(Response.id).where(Response.status == ResponseStatus.SUBMITTED)
+    ).all()
+    assert sorted(repeated) == sorted(sent) and len(sent) == 2
+
+
+def test_the_settings_page_sets_the_thresholds_and_recomputes_the_flags(
+    client: FlaskClient, survey: Survey
+) -> None:
+    factories.user()
+    factories.login(client)
+    _sent(survey, page_seconds={"s_procedures": 5.0, "s_civil_servants": 6.0})  # 1 s an item
+    quality.recompute(db.session, survey)
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(ResponseFlag)) == 1
+    page = client.get(f"/surveys/{survey.id}/edit?lang=en")
+    assert 'id="quality"' in page.text and 'name="speeding_seconds"' in page.text
+    form = {
+        "csrf_token": factories.csrf_from(page.text),
+        "speeding_seconds": "0.8",
+        "nonresponse_percent": "40",
+        "burst_count": "4",
+        "burst_minutes": "15",
+        "repeat_dossier": "flag",
+    }
+    saved = client.post(f"/surveys/{survey.id}/quality-settings", data=form)
+    assert saved.status_code == 303
+    db.session.refresh(survey)
+    assert (survey.speeding_seconds, survey.nonresponse_share) == (0.8, 0.4)
+    assert (survey.burst_count, survey.burst_minutes, survey.refuse_repeat_dossier) == (
+        4,
+        15,
+        False,
+    )
+    assert db.session.scalar(select(func.count()).select_from(ResponseFlag)) == 0
+    code, out, _err = run(
+        client.application, "audit", "--survey", str(survey.id), "--format", "json"
+    )
+    (event,) = [e for e in json.loads(out) if e["what"] == "survey.quality_settings"]
+    assert code == 0 and "speeding_seconds" in json.dumps(event)
+
+    wrong = client.post(
+        f"/surveys/{survey.id}/quality-settings?lang=en", data={**form, "burst_count": "1"}
+    )
+    assert wrong.status_code == 422
+    assert 'id="err-burst_count"' in wrong.text and "Enter a number from 2 to 100." in wrong.text
+    db.session.refresh(survey)
+    assert survey.burst_count == 4
+
+
+def test_the_flags_command_lists_flagged_responses_as_csv_json_or_a_table(
+    app: Flask, survey: Survey
+) -> None:
+    procedures = [k for k in VARIED if k.startswith("proc_")]
+    liner = _sent(survey, {**VARIED, **dict.fromkeys(procedures, 5)}, code="STP")
+    speeder = _sent(survey, page_seconds={"s_procedures": 2.0, "s_civil_servants": 3.0})
+    _sent(survey)
+    quality.recompute(db.session, survey)
+    db.session.commit()
+
+    code, out, err = run(
+        app, "responses", "flags", str(survey.id), "--format", "csv", "--lang", "en"
+    )
+    assert (code, err.strip()) == (0, "2 flagged responses")
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0] == ["response_id", *quality.KINDS, "agency", "channel", "status"]
+    assert rows[1][0] == str(liner.id) and rows[1][2].startswith("all 5 questions of the grid")
+    assert rows[1][1] == "" and rows[1][-3:] == ["STP", "web", "submitted"]
+    assert rows[2][0] == str(speeder.id) and rows[2][1].endswith("under 1.5 s.")
+
+    code, out, _err = run(app, "responses", "flags", str(survey.id), "--format", "json")
+    body = json.loads(out)
+    assert body["survey"] == survey.id and body["counts"]["speeding"] == 1
+    first = body["responses"][0]
+    assert first["response_id"] == liner.id and first["flags"][0]["kind"] == "straightlining"
+    assert first["flags"][0]["label"] == "Chọn cùng một đáp án cho cả bảng"
+
+    survey.speeding_seconds = 0.4  # thresholds changed outside the settings page
+    db.session.commit()
+    code, out, err = run(app, "responses", "flags", str(survey.id), "--recompute")
+    assert code == 0 and "1 flags computed again" in err
+    (line,) = out.splitlines()
+    assert line.startswith(f"{liner.id}\tSTP\tsubmitted\tstraightlining\t")
+
+    assert run(app, "responses", "flags", "999")[0] == 1

@@ -111,6 +111,15 @@ def clean_dossier_code(raw: str) -> str | None:
     return code
 
 
+def repeated_dossier(session: DbSession, visit: Visit, code: str | None) -> bool:
+    """Whether the kiosk should refuse ``code``: the survey refuses a dossier code it
+    has a sent response for (its setting), and has one. Else a repeat is taken, and
+    flagged when sent."""
+    if not code or not visit.survey.refuse_repeat_dossier:
+        return False
+    return sql.dossier_answered(session, visit.survey.id, code)
+
+
 def submit(
     session: DbSession,
     visit: Visit,

@@ -152,6 +152,15 @@ _BY_LINK = _visit_select(
     _surveys.c.id == bindparam("survey_id"),
     _responses.c.updated_at.label("response_updated_at"),  # a kiosk visit's idle time
 )
+_DOSSIER_ANSWERED = (
+    select(_responses.c.id)
+    .where(
+        _responses.c.survey_id == bindparam("survey"),
+        _responses.c.dossier_code == bindparam("code"),
+        _responses.c.status == bindparam("submitted"),
+    )
+    .limit(1)
+)
 _FIND_PROGRESS = select(*PROGRESS).where(_responses.c.resume_hash == bindparam("key"))
 _SAVED_ANSWERS = (
     select(_answers.c.item_id, _answers.c.value_num, _answers.c.value_text, _answers.c.value_date)
@@ -231,6 +240,12 @@ def saved_rows(row: AnyRow) -> list[tuple[Any, ...]] | None:
 
 def find_progress(session: DbSession, key: str) -> AnyRow | None:
     return session.execute(_FIND_PROGRESS, {"key": key}).first()
+
+
+def dossier_answered(session: DbSession, survey_id: int, code: str) -> bool:
+    """Whether a sent response of the survey carries this dossier code."""
+    params = {"survey": survey_id, "code": code, "submitted": ResponseStatus.SUBMITTED}
+    return session.execute(_DOSSIER_ANSWERED, params).first() is not None
 
 
 def answer_rows(session: DbSession, response_id: int) -> Iterable[AnyRow]:

@@ -120,6 +120,10 @@ def _post(visit: Visit, place: Place) -> Any:
         except ValueError:
             if checked:
                 return _render(visit, place, answers, page, dossier_error=True)
+        else:
+            code = changes["dossier_code"]
+            if checked and answering.repeated_dossier(db.session, visit, code):
+                return _render(visit, place, answers, page, dossier_error="repeated")
     elif page != WELCOME:
         form = page_form(visit.questionnaire, answers, page, formdata=request.form)
         valid = form.validate()
@@ -197,7 +201,7 @@ def _render(
     page: str,
     form: Any = None,
     error: str | None = None,
-    dossier_error: bool = False,
+    dossier_error: bool | str = False,
 ) -> Any:
     dossier = request.form.get("dossier_code", "") if dossier_error else None
     if dossier is None and visit.response is not None:

@@ -16,8 +16,10 @@ An item's time is its page's time shared among the page's answered items; the me
 keeps one long pause (a phone call, a page left open) from hiding a hurried rest.
 
 Straight-lining. Every item of one matrix (consecutive likert items of a page sharing a
-scale, as the page draws them) given the same answer, in a matrix of at least 5 items
-(Zhang & Conrad 2014 again; shorter grids are often answered alike in earnest).
+scale, as the page draws them) given the same answer, judged grid by grid as Zhang &
+Conrad (2014) do. The minimum of 5 items is our choice, not theirs: a shorter grid is
+often answered alike in earnest, and even 5 alike can be (a satisfied citizen), hence
+a flag to look at.
 
 Item nonresponse. The share of the questions on the respondent's path left blank or
 answered with a "missing" option ("don't know", "no answer"); open text questions are

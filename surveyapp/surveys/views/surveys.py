@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -21,8 +22,9 @@ from surveyapp.problems import InputRefused
 from surveyapp.questionnaire.templates import list_templates
 from surveyapp.results.services.dashboard import period
 from surveyapp.review.services import reading
+from surveyapp.review.services import settings as quality_settings
 from surveyapp.security import current_scope, requires, visible_survey
-from surveyapp.surveys.forms import RoundDatesForm
+from surveyapp.surveys.forms import QualitySettingsForm, RoundDatesForm
 from surveyapp.surveys.services import agencies, rounds, surveys
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
@@ -124,9 +126,55 @@ def edit(survey_id: int) -> Any:
             db.session.commit()
             flash(_("Settings saved.") if changed else _("Nothing was changed."), "success")
             return redirect(url_for(".detail", survey_id=survey.id), 303)
-    return render_template("surveys/edit.html", form=form, survey=survey), (
-        422 if form.is_submitted() else 200
-    )
+    return render_template(
+        "surveys/edit.html", form=form, survey=survey, quality_form=_quality_form(survey)
+    ), (422 if form.is_submitted() else 200)
+
+
+def _quality_form(survey: Survey) -> QualitySettingsForm:
+    """The data-quality settings as they stand (percent for the nonresponse share)."""
+    form = QualitySettingsForm(formdata=None)
+    form.speeding_seconds.data = Decimal(str(round(survey.speeding_seconds, 1)))
+    form.nonresponse_percent.data = round(survey.nonresponse_share * 100)
+    form.burst_count.data = survey.burst_count
+    form.burst_minutes.data = survey.burst_minutes
+    form.repeat_dossier.data = "refuse" if survey.refuse_repeat_dossier else "flag"
+    return form
+
+
+@bp.post("/<int:survey_id>/quality-settings")
+@requires("design")
+def quality_settings_page(survey_id: int) -> Any:
+    """The data-quality thresholds (a panel of the settings page); flags recomputed."""
+    survey = current_scope().whole(surveys.get_survey(db.session, survey_id))
+    form = QualitySettingsForm()
+    if not form.validate():
+        settings = SurveySettingsForm(formdata=None, data={"title": survey.title})
+        _offer_agencies(settings)
+        page = render_template("surveys/edit.html", form=settings, survey=survey, quality_form=form)
+        return page, 422
+    try:
+        changed = quality_settings.set_quality_settings(
+            db.session,
+            survey,
+            current_user.id,
+            speeding_seconds=float(form.speeding_seconds.data or 0),
+            nonresponse_share=(form.nonresponse_percent.data or 0) / 100,
+            burst_count=form.burst_count.data or 0,
+            burst_minutes=form.burst_minutes.data or 0,
+            refuse_repeat_dossier=form.repeat_dossier.data == "refuse",
+        )
+    except InputRefused as refused:
+        db.session.rollback()
+        for problem in refused.problems:
+            flash(str(problem), "error")
+        return redirect(url_for(".edit", survey_id=survey.id, _anchor="quality"), 303)
+    db.session.commit()
+    if set(changed) & set(quality_settings.THRESHOLDS):
+        flash(_("Data-quality settings saved; the flags were computed again."), "success")
+    else:
+        flash(_("Settings saved.") if changed else _("Nothing was changed."), "success")
+    return redirect(url_for(".edit", survey_id=survey.id, _anchor="quality"), 303)
 
 
 def questionnaire_choices(scope: designer.Scope, lang: str) -> dict[str, list[SelectChoice]]:
