@@ -28,6 +28,7 @@ class ItemNonresponse:
 
     item_id: str
     label: str
+    type: str
     shown: int
     skipped: int  # shown, left blank
     missing: int  # answered with a missing-coded option
@@ -79,6 +80,7 @@ def item_nonresponse(
         ItemNonresponse(
             item["id"],
             questionnaire.label(item, lang),
+            item["type"],
             shown[item["id"]],
             skipped[item["id"]],
             missing[item["id"]],
