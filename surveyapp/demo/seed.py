@@ -16,6 +16,7 @@ from surveyapp import MIGRATIONS_DIR, create_app
 from surveyapp.accounts.services import users
 from surveyapp.config import INSTANCE_DIR, env
 from surveyapp.demo.counter import morning_at_the_counter
+from surveyapp.demo.dossiers import DOSSIER_TITLE, seed_dossiers
 from surveyapp.demo.synthetic import AgencyProfile, generate, generate_frame
 from surveyapp.extensions import DbSession, db
 from surveyapp.fieldwork.services import assignments, invitations
@@ -162,9 +163,12 @@ def run_demo(*, port: int, fresh: bool, serve: bool) -> None:
         open_survey = db.session.scalar(select(Survey).where(Survey.title == OPEN_TITLE))
         if open_survey is None:
             open_survey = seed_open()
+        dossier_survey = db.session.scalar(select(Survey).where(Survey.title == DOSSIER_TITLE))
+        if dossier_survey is None:
+            dossier_survey = _seed_dossiers()
         links = _try_links(app, survey)
-        survey_id, open_id = survey.id, open_survey.id
-    _print_welcome(port, survey_id, links, open_id)
+        survey_id, open_id, dossier_id = survey.id, open_survey.id, dossier_survey.id
+    _print_welcome(port, survey_id, links, open_id, dossier_id)
     if serve:
         # Flask's app.run() refuses to run inside a CLI command; serve with Werkzeug directly.
         run_simple("127.0.0.1", port, app, threaded=True)
@@ -290,6 +294,16 @@ def seed_open() -> Survey:
     return survey
 
 
+def _seed_dossiers() -> Survey:
+    session = db.session
+    by_code = {a.code: a for a in session.scalars(select(Agency))}
+    # Dossiers score full points less often than citizens say they are satisfied.
+    good = {code: profile.satisfaction - 0.25 for code, profile in PROFILES.items()}
+    survey = seed_dossiers(session, [by_code[code] for code, *_ in AGENCIES], good, utcnow())
+    session.commit()
+    return survey
+
+
 def _try_links(app: Flask, survey: Survey) -> list[str]:
     """Fresh links to try answering (tokens are stored hashed, so new ones each run)."""
     agency = survey.agencies[0]
@@ -305,7 +319,9 @@ def _try_links(app: Flask, survey: Survey) -> list[str]:
     return [link.url for link in links]
 
 
-def _print_welcome(port: int, survey_id: int, links: list[str], open_id: int) -> None:
+def _print_welcome(
+    port: int, survey_id: int, links: list[str], open_id: int, dossier_id: int
+) -> None:
     base = f"http://127.0.0.1:{port}"
     lines = [
         "",
@@ -314,6 +330,8 @@ def _print_welcome(port: int, survey_id: int, links: list[str], open_id: int) ->
         f"  trend:    {base}/results/{survey_id}/trend  (2024, 2025, 2026)",
         f"  weights:  {base}/surveys/{survey_id}/weights",
         f"  records:  {base}/results/{survey_id}/records",
+        f"  review:   {base}/surveys/{survey_id}/review  (flags, void, correct; as fieldwork)",
+        f"  dossier points (TT01): {base}/results/{dossier_id}/dossiers",
         f"  logins (password for all: {PASSWORD}):",
         *[f"    {email:<24} {role:<10} {what}" for email, role, _, what in LOGINS],
         f"  officials rating other agencies (PAR INDEX; their list: {base}/officials):",

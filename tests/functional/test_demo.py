@@ -34,12 +34,27 @@ def test_demo_seeds_an_open_survey_whose_printed_links_answer(
     assert {a.code for a in survey.agencies} == {code for code, *_ in demo.AGENCIES}
     assert db.session.scalar(select(Agency).where(Agency.code == "SXD")) in survey.agencies
 
-    demo._print_welcome(5000, 1, [], survey.id)
+    demo._print_welcome(5000, 1, [], survey.id, 2)
     printed = capsys.readouterr().out
     for path in (f"/o/{survey.id}/SXD", f"/o/{survey.id}/SXD/kiosk"):
         assert f"http://127.0.0.1:5000{path}\n" in printed
         assert client.get(path).status_code == 200
     assert "Ctrl-C" in printed
+
+
+def test_demo_seeds_a_tt01_evaluation_whose_printed_register_opens(
+    client: FlaskClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _seed_agencies()
+    survey = demo._seed_dossiers()
+    demo._print_welcome(5000, 1, [], 2, survey.id)
+    assert f"http://127.0.0.1:5000/results/{survey.id}/dossiers\n" in capsys.readouterr().out
+    factories.user()
+    factories.login(client)
+    page = client.get(f"/results/{survey.id}/dossiers?lang=en")
+    assert page.status_code == 200
+    assert page.text.count("data-agency=") == len(demo.AGENCIES)
+    assert "The newest 200 of 480" in page.text
 
 
 def test_the_open_surveys_counter_morning_has_a_repeated_dossier_and_a_burst(
