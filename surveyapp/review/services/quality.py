@@ -154,7 +154,7 @@ def flag_sent(
         if len(recent) + 1 >= thresholds.burst_count:
             burst = {"minutes": thresholds.burst_minutes}
             _group(found, [*recent, response_id], DUPLICATE_DEVICE, burst)
-    _merge(session, found)
+    _merge(session, found, sent=response_id)
     return sorted(found[response_id], key=KINDS.index)
 
 
@@ -165,13 +165,17 @@ def _group(found: Flags, ids: Sequence[int], kind: str, detail: Mapping[str, Any
         found.setdefault(one, {})[kind] = {**detail, "others": others}
 
 
-def _merge(session: DbSession, found: Flags) -> None:
-    """Store ``found``: a flag a response has already gains the new responses it names."""
-    wanted = {(rid, kind) for rid, kinds in found.items() for kind in kinds}
-    if not wanted:
+def _merge(session: DbSession, found: Flags, sent: int | None = None) -> None:
+    """Store ``found``: a flag a response has already gains the new responses it names.
+    ``sent``, the response just sent, has none yet: only the others' are read."""
+    flagged = {rid for rid, kinds in found.items() if kinds}
+    if not flagged:
         return
-    held = session.scalars(
-        select(ResponseFlag).where(ResponseFlag.response_id.in_({rid for rid, _k in wanted}))
+    earlier = flagged - {sent}
+    held: Iterable[ResponseFlag] = (
+        session.scalars(select(ResponseFlag).where(ResponseFlag.response_id.in_(earlier)))
+        if earlier
+        else ()
     )
     for flag in held:
         detail = found[flag.response_id].pop(flag.kind, None)
