@@ -15,6 +15,7 @@ import numpy.typing as npt
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
+from surveyapp.exports.dossier_sheet import DossierRow, dossiers_table
 from surveyapp.exports.quality import QualityFigures, flags_table, quality_table
 from surveyapp.exports.summary import index_rows
 from surveyapp.exports.table import columns
@@ -64,6 +65,7 @@ class Analysis:
     df: int = 0
     alphas: Mapping[str, float] = field(default_factory=dict)  # element → Cronbach's α
     quality: QualityFigures | None = None  # the ``quality`` sheet; none: no sheet
+    dossiers: Sequence[DossierRow] | None = None  # a points questionnaire's register
 
     @property
     def n(self) -> int:
@@ -135,6 +137,8 @@ def analysis_sheets(
             if analysis.quality is not None
             else []
         )
+        if analysis.dossiers is not None:
+            quality.append(dossiers_table(analysis.dossiers))
         after = [
             *quality,
             _codebook(q, spec.lang, analysis.clustered),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
+import openpyxl
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -108,3 +109,18 @@ def test_a_questionnaire_without_points_has_no_register(client: FlaskClient, app
     sipas = factories.survey()
     factories.login(client)
     assert client.get(f"/results/{sipas.id}/dossiers").status_code == 404
+
+
+def test_the_workbook_carries_the_register_as_its_dossiers_sheet(
+    client: FlaskClient, survey: Survey
+) -> None:
+    factories.login(client)
+    answer = client.get(f"/results/{survey.id}/export.xlsx?lang=en", buffered=True)
+    assert answer.status_code == 200, answer.text[:300]
+    book = openpyxl.load_workbook(io.BytesIO(answer.data))
+    assert "dossiers" in book.sheetnames
+    rows = list(book["dossiers"].iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 22
+    assert sorted({(r[1], r[5], r[6]) for r in rows}) == [
+        ("STP", 0, "Weak"), ("SXD", 9, "Fair"), ("SXD", 18, "Excellent"),
+    ]  # fmt: skip

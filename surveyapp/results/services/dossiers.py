@@ -27,10 +27,6 @@ from surveyapp.security import Scope
 # The TT01 template asks the dossier's code as a question; kiosk and paper entries keep
 # it on the response itself.
 DOSSIER_CODE_ITEM = "dossier_code"
-# The register's CSV, one row a dossier (``Dossier``'s fields).
-CSV_COLUMNS = (
-    "response_id", "agency", "dossier_code", "submitted_at", "answered", "points_total", "band",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from surveyapp.models import Agency, Survey, User
 from surveyapp.models._types import utcnow
 from surveyapp.models.audit import record
 from surveyapp.models.jobs import EXPORT, FRAME_IMPORT, ExportJob, JobStatus
-from surveyapp.results.services import results
+from surveyapp.results.services import dossiers, results
 from surveyapp.results.services.sample_design import export_design
 from surveyapp.review.services.summary import data_quality
 from surveyapp.scoring import Framework, element_alphas
@@ -77,6 +77,7 @@ def scope_analysis(session: DbSession, survey: Survey, scope: Agency | None, lan
     arrays = results.load_arrays(session, survey)
     domain = results.subtree_mask(session, arrays, scope) if scope else None
     keep = slice(None) if domain is None else domain
+    register = dossiers.register(session, survey, scope, lang)
     return Analysis(
         result=results.indices(survey, arrays, domain),
         by_agency=results.indices_by_agency(session, survey, arrays, scope),
@@ -92,6 +93,7 @@ def scope_analysis(session: DbSession, survey: Survey, scope: Agency | None, lan
             {item: values[keep] for item, values in arrays.answers.items()},
         ),
         quality=data_quality(session, survey, scope, lang),
+        dossiers=register.dossiers if register is not None else None,
     )
 
 

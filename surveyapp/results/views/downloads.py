@@ -21,7 +21,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from surveyapp.exports import csvfile
+from surveyapp.exports import csvfile, dossier_sheet
 from surveyapp.exports import syntax as syntax_files
 from surveyapp.exports.build import (
     FORMATS,
@@ -37,7 +37,7 @@ from surveyapp.models import Survey
 from surveyapp.models._types import utcnow
 from surveyapp.models.jobs import ExportJob, JobStatus
 from surveyapp.questionnaire.document import Questionnaire
-from surveyapp.results.services import dossiers, export_jobs
+from surveyapp.results.services import export_jobs
 from surveyapp.results.services.sample_design import export_design
 from surveyapp.results.views.results import requested_register, requested_scope
 from surveyapp.security import require_agency, requires, visible_survey
@@ -117,11 +117,8 @@ def dossiers_csv(survey_id: int) -> Any:
     """Every dossier's points total and band in the scope (``?agency=`` narrows it)."""
     found = visible_survey(survey_id)
     register, listed = requested_register(found)
-    cols = [Column(name, name) for name in dossiers.CSV_COLUMNS]
-    rows = (
-        [d.response_id, d.agency, d.dossier_code, d.submitted_at, d.answered, d.total, d.band]
-        for d in register.dossiers
-    )
+    cols = [Column(name, name) for name in dossier_sheet.COLUMNS]
+    rows = (dossier_sheet.cells(d) for d in register.dossiers)
     name = f"survey-{found.id}{'-' + listed.code if listed else ''}-dossier-points.csv"
     return Response(
         csvfile.stream_responses(cols, rows),
