@@ -14,10 +14,10 @@ from typing import Any, Literal
 
 from sqlalchemy import select
 
-from surveyapp.collect.services.answering_sql import typed
 from surveyapp.extensions import DbSession
-from surveyapp.models import Agency, Answer, QuestionnaireVersion, Response, Survey, counted
+from surveyapp.models import Agency, Response, Survey, counted
 from surveyapp.questionnaire.document import Questionnaire
+from surveyapp.review.services.answers import questionnaires, typed_answers
 
 Outcome = Literal["answered", "missing", "skipped"]
 
@@ -65,11 +65,16 @@ def item_nonresponse(
     """Every question of the survey's questionnaire, in questionnaire order, counted over the
     submitted responses about ``under`` (None: all of them)."""
     questionnaire = Questionnaire(survey.version.document)
-    by_version = _questionnaires(session, survey)
+    where = counted(survey.id)
+    if under is not None:
+        where = where & Response.agency_id.in_(under.subtree_ids())
+    by_version = questionnaires(
+        session, session.scalars(select(Response.questionnaire_version_id).where(where).distinct())
+    )
     shown: dict[str, int] = defaultdict(int)
     skipped: dict[str, int] = defaultdict(int)
     missing: dict[str, int] = defaultdict(int)
-    for version_id, answers in _answers(session, survey, under, by_version):
+    for version_id, answers in typed_answers(session, where, by_version).values():
         for item_id, outcome in item_outcomes(by_version[version_id], answers).items():
             shown[item_id] += 1
             if outcome == "skipped":
@@ -87,51 +92,3 @@ def item_nonresponse(
         )
         for item in questionnaire.answerable_items
     ]
-
-
-def _questionnaires(session: DbSession, survey: Survey) -> dict[int, Questionnaire]:
-    versions = session.scalars(
-        select(QuestionnaireVersion).where(
-            QuestionnaireVersion.id.in_(
-                select(Response.questionnaire_version_id).where(counted(survey.id)).distinct()
-            )
-        )
-    )
-    return {v.id: Questionnaire(v.document) for v in versions}
-
-
-def _answers(
-    session: DbSession,
-    survey: Survey,
-    under: Agency | None,
-    by_version: Mapping[int, Questionnaire],
-) -> list[tuple[int, dict[str, Any]]]:
-    """(version id, typed answers) of each counted response in scope, in one query."""
-    query = (
-        select(
-            Response.id,
-            Response.questionnaire_version_id,
-            Answer.item_id,
-            Answer.value_num,
-            Answer.value_text,
-            Answer.value_date,
-        )
-        .outerjoin(Answer, Answer.response_id == Response.id)
-        .where(counted(survey.id))
-        .order_by(Response.id, Answer.item_id, Answer.position)
-    )
-    if under is not None:
-        query = query.where(Response.agency_id.in_(under.subtree_ids()))
-    items = {v: {i["id"]: i for i in q.answerable_items} for v, q in by_version.items()}
-    found: dict[int, tuple[int, dict[str, Any]]] = {}
-    for rid, version_id, item_id, number, written, day in session.execute(query):
-        _version, answers = found.setdefault(rid, (version_id, {}))
-        item = items[version_id].get(item_id)
-        if item is None:  # no answer at all, or one to an item the version lost
-            continue
-        value = typed(item, number, written, day)
-        if item["type"] == "multi":
-            answers.setdefault(item_id, []).append(value)
-        else:
-            answers[item_id] = value
-    return list(found.values())

@@ -23,9 +23,7 @@ from sqlalchemy import delete, select
 
 from surveyapp.extensions import DbSession
 from surveyapp.models import (
-    Answer,
     Channel,
-    QuestionnaireVersion,
     Response,
     ResponseFlag,
     ResponseStatus,
@@ -33,6 +31,7 @@ from surveyapp.models import (
     SurveyMode,
 )
 from surveyapp.questionnaire.document import Questionnaire
+from surveyapp.review.services.answers import questionnaires, typed_answers
 from surveyapp.review.services.checks import (
     DUPLICATE_DEVICE,
     DUPLICATE_DOSSIER,
@@ -56,6 +55,7 @@ LABELS = {
 # The channels of open links and counter tablets, where one device may answer often.
 OPEN_CHANNELS = (Channel.WEB, Channel.KIOSK)
 Flags = dict[int, dict[str, dict[str, Any]]]  # response id → kind → detail
+SENT = Response.status.in_([ResponseStatus.SUBMITTED, ResponseStatus.VOIDED])
 
 
 def label(kind: str) -> str:
@@ -208,25 +208,19 @@ def recompute(session: DbSession, survey: Survey) -> int:
             Response.device,
             Response.submitted_at,
         )
-        .where(
-            Response.survey_id == survey.id,
-            Response.status.in_([ResponseStatus.SUBMITTED, ResponseStatus.VOIDED]),
-        )
+        .where(Response.survey_id == survey.id, SENT)
         .order_by(Response.id)
     ).all()
-    answers = _answers(session, survey.id)
-    documents: dict[int, Questionnaire] = {}
+    documents = questionnaires(session, {row.questionnaire_version_id for row in rows})
+    answers = typed_answers(session, (Response.survey_id == survey.id) & SENT, documents)
     found: Flags = {}
     for row in rows:
-        questionnaire = documents.get(row.questionnaire_version_id)
-        if questionnaire is None:
-            version = session.get(QuestionnaireVersion, row.questionnaire_version_id)
-            assert version is not None, "a response's version is never deleted"
-            questionnaire = documents[row.questionnaire_version_id] = Questionnaire(
-                version.document
-            )
         own = own_flags(
-            questionnaire, answers.get(row.id, {}), row.page_seconds, row.channel, thresholds
+            documents[row.questionnaire_version_id],
+            answers[row.id][1],
+            row.page_seconds,
+            row.channel,
+            thresholds,
         )
         if own:
             found[row.id] = own
@@ -243,34 +237,6 @@ def recompute(session: DbSession, survey: Survey) -> int:
     )
     session.flush()
     return sum(len(kinds) for kinds in found.values())
-
-
-def _answers(session: DbSession, survey_id: int) -> dict[int, dict[str, Any]]:
-    """Response id → item → value (a multi item's values as a list), for one survey."""
-    out: dict[int, dict[str, Any]] = defaultdict(dict)
-    rows = session.execute(
-        select(
-            Answer.response_id,
-            Answer.item_id,
-            Answer.value_num,
-            Answer.value_text,
-            Answer.value_date,
-        )
-        .join(Response, Response.id == Answer.response_id)
-        .where(Response.survey_id == survey_id)
-        .order_by(Answer.response_id, Answer.item_id, Answer.position)
-    )
-    for rid, item, number, text, day in rows:
-        value: Any = number if text is None and day is None else text or day
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        held = out[rid]
-        if item in held:  # a multi item's second tick
-            first = held[item]
-            held[item] = [*(first if isinstance(first, list) else [first]), value]
-        else:
-            held[item] = value
-    return out
 
 
 def _repeated_dossiers(found: Flags, rows: Iterable[Any]) -> None:

@@ -12,11 +12,9 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
-from surveyapp.collect.services.answering_sql import typed
 from surveyapp.extensions import DbSession
 from surveyapp.models import (
     Agency,
-    Answer,
     AnswerCorrection,
     AuditEvent,
     QuestionnaireVersion,
@@ -29,6 +27,7 @@ from surveyapp.models import (
     counted,
 )
 from surveyapp.questionnaire.document import Questionnaire
+from surveyapp.review.services.answers import typed_answers
 from surveyapp.review.services.checks import KINDS
 from surveyapp.review.services.nonresponse import Outcome, item_outcomes
 from surveyapp.security import Scope
@@ -178,7 +177,8 @@ def read(session: DbSession, response: Response, lang: str) -> Reading:
     version = session.get(QuestionnaireVersion, response.questionnaire_version_id)
     assert version is not None, "a response's version is never deleted (foreign key)"
     questionnaire = Questionnaire(version.document)
-    answers = _answers(session, questionnaire, response.id)
+    by_version = {response.questionnaire_version_id: questionnaire}
+    answers = typed_answers(session, Response.id == response.id, by_version)[response.id][1]
     corrections = session.execute(
         select(AnswerCorrection, User.email)
         .outerjoin(User, User.id == AnswerCorrection.user_id)
@@ -204,25 +204,6 @@ def read(session: DbSession, response: Response, lang: str) -> Reading:
         key=lambda f: KINDS.index(f.kind),
     )
     return Reading(response, shown, list(corrections), flags, _events(session, response))
-
-
-def _answers(session: DbSession, questionnaire: Questionnaire, response_id: int) -> dict[str, Any]:
-    items = {i["id"]: i for i in questionnaire.answerable_items}
-    answers: dict[str, Any] = {}
-    for item_id, number, written, day in session.execute(
-        select(Answer.item_id, Answer.value_num, Answer.value_text, Answer.value_date)
-        .where(Answer.response_id == response_id)
-        .order_by(Answer.item_id, Answer.position)
-    ):
-        item = items.get(item_id)
-        if item is None:
-            continue
-        value = typed(item, number, written, day)
-        if item["type"] == "multi":
-            answers.setdefault(item_id, []).append(value)
-        else:
-            answers[item_id] = value
-    return answers
 
 
 def _text(questionnaire: Questionnaire, item: dict[str, Any], value: Any, lang: str) -> str:
