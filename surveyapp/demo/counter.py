@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import insert
 
 from surveyapp.demo.paradata import paradata
+from surveyapp.demo.rows import insert_responses
 from surveyapp.demo.synthetic import AgencyProfile, respondent_answers
-from surveyapp.extensions import Base, DbSession
-from surveyapp.models import Agency, Answer, Channel, Response, ResponseStatus, Survey
+from surveyapp.extensions import DbSession
+from surveyapp.models import Agency, Channel, ResponseStatus, Survey
 from surveyapp.questionnaire.document import Questionnaire
 
 # Minutes after the counter opens at which each citizen sends, on its one tablet: the last
@@ -51,22 +51,5 @@ def morning_at_the_counter(
         row["ip_hash"] = tablet  # one tablet, on the counter's network, all morning long
         rows.append(row)
         given.append(answers)
-    responses = Base.metadata.tables[Response.__tablename__]
-    added = insert(responses).returning(responses.c.id, sort_by_parameter_order=True)
-    ids = session.scalars(added, rows).all()
-    session.execute(
-        insert(Answer),
-        [
-            {
-                "response_id": rid,
-                "item_id": item,
-                "position": position,
-                "value_num": None if isinstance(one, str) else float(one),
-                "value_text": one if isinstance(one, str) else None,
-            }
-            for rid, answers in zip(ids, given, strict=True)
-            for item, value in answers.items()
-            for position, one in enumerate(value if isinstance(value, list) else [value])
-        ],
-    )
+    ids = insert_responses(session, rows, given)
     return len(ids)

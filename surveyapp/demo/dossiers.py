@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import insert
 
-from surveyapp.extensions import Base, DbSession
-from surveyapp.models import Agency, Answer, Channel, Response, ResponseStatus, Survey, SurveyMode
+from surveyapp.demo.rows import insert_responses
+from surveyapp.extensions import DbSession
+from surveyapp.models import Agency, Channel, ResponseStatus, Survey, SurveyMode
 from surveyapp.surveys.services import surveys
 
 DOSSIER_TITLE = "Đánh giá giải quyết hồ sơ TTHC 2026 theo Thông tư 01 (dữ liệu mẫu)"
@@ -64,16 +64,5 @@ def seed_dossiers(
                 else:
                     given[item] = int(rng.choice([2, 1, 0], p=[p, (1 - p) * 0.75, (1 - p) * 0.25]))
             answers.append(given)
-    responses = Base.metadata.tables[Response.__tablename__]
-    added = insert(responses).returning(responses.c.id, sort_by_parameter_order=True)
-    ids = session.scalars(added, rows).all()
-    session.execute(
-        insert(Answer),
-        [
-            {"response_id": rid, "item_id": item, "position": 0}
-            | ({"value_text": value} if isinstance(value, str) else {"value_num": float(value)})
-            for rid, given in zip(ids, answers, strict=True)
-            for item, value in given.items()
-        ],
-    )
+    insert_responses(session, rows, answers)
     return survey
