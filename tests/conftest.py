@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextvars
+import functools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, delete, make_url, text
 from sqlalchemy.pool import NullPool
+from werkzeug.security import generate_password_hash
 
 from surveyapp import MIGRATIONS_DIR, create_app
 from surveyapp.config import database_url
@@ -26,6 +28,26 @@ from surveyapp.extensions import db
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", … or "" when serial
 _REDIS_DB = int(os.environ.get("SURVEYAPP_TEST_REDIS_BASE", "1")) + int(WORKER[2:] or 0)
 REDIS_URL = f"redis://127.0.0.1:6379/{_REDIS_DB % 16}"
+
+
+# Werkzeug's default password hash (scrypt, N=2**15, 32 MiB) is meant to be slow: about
+# 0.1 s a hash on an idle core, several times that on a busy CI machine, and almost every
+# test creates an account and signs in. The tests hash with one cheap PBKDF2 round instead;
+# the product's code is unchanged (checking reads the method from the stored hash, so it
+# follows), and test_password_hash.py checks that the product's own method stays scrypt.
+TEST_PASSWORD_HASH = "pbkdf2:sha256:1"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashes() -> Iterator[None]:
+    from surveyapp.accounts.services import users
+    from surveyapp.models import org
+
+    cheap = functools.partial(generate_password_hash, method=TEST_PASSWORD_HASH)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(org, "generate_password_hash", cheap)
+        patch.setattr(users, "generate_password_hash", cheap)
+        yield
 
 
 @pytest.fixture(scope="session")
