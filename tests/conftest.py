@@ -38,6 +38,17 @@ REDIS_URL = f"redis://127.0.0.1:6379/{_REDIS_DB % 16}"
 TEST_PASSWORD_HASH = "pbkdf2:sha256:1"
 
 
+# Tests that take many times longer than the rest (this one seeds the whole demo in a real
+# process) start first: under xdist a worker then never ends the run alone on one of them.
+SLOW_FIRST = {
+    "tests/functional/test_cli_shell.py::test_the_demo_survey_exports_its_letters_from_a_shell",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.nodeid not in SLOW_FIRST)  # stable: the rest keep order
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _cheap_password_hashes() -> Iterator[None]:
     from surveyapp.accounts.services import users
