@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextvars
+import functools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,8 +14,9 @@ import pytest
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, delete, make_url, text
+from sqlalchemy import create_engine, delete, event, make_url, text
 from sqlalchemy.pool import NullPool
+from werkzeug.security import generate_password_hash
 
 from surveyapp import MIGRATIONS_DIR, create_app
 from surveyapp.config import database_url
@@ -26,6 +28,37 @@ from surveyapp.extensions import db
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", … or "" when serial
 _REDIS_DB = int(os.environ.get("SURVEYAPP_TEST_REDIS_BASE", "1")) + int(WORKER[2:] or 0)
 REDIS_URL = f"redis://127.0.0.1:6379/{_REDIS_DB % 16}"
+
+
+# Werkzeug's default password hash (scrypt, N=2**15, 32 MiB) is meant to be slow: about
+# 0.1 s a hash on an idle core, several times that on a busy CI machine, and almost every
+# test creates an account and signs in. The tests hash with one cheap PBKDF2 round instead;
+# the product's code is unchanged (checking reads the method from the stored hash, so it
+# follows), and test_password_hash.py checks that the product's own method stays scrypt.
+TEST_PASSWORD_HASH = "pbkdf2:sha256:1"
+
+
+# Tests that take many times longer than the rest (this one seeds the whole demo in a real
+# process) start first: under xdist a worker then never ends the run alone on one of them.
+SLOW_FIRST = {
+    "tests/functional/test_cli_shell.py::test_the_demo_survey_exports_its_letters_from_a_shell",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.nodeid not in SLOW_FIRST)  # stable: the rest keep order
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashes() -> Iterator[None]:
+    from surveyapp.accounts.services import users
+    from surveyapp.models import org
+
+    cheap = functools.partial(generate_password_hash, method=TEST_PASSWORD_HASH)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(org, "generate_password_hash", cheap)
+        patch.setattr(users, "generate_password_hash", cheap)
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -85,12 +118,24 @@ def _app(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fl
     )
     app.test_client_class = IsolatedClient
     with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _commit_without_fsync)
+            db.engine.dispose()  # connections from now on get the pragma
         _reset_schema()
         upgrade(directory=str(MIGRATIONS_DIR))  # the schema the product really runs on
     yield app
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def _commit_without_fsync(connection: Any, _record: Any) -> None:
+    """SQLite's ``synchronous=OFF``: a commit no longer waits for the disk (2-3 ms each
+    here, hundreds a second in tests). Only durability across a power cut is given up,
+    which a test database never needs; locking and isolation are unchanged."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA synchronous=OFF")
+    cursor.close()
 
 
 def _reset_schema() -> None:
