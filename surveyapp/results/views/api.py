@@ -15,6 +15,7 @@ from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.results.services import results
 from surveyapp.results.services.response_filters import parse_response_query
 from surveyapp.results.services.sample_design import export_design
+from surveyapp.results.services.series import trend as series_trend
 from surveyapp.results.views import openapi
 from surveyapp.security import Scope, can, user_from_bearer
 from surveyapp.surveys.services import surveys
@@ -152,8 +153,6 @@ def _refuse(refused: InputRefused) -> NoReturn:
 def trend(survey_id: int) -> Any:
     """Every round of the survey's series, oldest first, this survey last: the shape of
     ``surveyapp trend S --format json``, for ``?agency=CODE`` or the token's scope."""
-    from surveyapp.results.services.series import trend as series_trend
-
     survey = _survey(survey_id)
     built = series_trend.build(
         db.session, survey, focus=_agency(survey), viewer=_scope().root, lang="en"

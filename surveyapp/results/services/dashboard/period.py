@@ -54,7 +54,6 @@ class PeriodScores:
     title: str
     focus: IndexResult
     agencies: dict[int, IndexResult]  # agency id → its result last period
-    df: int
     weights_used: WeightsUsed  # its own weighting settings, applied or not
     # This round's figure → last round's (the series mapping); None: a break. A figure
     # not listed (overall, groups) keeps its name.
@@ -151,7 +150,6 @@ def scores(
         agencies={
             a.id: by_position[float(k)] for k, a in enumerate(agencies) if float(k) in by_position
         },
-        df=design.df,
         weights_used=arrays.weights_used,
         names=found.pairs if (found := mapping.link(session, survey)) is not None else {},
     )
