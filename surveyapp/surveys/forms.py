@@ -11,6 +11,8 @@ from wtforms import DecimalField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
+from surveyapp.review.services.settings import RANGES
+
 # A browser's date input sends ISO dates; one without it (or a keyboard) gives Vietnam's.
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 
@@ -47,38 +49,60 @@ class RoundDatesForm(FlaskForm):
     closes = DayField(_l("Closes at the end of"))
 
 
+def _threshold(
+    field: type[IntegerField] | type[DecimalField],
+    label: Any,
+    required: Any,
+    name: str,
+    scale: int = 1,
+    **options: Any,
+) -> Any:
+    """A threshold field bounded as the service bounds it (``settings.RANGES``), times
+    ``scale`` (100 for a share asked as a percentage)."""
+    low, high = (_plain(bound * scale) for bound in RANGES[name])
+    between = _l("Enter a number from %(min)s to %(max)s.")
+    return field(
+        label,
+        validators=[InputRequired(required), NumberRange(min=low, max=high, message=between)],
+        **options,
+    )
+
+
+def _plain(number: float) -> float | int:
+    """A bound as people write it: 60, not 60.0 (and 1 for a share of 0.01 times 100)."""
+    rounded = round(number, 1)
+    return int(rounded) if float(rounded).is_integer() else rounded
+
+
 class QualitySettingsForm(FlaskForm):
     """The thresholds of the data-quality flags, and the kiosk's rule on a dossier code
     answered already (``review.services.settings``)."""
 
-    speeding_seconds = DecimalField(
+    speeding_seconds = _threshold(
+        DecimalField,
         _l("Speeding: a median under this many seconds per answered question"),
+        _l("Enter a number of seconds."),
+        "speeding_seconds",
         places=1,
-        validators=[
-            InputRequired(_l("Enter a number of seconds.")),
-            NumberRange(min=0.1, max=60, message=_l("Enter a number from %(min)s to %(max)s.")),
-        ],
     )
-    nonresponse_percent = IntegerField(
+    nonresponse_percent = _threshold(
+        IntegerField,
         _l('Item nonresponse: more than this percentage of questions blank or "don\'t know"'),
-        validators=[
-            InputRequired(_l("Enter a percentage.")),
-            NumberRange(min=1, max=99, message=_l("Enter a number from %(min)s to %(max)s.")),
-        ],
+        _l("Enter a percentage."),
+        "nonresponse_share",
+        scale=100,
     )
-    burst_count = IntegerField(
+    burst_count = _threshold(
+        IntegerField,
         _l("Burst: this many responses from one device…"),
-        validators=[
-            InputRequired(_l("Enter a number.")),
-            NumberRange(min=2, max=100, message=_l("Enter a number from %(min)s to %(max)s.")),
-        ],
+        _l("Enter a number."),
+        "burst_count",
     )
-    burst_minutes = IntegerField(
+    burst_minutes = _threshold(
+        IntegerField,
         _l("…within this many minutes (open links and counter tablets)"),
-        validators=[
-            InputRequired(_l("Enter a number of minutes.")),
-            NumberRange(min=1, max=1440, message=_l("Enter a number from %(min)s to %(max)s.")),
-        ],
+        _l("Enter a number of minutes."),
+        "burst_minutes",
     )
     repeat_dossier = SelectField(
         _l("A dossier code the survey has a response for, typed at the counter tablet"),
