@@ -35,7 +35,7 @@ from typing import Any
 
 from surveyapp.models import Channel, Survey
 from surveyapp.questionnaire.document import Questionnaire
-from surveyapp.review.services.nonresponse import item_outcomes
+from surveyapp.review.services.nonresponse import NOT_COUNTED_FOR_NONRESPONSE, item_outcomes
 
 SPEEDING = "speeding"
 STRAIGHTLINING = "straightlining"
@@ -45,8 +45,6 @@ DUPLICATE_DEVICE = "duplicate_device"
 KINDS = (SPEEDING, STRAIGHTLINING, ITEM_NONRESPONSE, DUPLICATE_DOSSIER, DUPLICATE_DEVICE)
 MATRIX_MIN = 5  # items in a matrix for straight-lining to mean anything
 SPEEDING_MIN_ITEMS = 5  # timed answers below which a median says nothing
-# Text questions (comments) are optional by nature: a blank one is no nonresponse.
-NOT_COUNTED_FOR_NONRESPONSE = ("info", "text")
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,12 @@ from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.review.services.answers import questionnaires, typed_answers
 
 Outcome = Literal["answered", "missing", "skipped"]
+# Above this share of no substantive answer, a question is worth a look (the summary
+# marks it): a common rule of thumb for item nonresponse in public-opinion surveys.
+HIGH_NONRESPONSE = 0.10
+# Text questions (comments) are optional by nature: a blank one is no nonresponse, for the
+# summary's mark as for the flag (``checks``).
+NOT_COUNTED_FOR_NONRESPONSE = ("info", "text")
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,16 @@ class ItemNonresponse:
     def rate(self) -> float | None:
         """Share (0–1) of those shown the question who gave no substantive answer."""
         return (self.skipped + self.missing) / self.shown if self.shown else None
+
+    @property
+    def high(self) -> bool:
+        """Whether the rate passes ``HIGH_NONRESPONSE`` (never for an open text question)."""
+        rate = self.rate
+        return (
+            self.type not in NOT_COUNTED_FOR_NONRESPONSE
+            and rate is not None
+            and rate > HIGH_NONRESPONSE
+        )
 
 
 def item_outcomes(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> dict[str, Outcome]:

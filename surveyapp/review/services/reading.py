@@ -7,17 +7,16 @@ spans the survey (the province's); admins always. Department analysts read resul
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 
 from surveyapp.extensions import DbSession
 from surveyapp.models import (
     Agency,
     AnswerCorrection,
     AuditEvent,
-    QuestionnaireVersion,
     Response,
     ResponseFlag,
     ResponseStatus,
@@ -27,7 +26,7 @@ from surveyapp.models import (
     counted,
 )
 from surveyapp.questionnaire.document import Questionnaire
-from surveyapp.review.services.answers import typed_answers
+from surveyapp.review.services.answers import questionnaires, typed_answers
 from surveyapp.review.services.checks import KINDS
 from surveyapp.review.services.nonresponse import Outcome, item_outcomes
 from surveyapp.security import Scope
@@ -46,24 +45,17 @@ def may_clean(user: User, survey: Survey) -> bool:
 
 @dataclass(frozen=True)
 class Listed:
-    """One response in the review list."""
+    """One response in the review list: its corrections and flags beside it."""
 
-    id: int
-    agency: Agency
-    channel: str
-    dossier_code: str | None
-    started_at: datetime
-    submitted_at: datetime | None
-    status: ResponseStatus
+    response: Response
     corrections: int
     flags: list[str]  # kinds, in ``quality.KINDS`` order
 
     @property
     def duration_s(self) -> float | None:
         """Seconds from the first page to sending (None while not sent)."""
-        if self.submitted_at is None:
-            return None
-        return (self.submitted_at - self.started_at).total_seconds()
+        sent, began = self.response.submitted_at, self.response.started_at
+        return None if sent is None else (sent - began).total_seconds()
 
 
 @dataclass(frozen=True)
@@ -104,6 +96,7 @@ def listing(
     )
     rows = session.execute(
         select(Response, fixes)
+        .options(joinedload(Response.agency))
         .where(*where)
         .order_by(Response.submitted_at.desc(), Response.id.desc())
         .offset((page - 1) * PAGE_SIZE)
@@ -116,20 +109,7 @@ def listing(
         )
     ):
         kinds.setdefault(rid, []).append(kind)
-    listed = [
-        Listed(
-            r.id,
-            r.agency,
-            r.channel.value,
-            r.dossier_code,
-            r.started_at,
-            r.submitted_at,
-            r.status,
-            n,
-            sorted(kinds.get(r.id, []), key=KINDS.index),
-        )
-        for r, n in rows
-    ]
+    listed = [Listed(r, n, sorted(kinds.get(r.id, []), key=KINDS.index)) for r, n in rows]
     return Listing(listed, total, page, pages)
 
 
@@ -157,8 +137,7 @@ class ShownAnswer:
 
     item: dict[str, Any]
     label: str
-    value: Any  # typed as the questionnaire declares it; None when skipped
-    text: str  # the value for reading: codes with their labels
+    text: str  # the answer for reading: codes with their labels; empty when skipped
     outcome: Outcome
     corrected: bool
 
@@ -167,31 +146,26 @@ class ShownAnswer:
 class Reading:
     response: Response
     answers: list[ShownAnswer]
-    corrections: list[tuple[AnswerCorrection, str | None]]  # with who made it
     flags: list[ResponseFlag]  # in ``quality.KINDS`` order
     events: list[tuple[AuditEvent, str | None]]  # void/restore/correct, with who
 
 
 def read(session: DbSession, response: Response, lang: str) -> Reading:
-    """``response`` as sent: its answers on the path, its corrections and their audit."""
-    version = session.get(QuestionnaireVersion, response.questionnaire_version_id)
-    assert version is not None, "a response's version is never deleted (foreign key)"
-    questionnaire = Questionnaire(version.document)
-    by_version = {response.questionnaire_version_id: questionnaire}
+    """``response`` as sent: its answers on the path (those corrected marked), its flags,
+    and the audit of its cleaning."""
+    by_version = questionnaires(session, [response.questionnaire_version_id])
+    questionnaire = by_version[response.questionnaire_version_id]
     answers = typed_answers(session, Response.id == response.id, by_version)[response.id][1]
-    corrections = session.execute(
-        select(AnswerCorrection, User.email)
-        .outerjoin(User, User.id == AnswerCorrection.user_id)
-        .where(AnswerCorrection.response_id == response.id)
-        .order_by(AnswerCorrection.at, AnswerCorrection.id)
-    ).all()
-    corrected = {c.item_id for c, _who in corrections}
+    corrected = set(
+        session.scalars(
+            select(AnswerCorrection.item_id).where(AnswerCorrection.response_id == response.id)
+        )
+    )
     outcomes = item_outcomes(questionnaire, answers)
     shown = [
         ShownAnswer(
             item,
             questionnaire.label(item, lang),
-            answers.get(item["id"]),
             _text(questionnaire, item, answers.get(item["id"]), lang),
             outcomes[item["id"]],
             item["id"] in corrected,
@@ -203,7 +177,7 @@ def read(session: DbSession, response: Response, lang: str) -> Reading:
         session.scalars(select(ResponseFlag).where(ResponseFlag.response_id == response.id)),
         key=lambda f: KINDS.index(f.kind),
     )
-    return Reading(response, shown, list(corrections), flags, _events(session, response))
+    return Reading(response, shown, flags, _events(session, response))
 
 
 def _text(questionnaire: Questionnaire, item: dict[str, Any], value: Any, lang: str) -> str:

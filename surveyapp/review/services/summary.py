@@ -9,14 +9,9 @@ from sqlalchemy import func, select
 
 from surveyapp.extensions import DbSession
 from surveyapp.models import Agency, Response, ResponseFlag, ResponseStatus, Survey, counted
-from surveyapp.review.services.checks import KINDS, NOT_COUNTED_FOR_NONRESPONSE
+from surveyapp.review.services.checks import KINDS
 from surveyapp.review.services.nonresponse import ItemNonresponse, item_nonresponse
 from surveyapp.review.services.quality import label
-
-# Above this share of no substantive answer, a question is worth a look (the summary
-# marks it): a common rule of thumb for item nonresponse in public-opinion surveys. Open
-# text questions are optional by nature and never marked (as the flag leaves them out).
-HIGH_NONRESPONSE = 0.10
 
 
 @dataclass(frozen=True)
@@ -42,21 +37,8 @@ class DataQuality:
 
     @property
     def high(self) -> list[ItemNonresponse]:
-        """The questions whose nonresponse passes ``HIGH_NONRESPONSE`` (text ones aside)."""
-        return [i for i in self.items if i.item_id in self._high_ids]
-
-    @property
-    def _high_ids(self) -> set[str]:
-        return {
-            i.item_id
-            for i in self.items
-            if i.type not in NOT_COUNTED_FOR_NONRESPONSE
-            and i.rate is not None
-            and i.rate > HIGH_NONRESPONSE
-        }
-
-    def is_high(self, item: ItemNonresponse) -> bool:
-        return item.item_id in self._high_ids
+        """The questions whose nonresponse is high (``ItemNonresponse.high``)."""
+        return [i for i in self.items if i.high]
 
     @property
     def flag_totals(self) -> dict[str, int]:

@@ -15,7 +15,8 @@ from surveyapp.models import Response, Survey
 from surveyapp.problems import InputRefused, Problem
 from surveyapp.review.services import cleaning, reading
 from surveyapp.review.services import quality as flags
-from surveyapp.review.services.summary import HIGH_NONRESPONSE, data_quality
+from surveyapp.review.services.nonresponse import HIGH_NONRESPONSE
+from surveyapp.review.services.summary import data_quality
 from surveyapp.security import current_scope, requires, visible_survey
 
 bp = Blueprint("review", __name__)
