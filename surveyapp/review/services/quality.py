@@ -14,21 +14,24 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from surveyapp.extensions import DbSession
 from surveyapp.models import (
+    Agency,
     Channel,
     Response,
     ResponseFlag,
     ResponseStatus,
     Survey,
     SurveyMode,
+    counted,
 )
 from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.review.services.answers import questionnaires, typed_answers
@@ -303,10 +306,38 @@ def flags_for_survey(
     return list(listed.values())
 
 
+@dataclass(frozen=True)
+class FlagCount:
+    """Counted responses of one agency and channel, per flag kind (``KINDS``)."""
+
+    agency: str  # its code
+    channel: str
+    kinds: dict[str, int]
+
+
+def flag_counts(session: DbSession, survey: Survey, under: Agency | None) -> list[FlagCount]:
+    """Counted responses flagged, by agency and channel, about ``under`` (None: all)."""
+    query = (
+        select(Agency.code, Response.channel, ResponseFlag.kind, func.count())
+        .join(Response, Response.id == ResponseFlag.response_id)
+        .join(Agency, Agency.id == Response.agency_id)
+        .where(counted(survey.id))
+        .group_by(Agency.code, Response.channel, ResponseFlag.kind)
+        .order_by(Agency.code, Response.channel)
+    )
+    if under is not None:
+        query = query.where(Response.agency_id.in_(under.subtree_ids()))
+    found: dict[tuple[str, str], dict[str, int]] = {}
+    for code, channel, kind, n in session.execute(query):
+        found.setdefault((code, channel.value), dict.fromkeys(KINDS, 0))[kind] = n
+    return [FlagCount(code, channel, kinds) for (code, channel), kinds in found.items()]
+
+
+def totals(counts: Sequence[FlagCount]) -> dict[str, int]:
+    """Kind → flagged responses over ``counts`` (every kind, 0 too)."""
+    return {kind: sum(c.kinds[kind] for c in counts) for kind in KINDS}
+
+
 def counts_by_kind(session: DbSession, survey: Survey) -> dict[str, int]:
     """Kind → number of the survey's counted responses flagged so (every kind, 0 too)."""
-    counts = dict.fromkeys(KINDS, 0)
-    for _response, flags in flags_for_survey(session, survey, include_voided=False):
-        for flag in flags:
-            counts[flag.kind] += 1
-    return counts
+    return totals(flag_counts(session, survey, None))

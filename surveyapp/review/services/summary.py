@@ -8,19 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from surveyapp.extensions import DbSession
-from surveyapp.models import Agency, Response, ResponseFlag, ResponseStatus, Survey, counted
+from surveyapp.models import Agency, Response, ResponseStatus, Survey
 from surveyapp.review.services.checks import KINDS
 from surveyapp.review.services.nonresponse import ItemNonresponse, item_nonresponse
-from surveyapp.review.services.quality import label
-
-
-@dataclass(frozen=True)
-class FlagCount:
-    """Counted responses of one agency and channel, per flag kind (``checks.KINDS``)."""
-
-    agency: str  # its code
-    channel: str
-    kinds: dict[str, int]
+from surveyapp.review.services.quality import FlagCount, flag_counts, label, totals
 
 
 @dataclass(frozen=True)
@@ -43,7 +34,7 @@ class DataQuality:
     @property
     def flag_totals(self) -> dict[str, int]:
         """Kind → flagged counted responses over every agency and channel shown."""
-        return {kind: sum(f.kinds[kind] for f in self.flags) for kind in KINDS}
+        return totals(self.flags)
 
 
 def data_quality(
@@ -62,22 +53,5 @@ def data_quality(
         submitted=by_status.get(ResponseStatus.SUBMITTED, 0),
         voided=by_status.get(ResponseStatus.VOIDED, 0),
         items=item_nonresponse(session, survey, under, lang),
-        flags=_flag_counts(session, survey, under),
+        flags=flag_counts(session, survey, under),
     )
-
-
-def _flag_counts(session: DbSession, survey: Survey, under: Agency | None) -> list[FlagCount]:
-    query = (
-        select(Agency.code, Response.channel, ResponseFlag.kind, func.count())
-        .join(Response, Response.id == ResponseFlag.response_id)
-        .join(Agency, Agency.id == Response.agency_id)
-        .where(counted(survey.id))
-        .group_by(Agency.code, Response.channel, ResponseFlag.kind)
-        .order_by(Agency.code, Response.channel)
-    )
-    if under is not None:
-        query = query.where(Response.agency_id.in_(under.subtree_ids()))
-    found: dict[tuple[str, str], dict[str, int]] = {}
-    for code, channel, kind, n in session.execute(query):
-        found.setdefault((code, channel.value), dict.fromkeys(KINDS, 0))[kind] = n
-    return [FlagCount(code, channel, kinds) for (code, channel), kinds in found.items()]
