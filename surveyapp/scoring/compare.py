@@ -181,6 +181,22 @@ class RoundChange:
     p_value: float
     significant: bool
 
+    def as_dict(self) -> dict[str, float | bool | None]:
+        """Every field, a non-finite number as None (JSON friendly)."""
+
+        def clean(x: float) -> float | None:
+            return x if math.isfinite(x) else None
+
+        return {
+            "value": clean(self.value),
+            "se": clean(self.se),
+            "ci_low": clean(self.ci_low),
+            "ci_high": clean(self.ci_high),
+            "z": clean(self.z),
+            "p_value": clean(self.p_value),
+            "significant": self.significant,
+        }
+
 
 def round_change(a: Estimate, b: Estimate, *, level: float = 0.95) -> RoundChange:
     """The change from round b to round a, two samples drawn apart (independent).

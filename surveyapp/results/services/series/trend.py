@@ -50,7 +50,7 @@ class Point:
 
     def as_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = self.estimate.as_dict()
-        body["change"] = _change_dict(self.change) if self.change is not None else None
+        body["change"] = self.change.as_dict() if self.change is not None else None
         return body
 
 
@@ -108,21 +108,6 @@ class Trend:
 
 def _points(points: dict[str, Point | None]) -> dict[str, Any]:
     return {k: p.as_dict() if p is not None else None for k, p in points.items()}
-
-
-def _change_dict(change: RoundChange) -> dict[str, Any]:
-    def clean(x: float) -> float | None:
-        return x if math.isfinite(x) else None
-
-    return {
-        "value": clean(change.value),
-        "se": clean(change.se),
-        "ci_low": clean(change.ci_low),
-        "ci_high": clean(change.ci_high),
-        "z": clean(change.z),
-        "p_value": clean(change.p_value),
-        "significant": change.significant,
-    }
 
 
 def chain(session: DbSession, survey: Survey) -> list[Survey]:
