@@ -9,7 +9,7 @@ from typing import Any
 from flask import render_template
 
 from surveyapp.forms.builder import build_section_form
-from surveyapp.forms.stencil import questions_html, saved_questions_html
+from surveyapp.forms.stencil import page_html, questions_html, saved_questions_html
 from surveyapp.i18n import current_language
 from surveyapp.questionnaire.document import WELCOME, Questionnaire
 
@@ -45,8 +45,7 @@ def render_page(
         form = page_form(q, answers, page)
         section, questions = q.section(page), questions_html(form)
     sections = [s["id"] for s in q.sections]
-    return render_template(
-        template,
+    variables = dict(
         q=q,
         here=here,
         page=page,
@@ -60,6 +59,9 @@ def render_page(
         last=page != WELCOME and q.ends_with(page, answers),
         **context,
     )
+    if form is None and template == STENCILLED:  # a page view: its stencil, filled in
+        return page_html(template, q, variables)
+    return render_template(template, **variables)
 
 
 def page_form(q: Questionnaire, answers: dict[str, Any], page: str, **kwargs: Any) -> Any:

@@ -25,6 +25,7 @@ from surveyapp.extensions import DbSession
 from surveyapp.models import Disposition, Response, ResponseStatus
 from surveyapp.models.audit import record
 from surveyapp.review.services import quality
+from surveyapp.review.services.checks import own_flags
 
 # Dispositions an invitation moves on from when a page is answered: that is a partial
 # interview even after a recorded refusal (AAPOR: the best outcome).
@@ -139,51 +140,67 @@ def submit(
     # An anonymous invitation's response keeps nothing derived from its token once sent:
     # the invitation (now "complete") is what refuses a second submission.
     forget = visit.survey.anonymous and visit.invitation is not None
-    _hold(
-        session,
-        visit,
-        now,
-        status=ResponseStatus.SUBMITTED,
-        submitted_at=now,
-        current_page=None,
+    values = {
+        "status": ResponseStatus.SUBMITTED,
+        "submitted_at": now,
+        "current_page": None,
         **({"resume_hash": None} if forget else {}),
         **changes,
-    )
-    if visit.invitation is not None:
-        claimed = sql.move_invitation(
-            session,
-            visit.invitation.id,
-            NOT_YET_COMPLETE,
-            disposition=Disposition.COMPLETE,
-            completed_at=recorded_time(visit.survey, now),
-        )
-        if not claimed:
-            raise AlreadySubmitted(visit.invitation.id)
-    response_id = _response_id(visit)
-    if visit.entered_by_id is not None:
-        sent = session.get(Response, response_id)
-        record(session, visit.entered_by_id, "response.paper_entry", sent)
+    }
+    if visit.response is None:  # sent from its first page (paper): create it first
+        _hold(session, visit, now)
+    progress = visit.response
+    assert progress is not None
     kept = visit.questionnaire.path_answers(answers)
     page_answers = {} if answered is None else answered[1]
-    # One DELETE for what is off the path and what the last page replaces.
-    sql.keep_only_answers(session, response_id, [i for i in kept if i not in page_answers])
-    sql.add_answers(session, response_id, {k: v for k, v in page_answers.items() if k in kept})
-    _flag(session, visit, now, kept)
+    claim = None
+    if visit.invitation is not None:
+        completed = {
+            "disposition": Disposition.COMPLETE,
+            "completed_at": recorded_time(visit.survey, now),
+        }
+        claim = sql.Claim(visit.invitation.id, NOT_YET_COMPLETE, completed)
+    own = own_flags(
+        visit.questionnaire,
+        kept,
+        values.get("page_seconds", progress.page_seconds),
+        visit.channel,
+        visit.survey.thresholds,
+    )
+    held, claimed = sql.send(
+        session,
+        progress.id,
+        # What is off the path and what the last page replaces goes.
+        [i for i in kept if i not in page_answers],
+        {k: v for k, v in page_answers.items() if k in kept},
+        own,
+        now,
+        claim,
+        updated_at=now,
+        **values,
+    )
+    if not (held and claimed):
+        raise AlreadySubmitted(progress.id)
+    _keep_in_step(progress, now, values)
+    if visit.entered_by_id is not None:
+        sent = session.get(Response, progress.id)
+        record(session, visit.entered_by_id, "response.paper_entry", sent)
+    _flag_repeats(session, visit, now)
 
 
-def _flag(session: DbSession, visit: Visit, now: datetime, kept: Mapping[str, Any]) -> None:
-    """The data-quality flags of the response just sent (listed for review, no more)."""
+def _flag_repeats(session: DbSession, visit: Visit, now: datetime) -> None:
+    """The duplicate flags of the response just sent, and of those it repeats (its own
+    flags were stored as it was sent)."""
     progress = visit.response
     assert progress is not None
     # Bursts from one device mean something on open links and counter tablets only.
     open_link = visit.invitation is None and visit.assignment_id is None
-    quality.flag_sent(
+    if progress.dossier_code is None and not open_link:
+        return
+    quality.flag_repeats(
         session,
         survey_id=visit.survey.id,
         response_id=progress.id,
-        questionnaire=visit.questionnaire,
-        answers=kept,
-        page_seconds=progress.page_seconds,
         channel=visit.channel,
         thresholds=visit.survey.thresholds,
         now=now,
@@ -218,6 +235,11 @@ def _hold(
         held = sql.hold_and_replace(session, progress.id, *replacing, updated_at=now, **values)
     if not held:
         raise AlreadySubmitted(progress.id)
+    _keep_in_step(progress, now, values)
+
+
+def _keep_in_step(progress: Progress, now: datetime, values: Mapping[str, Any]) -> None:
+    """``progress`` as the response now stands, after an update setting ``values``."""
     progress.updated_at = now
     for name in ("status", "current_page", "dossier_code", "page_seconds", "back_navigations"):
         if name in values:
@@ -251,7 +273,11 @@ def _create_response(
         "ip_hash": visit.ip_hash,
         **values,
     }
-    response_id = sql.create_response(session, row)
+    # The invitation goes on to "partial" with its response (AAPOR: an interview begun).
+    claim = None
+    if invitation is not None:
+        claim = sql.Claim(invitation.id, NOT_YET_STARTED, {"disposition": Disposition.PARTIAL})
+    response_id = sql.create_response(session, row, claim)
     if response_id is None:
         found = sql.find_progress(session, visit.resume_hash)
         assert found is not None, "another request's response, committed before ours"
@@ -270,10 +296,6 @@ def _create_response(
             row["back_navigations"],
             row["ip_hash"],
             row["device"],
-        )
-    if invitation is not None:
-        sql.move_invitation(
-            session, invitation.id, NOT_YET_STARTED, disposition=Disposition.PARTIAL
         )
     return response_id is not None
 

@@ -2,9 +2,9 @@
 themselves: a flag voids nothing, and scores count a flagged response as any other.
 
 A response's own flags (speeding, straight-lining, item nonresponse: ``checks``) are set
-when it is sent (``flag_sent``, called by ``collect`` on submit) and the duplicates then
-too, on it and on the responses it repeats: the same dossier code in the survey, or a
-burst of ``burst_count`` responses from one device (the keyed hash of its IP and its
+when it is sent (by ``collect``, with the response), and the duplicates then too
+(``flag_repeats``), on it and on the responses it repeats: the same dossier code in the
+survey, or a burst of ``burst_count`` responses from one device (the keyed hash of its IP and its
 device class) within ``burst_minutes`` on an open link or counter tablet. ``recompute``
 redoes them all for a survey, after its thresholds change or responses are voided (a
 voided response keeps its own flags but repeats nothing). The caller commits.
@@ -33,7 +33,6 @@ from surveyapp.models import (
     SurveyMode,
     counted,
 )
-from surveyapp.questionnaire.document import Questionnaire
 from surveyapp.review.services.answers import questionnaires, typed_answers
 from surveyapp.review.services.checks import (
     DUPLICATE_DEVICE,
@@ -46,7 +45,7 @@ from surveyapp.review.services.checks import (
     own_flags,
 )
 
-__all__ = ["KINDS", "LABELS", "Thresholds", "describe", "flag_sent", "flags_for_survey"]
+__all__ = ["KINDS", "LABELS", "Thresholds", "describe", "flag_repeats", "flags_for_survey"]
 
 LABELS = {
     SPEEDING: _l("Speeding"),
@@ -109,27 +108,24 @@ def describe(flag: ResponseFlag) -> str:
 # --- on submit ----------------------------------------------------------------------------
 
 
-def flag_sent(
+def flag_repeats(
     session: DbSession,
     *,
     survey_id: int,
     response_id: int,
-    questionnaire: Questionnaire,
-    answers: Mapping[str, Any],
-    page_seconds: Mapping[str, float] | None,
     channel: Channel,
     thresholds: Thresholds,
     now: datetime,
     dossier_code: str | None = None,
     device: tuple[str | None, str | None] | None = None,
-) -> list[str]:
-    """Flag the response just sent (its answers on its path), and the ones it repeats.
+) -> None:
+    """Flag the response just sent as a duplicate, and the ones it repeats. Its own
+    flags (``checks.own_flags``) are stored as it is sent, by ``collect``.
 
     ``device`` is the (IP hash, device class) of an open link or counter tablet's
-    response, None elsewhere. Returns the kinds set on it.
+    response, None elsewhere.
     """
-    own = own_flags(questionnaire, answers, page_seconds, channel, thresholds)
-    found: Flags = {response_id: own}
+    found: Flags = {response_id: {}}
     if dossier_code:
         same = session.scalars(
             select(Response.id).where(
@@ -158,7 +154,6 @@ def flag_sent(
             burst = {"minutes": thresholds.burst_minutes}
             _group(found, [*recent, response_id], DUPLICATE_DEVICE, burst)
     _merge(session, found, sent=response_id)
-    return sorted(found[response_id], key=KINDS.index)
 
 
 def _group(found: Flags, ids: Sequence[int], kind: str, detail: Mapping[str, Any]) -> None:
@@ -254,7 +249,7 @@ def _repeated_dossiers(found: Flags, rows: Iterable[Any]) -> None:
 
 def _bursts(found: Flags, rows: Iterable[Any], thresholds: Thresholds) -> None:
     """Every response in a window of ``burst_minutes`` holding ``burst_count`` or more
-    responses of one device: the same windows ``flag_sent`` sees, one submit at a time."""
+    responses of one device: the same windows ``flag_repeats`` sees, one submit at a time."""
     by_device: dict[tuple[str, str | None], list[Any]] = defaultdict(list)
     for row in rows:
         if row.ip_hash and row.channel in OPEN_CHANNELS and row.submitted_at is not None:
