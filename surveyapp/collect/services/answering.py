@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from surveyapp.collect.services import answering_sql as sql
+from surveyapp.collect.services import visit_sql
 from surveyapp.collect.services.visits import (
     NOT_YET_OPENED,
     WELCOME,
@@ -43,11 +44,11 @@ def saved_answers(session: DbSession, visit: Visit) -> dict[str, Any]:
         return {}
     rows = visit.saved
     if rows is None:  # not read with the visit
-        rows = list(sql.answer_rows(session, visit.response.id))
+        rows = list(visit_sql.answer_rows(session, visit.response.id))
     answers: dict[str, Any] = {}
     for item_id, number, written, day in rows:
         item = visit.questionnaire.item(item_id)
-        value = sql.typed(item, number, written, day)
+        value = visit_sql.typed(item, number, written, day)
         if item["type"] == "multi":
             answers.setdefault(item_id, []).append(value)
         else:
@@ -118,7 +119,7 @@ def repeated_dossier(session: DbSession, visit: Visit, code: str | None) -> bool
     flagged when sent."""
     if not code or not visit.survey.refuse_repeat_dossier:
         return False
-    return sql.dossier_answered(session, visit.survey.id, code)
+    return visit_sql.dossier_answered(session, visit.survey.id, code)
 
 
 def submit(
@@ -279,7 +280,7 @@ def _create_response(
         claim = sql.Claim(invitation.id, NOT_YET_STARTED, {"disposition": Disposition.PARTIAL})
     response_id = sql.create_response(session, row, claim)
     if response_id is None:
-        found = sql.find_progress(session, visit.resume_hash)
+        found = visit_sql.find_progress(session, visit.resume_hash)
         assert found is not None, "another request's response, committed before ours"
         visit.response = Progress(*found)
     else:

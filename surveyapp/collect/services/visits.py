@@ -8,7 +8,7 @@ it is what stops a second response. What a visit then does, page by page, is
 ``answering``'s.
 
 These are the busiest pages of the product, so a visit is read in one query of plain
-columns, not ORM objects, its saved answers included on PostgreSQL (``answering_sql``).
+columns, not ORM objects, its saved answers included on PostgreSQL (``visit_sql``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from surveyapp.collect.services import answering_sql as sql
+from surveyapp.collect.services import visit_sql as sql
+from surveyapp.collect.services.answering_sql import move_invitation
 from surveyapp.extensions import DbSession
 from surveyapp.models import (
     Agency,
@@ -212,7 +213,7 @@ def open_invitation(session: DbSession, token: str, secret_key: str, now: dateti
     )
     visit.invitation = invitation
     if invitation.disposition in NOT_YET_OPENED:
-        sql.move_invitation(
+        move_invitation(
             session,
             invitation.id,
             NOT_YET_OPENED,

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, select
 
-from surveyapp.collect.services.answering_sql import typed
+from surveyapp.collect.services.visit_sql import typed
 from surveyapp.extensions import DbSession
 from surveyapp.models import Answer, QuestionnaireVersion, Response
 from surveyapp.questionnaire.document import Questionnaire
