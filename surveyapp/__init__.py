@@ -40,6 +40,8 @@ def _configure(app: Flask, overrides: Mapping[str, Any] | None, demo: bool) -> N
 
 
 def _init_extensions(app: Flask) -> None:
+    from flask_login import current_user
+
     from surveyapp import models  # noqa: F401  (registers the tables)
     from surveyapp.extensions import babel, csrf, db, limiter, login_manager, migrate
     from surveyapp.i18n import select_locale
@@ -50,7 +52,10 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
-    login_manager.init_app(app)
+    # ``current_user`` as a proxy, read when a template reads it: Flask-Login's own context
+    # processor would load the user for every page, a respondent's too.
+    login_manager.init_app(app, add_context_processor=False)
+    app.jinja_env.globals["current_user"] = current_user
     init_login(login_manager)
 
 

@@ -227,23 +227,27 @@ CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
+# Set on every response unless a view set its own (the designer's preview frame its CSP).
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    # Invitation tokens live in URLs: never leak them to another site.
+    ("Referrer-Policy", "no-referrer"),
+    ("Permissions-Policy", "camera=(), microphone=()"),
+)
 
 
 def init_headers(app: Flask) -> None:
     @app.after_request
     def _headers(response: Any) -> Any:
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        # Invitation tokens live in URLs: never leak them to another site.
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=()")
-        if _private(response):
-            response.headers["Cache-Control"] = "no-store"
-        if app.config["SESSION_COOKIE_SECURE"]:
-            response.headers.setdefault(
-                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
-            )
+        headers = response.headers
+        present = {name.lower() for name, _ in headers}
+        headers.extend((k, v) for k, v in SECURITY_HEADERS if k.lower() not in present)
+        if app.config["SESSION_COOKIE_SECURE"] and "strict-transport-security" not in present:
+            headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        if headers.get("Cache-Control") != "no-store" and _private(response):
+            headers["Cache-Control"] = "no-store"
         return response
 
 
